@@ -56,6 +56,7 @@ module.exports = {
   transformIgnorePatterns: [
     esm.length ? `/node_modules/(?!(${esm.map(escape).join('|')})/)` : '/node_modules/',
   ],
+  setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,

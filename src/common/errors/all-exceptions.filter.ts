@@ -1,0 +1,99 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { AppError, ErrorCode, httpStatusOf } from './app-error';
+import { errorPage } from './error-page';
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  error_id?: string;
+}
+
+/** Framework and body-parser errors that carry an HTTP status of their own. */
+function fromHttpStatus(status: number): ErrorCode {
+  switch (status) {
+    case 404:
+      return ErrorCode.NotFound;
+    case 405:
+      return ErrorCode.MethodNotAllowed;
+    case 413:
+      return ErrorCode.PayloadTooLarge;
+    case 415:
+      return ErrorCode.UnsupportedMediaType;
+    case 429:
+      return ErrorCode.TooManyRequests;
+    case 503:
+      return ErrorCode.ServiceUnavailable;
+    default:
+      return status >= 500 ? ErrorCode.InternalError : ErrorCode.InvalidRequest;
+  }
+}
+
+function messageOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
+
+/** body-parser's errors: `status` plus a `type` such as `entity.parse.failed`. */
+interface ParserError {
+  status: number;
+  type: string;
+}
+
+function isParserError(exception: unknown): exception is ParserError {
+  const candidate = exception as Partial<ParserError> | null;
+  return typeof candidate?.status === 'number' && typeof candidate.type === 'string';
+}
+
+/**
+ * The one place errors become responses: `{ statusCode, error, message }` with a snake_case `error`, or an
+ * HTML page for a browser. Unknown errors become 500 `internal_error` with an id that is logged; their
+ * message is never shown.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const request = context.getRequest<Request>();
+    const response = context.getResponse<Response>();
+    const body = this.toBody(exception, request);
+    if (response.headersSent) return;
+    if (request.accepts(['json', 'html']) === 'html') {
+      response.status(body.statusCode).type('html').send(errorPage(body.statusCode, body.error, body.message));
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, request: Request): ErrorBody {
+    if (exception instanceof AppError) {
+      return { statusCode: httpStatusOf(exception.code), error: exception.code, message: exception.message };
+    }
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const status = exception.getStatus();
+      const message = status === 404 ? `no route for ${request.method} ${request.path}` : messageOf(exception);
+      return { statusCode: status, error: fromHttpStatus(status), message };
+    }
+    if (isParserError(exception) && exception.status < 500) {
+      const code =
+        exception.type === 'entity.parse.failed' ? ErrorCode.InvalidJson : fromHttpStatus(exception.status);
+      return { statusCode: exception.status, error: code, message: `request body rejected (${exception.type})` };
+    }
+    const errorId = randomUUID();
+    const detail = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+    this.logger.error(`unhandled error ${errorId} on ${request.method} ${request.path}: ${detail}`);
+    return {
+      statusCode: 500,
+      error: ErrorCode.InternalError,
+      message: `internal error; reference ${errorId}`,
+      error_id: errorId,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import path from 'node:path';
+import { ConfigError } from './config.error';
+import { EncryptionKey, parseEncryptionKeys } from './encryption-keys';
+import { EnvironmentVariables } from './environment';
+
+export const TIKTOK_DEFAULTS = {
+  authorizeUrl: 'https://services.tiktokshop.com/open/authorize',
+  authBaseUrl: 'https://auth.tiktok-shops.com',
+  apiBaseUrl: 'https://open-api.tiktokglobalshop.com',
+} as const;
+
+/** Credentials the sandbox accepts when no real ones are configured. They open nothing outside the emulator. */
+export const SANDBOX_CREDENTIALS = {
+  appKey: 'sandbox-app-key',
+  appSecret: 'sandbox-app-secret',
+  serviceId: 'sandbox-service-id',
+} as const;
+
+export interface TiktokConfig {
+  appKey: string;
+  appSecret: string;
+  serviceId: string;
+  authorizeUrl: string;
+  authBaseUrl: string;
+  apiBaseUrl: string;
+  timeoutMs: number;
+}
+
+export interface SandboxConfig {
+  enabled: boolean;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+}
+
+/** The resolved, validated configuration. Built once by {@link loadConfig}. */
+export class AppConfig {
+  nodeEnv!: 'development' | 'production' | 'test';
+  port!: number;
+  host!: string;
+  publicBaseUrl!: string;
+  databaseUrl?: string;
+  databasePoolSize!: number;
+  dataDir!: string;
+  tiktok!: TiktokConfig;
+  sandbox!: SandboxConfig;
+  /** Null outside production when unset: a development key is generated into {@link dataDir}. */
+  encryptionKeys!: EncryptionKey[] | null;
+  auth!: { allowStatelessCallback: boolean; stateTtlSeconds: number; secureCookies: boolean };
+}
+
+function firstError(env: EnvironmentVariables): ConfigError | undefined {
+  const [error] = validateSync(env, { forbidUnknownValues: false });
+  if (!error) return undefined;
+  const detail = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+  return new ConfigError(error.property, detail.replace(`${error.property} `, ''));
+}
+
+function stripSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Reads and validates the environment. Throws {@link ConfigError} naming the first bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const env = plainToInstance(EnvironmentVariables, { ...source }, { excludeExtraneousValues: false });
+  const error = firstError(env);
+  if (error) throw error;
+
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const port = env.PORT ?? 3000;
+  const publicBaseUrl = stripSlash(env.PUBLIC_BASE_URL ?? `http://localhost:${port}`);
+  const sandboxEnabled = env.TIKTOK_SANDBOX ?? env.TIKTOK_APP_KEY === undefined;
+  if (sandboxEnabled && nodeEnv === 'production') {
+    throw new ConfigError('TIKTOK_SANDBOX', 'the sandbox emulator cannot run with NODE_ENV=production');
+  }
+  if (!sandboxEnabled) {
+    for (const name of ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SERVICE_ID'] as const) {
+      if (env[name] === undefined) throw new ConfigError(name, 'is required when TIKTOK_SANDBOX is false');
+    }
+  }
+  if (nodeEnv === 'production' && env.TOKEN_ENCRYPTION_KEYS === undefined) {
+    throw new ConfigError('TOKEN_ENCRYPTION_KEYS', 'is required when NODE_ENV=production');
+  }
+
+  // The service calls its own emulator over loopback; the browser reaches it through the public URL.
+  const sandboxBase = `http://127.0.0.1:${port}/sandbox`;
+  const tiktok: TiktokConfig = {
+    appKey: env.TIKTOK_APP_KEY ?? SANDBOX_CREDENTIALS.appKey,
+    appSecret: env.TIKTOK_APP_SECRET ?? SANDBOX_CREDENTIALS.appSecret,
+    serviceId: env.TIKTOK_SERVICE_ID ?? SANDBOX_CREDENTIALS.serviceId,
+    authorizeUrl: sandboxEnabled
+      ? `${publicBaseUrl}/sandbox/open/authorize`
+      : (env.TIKTOK_AUTHORIZE_URL ?? TIKTOK_DEFAULTS.authorizeUrl),
+    authBaseUrl: stripSlash(sandboxEnabled ? sandboxBase : (env.TIKTOK_AUTH_BASE_URL ?? TIKTOK_DEFAULTS.authBaseUrl)),
+    apiBaseUrl: stripSlash(sandboxEnabled ? sandboxBase : (env.TIKTOK_API_BASE_URL ?? TIKTOK_DEFAULTS.apiBaseUrl)),
+    timeoutMs: env.TIKTOK_HTTP_TIMEOUT_MS ?? 10000,
+  };
+
+  return Object.assign(new AppConfig(), {
+    nodeEnv,
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    publicBaseUrl,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE ?? 10,
+    dataDir: path.resolve(env.DATA_DIR ?? '.data'),
+    tiktok,
+    sandbox: {
+      enabled: sandboxEnabled,
+      accessTokenTtlSeconds: env.SANDBOX_ACCESS_TOKEN_TTL_SECONDS ?? 604800,
+      refreshTokenTtlSeconds: env.SANDBOX_REFRESH_TOKEN_TTL_SECONDS ?? 31536000,
+    },
+    encryptionKeys: env.TOKEN_ENCRYPTION_KEYS === undefined ? null : parseEncryptionKeys(env.TOKEN_ENCRYPTION_KEYS),
+    auth: {
+      allowStatelessCallback: env.AUTH_ALLOW_STATELESS_CALLBACK ?? false,
+      stateTtlSeconds: env.AUTH_STATE_TTL_SECONDS ?? 600,
+      secureCookies: publicBaseUrl.startsWith('https://'),
+    },
+  });
+}

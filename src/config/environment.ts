@@ -1,0 +1,85 @@
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** "true"/"false" (and 1/0, yes/no) only: anything else is left as a string and fails @IsBoolean. */
+function toBoolean({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(normalized)) return true;
+  if (['false', '0', 'no'].includes(normalized)) return false;
+  return value;
+}
+
+function trimmed({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const result = value.trim();
+  return result === '' ? undefined : result;
+}
+
+/**
+ * Every environment variable the service reads, as received. Validated once at start-up; the rest of the
+ * code reads the resolved {@link AppConfig}, never process.env.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @Transform(trimmed) @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: 'development' | 'production' | 'test';
+
+  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MaxLength(255)
+  HOST?: string;
+
+  @IsOptional() @Transform(trimmed) @IsUrl(HTTP_URL)
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional() @Transform(trimmed) @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MinLength(1)
+  DATA_DIR?: string;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MaxLength(128)
+  TIKTOK_APP_KEY?: string;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MaxLength(256)
+  TIKTOK_APP_SECRET?: string;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MaxLength(128)
+  TIKTOK_SERVICE_ID?: string;
+
+  @IsOptional() @Transform(trimmed) @IsUrl(HTTP_URL)
+  TIKTOK_AUTHORIZE_URL?: string;
+
+  @IsOptional() @Transform(trimmed) @IsUrl(HTTP_URL)
+  TIKTOK_AUTH_BASE_URL?: string;
+
+  @IsOptional() @Transform(trimmed) @IsUrl(HTTP_URL)
+  TIKTOK_API_BASE_URL?: string;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  TIKTOK_SANDBOX?: boolean;
+
+  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(100) @Max(120000)
+  TIKTOK_HTTP_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(trimmed) @IsString()
+  TOKEN_ENCRYPTION_KEYS?: string;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  AUTH_ALLOW_STATELESS_CALLBACK?: boolean;
+
+  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(60) @Max(3600)
+  AUTH_STATE_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(1)
+  SANDBOX_ACCESS_TOKEN_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(1)
+  SANDBOX_REFRESH_TOKEN_TTL_SECONDS?: number;
+}

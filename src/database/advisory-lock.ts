@@ -1,0 +1,28 @@
+import type { DataSource } from 'typeorm';
+
+/** Namespace for this service's advisory locks (first int of the two-int form), so they never meet another app's. */
+export const LOCK_NAMESPACE = 0x7474_5301;
+
+export const LockIds = {
+  migrations: 1,
+} as const;
+
+/**
+ * Runs `work` while holding a session-level advisory lock on a dedicated connection. Only for start-up
+ * work such as migrations, where every replica must wait its turn; background jobs use
+ * transaction-scoped locks instead.
+ */
+export async function withSessionLock<T>(dataSource: DataSource, lockId: number, work: () => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, lockId]);
+    try {
+      return await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, lockId]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

@@ -1,0 +1,151 @@
+import { Injectable, Logger } from '@nestjs/common';
+import axios, { AxiosInstance, isAxiosError } from 'axios';
+import { AppConfig, TiktokConfig } from '../config/app-config';
+import { InvalidResponseError, parseAuthorizedShops, parseTokenGrant } from './tiktok-response.parser';
+import { signRequest } from './tiktok-signer';
+import { classifyFailure, TiktokError, TiktokStep } from './tiktok.errors';
+import type { AuthorizedShop, TokenGrant } from './tiktok.types';
+
+interface Envelope {
+  code: number;
+  message: string;
+  request_id?: string;
+  data?: unknown;
+}
+
+const SHOPS_PATH = '/authorization/202309/shops';
+
+/**
+ * The only code that talks to TikTok Shop. Every call has a timeout, every failure becomes a classified
+ * {@link TiktokError}, and no URL is ever logged (token calls carry the app secret in the query string).
+ */
+@Injectable()
+export class TiktokClient {
+  private readonly logger = new Logger(TiktokClient.name);
+  private readonly http: AxiosInstance;
+  private readonly config: TiktokConfig;
+
+  constructor(appConfig: AppConfig) {
+    this.config = appConfig.tiktok;
+    this.http = axios.create({
+      timeout: this.config.timeoutMs,
+      maxRedirects: 0,
+      maxContentLength: 1024 * 1024,
+      responseType: 'text',
+      transformResponse: [(body: unknown) => body],
+      validateStatus: () => true,
+      headers: { accept: 'application/json' },
+    });
+  }
+
+  get appKey(): string {
+    return this.config.appKey;
+  }
+
+  /** The seller consent page. TikTok takes the Service ID here (not the app key) and no redirect_uri. */
+  authorizeUrl(state: string): string {
+    const url = new URL(this.config.authorizeUrl);
+    url.searchParams.set('service_id', this.config.serviceId);
+    url.searchParams.set('state', state.trim());
+    return url.toString();
+  }
+
+  async exchangeCode(authCode: string): Promise<TokenGrant> {
+    const data = await this.call('token_get', `${this.config.authBaseUrl}/api/v2/token/get`, {
+      app_key: this.config.appKey,
+      app_secret: this.config.appSecret,
+      auth_code: authCode,
+      grant_type: 'authorized_code',
+    });
+    return this.parse('token_get', () => parseTokenGrant(data, nowSeconds()));
+  }
+
+  async refresh(refreshToken: string): Promise<TokenGrant> {
+    const data = await this.call('token_refresh', `${this.config.authBaseUrl}/api/v2/token/refresh`, {
+      app_key: this.config.appKey,
+      app_secret: this.config.appSecret,
+      refresh_token: refreshToken,
+      grant_type: 'refresh_token',
+    });
+    return this.parse('token_refresh', () => parseTokenGrant(data, nowSeconds()));
+  }
+
+  async authorizedShops(accessToken: string): Promise<AuthorizedShop[]> {
+    // Signed with a timestamp taken at send time; shop_cipher must not be sent on this call.
+    const query: Record<string, string> = { app_key: this.config.appKey, timestamp: String(nowSeconds()) };
+    query.sign = signRequest(this.config.appSecret, { path: SHOPS_PATH, query });
+    const data = await this.call('shops', `${this.config.apiBaseUrl}${SHOPS_PATH}`, query, {
+      'x-tts-access-token': accessToken,
+      'content-type': 'application/json',
+    });
+    return this.parse('shops', () => parseAuthorizedShops(data));
+  }
+
+  private parse<T>(step: TiktokStep, parse: () => T): T {
+    try {
+      return parse();
+    } catch (error) {
+      if (error instanceof InvalidResponseError) throw this.fail(new TiktokError(step, 'invalid_response', error.message));
+      throw error;
+    }
+  }
+
+  private async call(step: TiktokStep, url: string, params: Record<string, string>, headers?: Record<string, string>): Promise<unknown> {
+    let status: number;
+    let body: unknown;
+    try {
+      const response = await this.http.get<string>(url, { params, headers });
+      status = response.status;
+      body = response.data;
+    } catch (error) {
+      const timedOut = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT');
+      const detail = isAxiosError(error) ? (error.code ?? 'request failed') : 'request failed';
+      throw this.fail(new TiktokError(step, timedOut ? 'timeout' : 'network', detail));
+    }
+    const envelope = toEnvelope(body);
+    if (!envelope) {
+      // An HTML error page from a proxy, or a truncated body: never a reason to give up on the seller.
+      const reason = status >= 400 ? classifyFailure(status, undefined) : 'invalid_response';
+      throw this.fail(new TiktokError(step, reason, `HTTP ${status} without a JSON envelope`, undefined, status));
+    }
+    if (envelope.code !== 0 || status >= 400) {
+      const reason = classifyFailure(status, envelope.code === 0 ? undefined : envelope.code);
+      throw this.fail(
+        new TiktokError(step, reason, truncate(envelope.message), envelope.code, status, envelope.request_id),
+      );
+    }
+    return envelope.data;
+  }
+
+  private fail(error: TiktokError): TiktokError {
+    this.logger.warn(error.message);
+    return error;
+  }
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function truncate(message: string): string {
+  return message.length > 200 ? `${message.slice(0, 200)}...` : message;
+}
+
+function toEnvelope(body: unknown): Envelope | undefined {
+  if (typeof body !== 'string') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { code, message, request_id: requestId, data } = parsed as Record<string, unknown>;
+  if (typeof code !== 'number' || !Number.isInteger(code)) return undefined;
+  return {
+    code,
+    message: typeof message === 'string' ? message : '',
+    request_id: typeof requestId === 'string' ? requestId : undefined,
+    data,
+  };
+}

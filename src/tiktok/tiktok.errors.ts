@@ -1,0 +1,87 @@
+/** Which TikTok call failed. */
+export type TiktokStep = 'token_get' | 'token_refresh' | 'shops';
+
+/**
+ * Why it failed. Transient reasons are worth retrying later with backoff; permanent ones are not:
+ * `authorization_revoked` means only a new consent by the seller helps, `request_rejected` means TikTok
+ * refused this request as such (bad code, bad sign, wrong app credentials).
+ */
+export type TiktokFailureReason =
+  | 'network'
+  | 'timeout'
+  | 'rate_limited'
+  | 'server_error'
+  | 'invalid_response'
+  | 'authorization_revoked'
+  | 'request_rejected';
+
+export function isTransient(reason: TiktokFailureReason): boolean {
+  switch (reason) {
+    case 'network':
+    case 'timeout':
+    case 'rate_limited':
+    case 'server_error':
+    case 'invalid_response':
+      return true;
+    case 'authorization_revoked':
+    case 'request_rejected':
+      return false;
+  }
+}
+
+/** Error codes from the facts document (section 8). */
+export const TiktokCodes = {
+  accessTokenExpired: 105002,
+  accessTokenInvalid: 105001,
+  missingScope: 105005,
+  badSign: 106001,
+  refreshTokenExpired: 36004001,
+  noAuthorizationRecord: 36004005,
+  catchAll: 36009004,
+  rateLimited: 36009002,
+  internalError: 36009003,
+  internalTimeout: 36009007,
+} as const;
+
+const REAUTHORIZE_CODES = new Set<number>([
+  TiktokCodes.refreshTokenExpired,
+  TiktokCodes.noAuthorizationRecord,
+  TiktokCodes.accessTokenInvalid,
+]);
+const TRANSIENT_CODES = new Set<number>([TiktokCodes.rateLimited, TiktokCodes.internalError, TiktokCodes.internalTimeout]);
+
+/** Classifies a TikTok answer from its HTTP status and envelope `code` (undefined when there was no envelope). */
+export function classifyFailure(httpStatus: number, code: number | undefined): TiktokFailureReason {
+  if (httpStatus === 429 || code === TiktokCodes.rateLimited) return 'rate_limited';
+  if (code !== undefined && REAUTHORIZE_CODES.has(code)) return 'authorization_revoked';
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return 'server_error';
+  if (httpStatus >= 500) return 'server_error';
+  if (code === undefined) return httpStatus >= 400 ? 'request_rejected' : 'invalid_response';
+  return 'request_rejected';
+}
+
+/**
+ * A failed TikTok call. The message never contains a URL, token, code or secret: the app secret travels in
+ * TikTok's query strings, so the underlying HTTP error is deliberately not kept as `cause`.
+ */
+export class TiktokError extends Error {
+  readonly transient: boolean;
+
+  constructor(
+    readonly step: TiktokStep,
+    readonly reason: TiktokFailureReason,
+    detail: string,
+    readonly tiktokCode?: number,
+    readonly httpStatus?: number,
+    readonly requestId?: string,
+  ) {
+    super(`TikTok ${step} failed (${reason}${tiktokCode !== undefined ? `, code ${tiktokCode}` : ''}): ${detail}`);
+    this.name = 'TiktokError';
+    this.transient = isTransient(reason);
+  }
+
+  /** Only a new consent by the seller can fix this. */
+  get requiresReauthorization(): boolean {
+    return this.reason === 'authorization_revoked';
+  }
+}
