@@ -1,10 +1,29 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { Module, Controller, Get } from '@nestjs/common';
-import { Repository } from 'typeorm';
-@Controller()
-class C { @Get() h() { return 'ok'; } }
-@Module({ controllers: [C] })
-class M {}
-async function main() { const app = await NestFactory.create(M); await app.listen(0, '127.0.0.1'); console.log(typeof Repository, await app.getUrl()); await app.close(); }
-void main();
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { loadConfig } from './config/app-config';
+import { ConfigError } from './config/config.error';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Bootstrap');
+  const config = loadConfig();
+  if (!config.databaseUrl) {
+    // The embedded-postgres package stops its server itself on SIGINT/SIGTERM and process exit.
+    config.databaseUrl = (await startEmbeddedPostgres({ dataDir: config.dataDir })).url;
+  }
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  logger.log(`listening on ${config.host}:${config.port}; open ${config.publicBaseUrl}/`);
+  if (config.sandbox.enabled) logger.warn('TikTok sandbox is ON: consent and token calls go to the built-in emulator');
+}
+
+bootstrap().catch((error: unknown) => {
+  // One clear line, no stack, for configuration mistakes; a stack for anything unexpected.
+  if (error instanceof ConfigError) {
+    process.stderr.write(`configuration error: ${error.message}\n`);
+  } else {
+    process.stderr.write(`start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

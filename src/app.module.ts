@@ -1,0 +1,32 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import { CryptoModule } from './common/crypto/crypto.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { SandboxModule } from './sandbox/sandbox.module';
+import { ShopsModule } from './shops/shops.module';
+import { TiktokModule } from './tiktok/tiktok.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    // The emulator is only imported when enabled: with the sandbox off its routes do not exist at all.
+    const sandbox = config.sandbox.enabled
+      ? [
+          SandboxModule.forRoot({
+            appKey: config.tiktok.appKey,
+            appSecret: config.tiktok.appSecret,
+            serviceId: config.tiktok.serviceId,
+            redirectUrl: `${config.publicBaseUrl}/auth/callback`,
+            accessTokenTtlSeconds: config.sandbox.accessTokenTtlSeconds,
+            refreshTokenTtlSeconds: config.sandbox.refreshTokenTtlSeconds,
+          }),
+        ]
+      : [];
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, TiktokModule, ShopsModule, AuthModule, ...sandbox],
+    };
+  }
+}

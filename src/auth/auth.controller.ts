@@ -1,0 +1,78 @@
+import { Controller, createParamDecorator, ExecutionContext, Get, Header, Req, Res, ValidationPipe } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppConfig } from '../config/app-config';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { homePage, successPage } from './auth-pages';
+import { AuthService } from './auth.service';
+import { CallbackQueryDto } from './dto/callback-query.dto';
+import { randomToken } from './oauth-state.service';
+
+export const BROWSER_COOKIE = 'tts_browser';
+const BROWSER_COOKIE_MAX_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * The callback's query string. A custom decorator, so the strict global pipe (which refuses unknown fields)
+ * does not run: TikTok adds parameters over time, and those are ignored rather than refused.
+ */
+const CallbackQuery = createParamDecorator((_data: unknown, context: ExecutionContext): unknown => {
+  return context.switchToHttp().getRequest<Request>().query;
+});
+
+const callbackPipe = new ValidationPipe({
+  expectedType: CallbackQueryDto,
+  validateCustomDecorators: true,
+  transform: true,
+  whitelist: true,
+  forbidNonWhitelisted: false,
+  stopAtFirstError: true,
+  exceptionFactory: (errors) =>
+    new AppError(
+      ErrorCode.InvalidRequest,
+      errors.flatMap((error) => Object.values(error.constraints ?? {})).join('; ') || 'invalid callback parameters',
+    ),
+});
+
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  home(): string {
+    return homePage(this.config.sandbox.enabled);
+  }
+
+  @Get('auth/tiktok')
+  async start(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const browserId = this.browserId(request) ?? randomToken();
+    response.cookie(BROWSER_COOKIE, browserId, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.auth.secureCookies,
+      path: '/auth',
+      maxAge: BROWSER_COOKIE_MAX_AGE_MS,
+    });
+    response.set('Cache-Control', 'no-store');
+    response.redirect(302, await this.auth.begin(browserId));
+  }
+
+  @Get('auth/callback')
+  async callback(@CallbackQuery(callbackPipe) query: CallbackQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
+    const seller = await this.auth.complete(query, this.browserId(request));
+    response.set('Cache-Control', 'no-store');
+    if (request.accepts(['html', 'json']) === 'json') {
+      response.json({ open_id: seller.open_id, seller_name: seller.seller_name, shops: seller.shops });
+      return;
+    }
+    response.type('html').send(successPage(seller));
+  }
+
+  private browserId(request: Request): string | undefined {
+    const value: unknown = (request.cookies as Record<string, unknown> | undefined)?.[BROWSER_COOKIE];
+    return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+  }
+}

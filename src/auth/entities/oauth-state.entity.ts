@@ -1,0 +1,24 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * A pending consent. Only SHA-256 digests are stored: a database reader cannot replay a state, nor learn the
+ * browser cookie it is bound to.
+ */
+@Entity({ name: 'oauth_states' })
+export class OAuthState {
+  @PrimaryColumn({ name: 'state_hash', type: 'char', length: 64 })
+  stateHash!: string;
+
+  @Column({ name: 'browser_hash', type: 'char', length: 64 })
+  browserHash!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Index('ix_oauth_states_expires_at')
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true })
+  consumedAt!: Date | null;
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { TokenCipher } from '../common/crypto/token-cipher';
+import type { AuthorizedShop, TokenGrant } from '../tiktok/tiktok.types';
+import { AuthorizationEventsService, NewAuthorizationEvent } from './authorization-events.service';
+import { tokenBinding } from './token-binding';
+
+export interface SavedGrant {
+  authorizationId: string;
+  openId: string;
+  sellerName: string | null;
+  /** True when this open_id had already authorized this app (a re-consent). */
+  reGranted: boolean;
+  shops: AuthorizedShop[];
+  removedShopIds: string[];
+}
+
+interface UpsertedRow {
+  id: string;
+  inserted: boolean;
+}
+
+/**
+ * Persists consents. Everything for one consent (authorization, its shops, the events) commits in one
+ * transaction or not at all.
+ */
+@Injectable()
+export class AuthorizationStore {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cipher: TokenCipher,
+    private readonly events: AuthorizationEventsService,
+  ) {}
+
+  async saveGrant(appKey: string, grant: TokenGrant, shops: AuthorizedShop[]): Promise<SavedGrant> {
+    if (!appKey || !grant.openId) throw new Error('saveGrant needs an app key and an open_id');
+    return this.dataSource.transaction(async (manager) => {
+      // Insert-or-lock in one statement: concurrent first consents of one seller converge on one row, and
+      // its id is known before the tokens are encrypted (the id is bound into the ciphertext).
+      const [row] = await manager.query<UpsertedRow[]>(
+        `INSERT INTO seller_authorizations (id, app_key, open_id)
+         VALUES ($1, $2, $3)
+         ON CONFLICT (app_key, open_id) DO UPDATE SET updated_at = now()
+         RETURNING id, (xmax = 0) AS inserted`,
+        [randomUUID(), appKey, grant.openId],
+      );
+      await manager.query(
+        `UPDATE seller_authorizations SET
+           seller_name = $2, seller_base_region = $3, user_type = $4, granted_scopes = $5,
+           access_token = $6, refresh_token = $7, access_token_expires_at = $8, refresh_token_expires_at = $9,
+           status = 'active', last_granted_at = now(), updated_at = now()
+         WHERE id = $1`,
+        [
+          row.id,
+          grant.sellerName,
+          grant.sellerBaseRegion,
+          grant.userType,
+          grant.grantedScopes,
+          this.cipher.encrypt(grant.accessToken, tokenBinding(row.id, 'access_token')),
+          this.cipher.encrypt(grant.refreshToken, tokenBinding(row.id, 'refresh_token')),
+          grant.accessTokenExpiresAt,
+          grant.refreshTokenExpiresAt,
+        ],
+      );
+      const added = await this.upsertShops(manager, row.id, shops);
+      const removedShopIds = await this.deauthorizeMissingShops(manager, row.id, shops);
+      const base = { authorizationId: row.id, openId: grant.openId };
+      const events: NewAuthorizationEvent[] = [
+        {
+          ...base,
+          type: row.inserted ? 'granted' : 're_granted',
+          detail: { shop_count: shops.length, scopes: grant.grantedScopes, seller_base_region: grant.sellerBaseRegion },
+        },
+        ...added.map((shopId) => ({ ...base, type: 'shop_added' as const, shopId })),
+        ...removedShopIds.map((shopId) => ({ ...base, type: 'shop_removed' as const, shopId, detail: { reason: 'not returned on re-consent' } })),
+      ];
+      await this.events.record(events, manager);
+      return {
+        authorizationId: row.id,
+        openId: grant.openId,
+        sellerName: grant.sellerName,
+        reGranted: !row.inserted,
+        shops,
+        removedShopIds,
+      };
+    });
+  }
+
+  /** Decrypts an authorization's tokens. Throws DecryptionError if a ciphertext was tampered with or moved. */
+  async readTokens(authorizationId: string): Promise<{ accessToken: string; refreshToken: string } | null> {
+    if (!authorizationId) throw new Error('readTokens needs an authorization id');
+    const [row] = await this.dataSource.query<{ access_token: string | null; refresh_token: string | null }[]>(
+      'SELECT access_token, refresh_token FROM seller_authorizations WHERE id = $1',
+      [authorizationId],
+    );
+    if (!row?.access_token || !row.refresh_token) return null;
+    return {
+      accessToken: this.cipher.decrypt(row.access_token, tokenBinding(authorizationId, 'access_token')),
+      refreshToken: this.cipher.decrypt(row.refresh_token, tokenBinding(authorizationId, 'refresh_token')),
+    };
+  }
+
+  /** Returns the ids of shops that were new to this authorization. */
+  private async upsertShops(manager: EntityManager, authorizationId: string, shops: AuthorizedShop[]): Promise<string[]> {
+    if (shops.length === 0) return [];
+    const rows = await manager.query<{ id: string; added: boolean }[]>(
+      `WITH previous AS (
+         SELECT id, authorization_id, status FROM shops WHERE id = ANY($2::varchar[])
+       )
+       INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, code, status)
+       SELECT s.id, $1, s.name, s.region, s.seller_type, s.cipher, s.code, 'active'
+         FROM jsonb_to_recordset($3::jsonb)
+           AS s(id varchar, name text, region varchar, seller_type varchar, cipher text, code varchar)
+       ON CONFLICT (id) DO UPDATE SET
+         authorization_id = EXCLUDED.authorization_id, name = EXCLUDED.name, region = EXCLUDED.region,
+         seller_type = EXCLUDED.seller_type, cipher = EXCLUDED.cipher, code = EXCLUDED.code,
+         status = 'active', updated_at = now()
+       RETURNING id, NOT EXISTS (
+         SELECT 1 FROM previous p WHERE p.id = shops.id AND p.authorization_id = $1 AND p.status = 'active'
+       ) AS added`,
+      [
+        authorizationId,
+        shops.map((shop) => shop.id),
+        JSON.stringify(
+          shops.map((shop) => ({
+            id: shop.id,
+            name: shop.name,
+            region: shop.region,
+            seller_type: shop.sellerType,
+            cipher: shop.cipher,
+            code: shop.code,
+          })),
+        ),
+      ],
+    );
+    return rows.filter((row) => row.added).map((row) => row.id);
+  }
+
+  private async deauthorizeMissingShops(manager: EntityManager, authorizationId: string, shops: AuthorizedShop[]): Promise<string[]> {
+    const [rows] = await manager.query<[{ id: string }[], number]>(
+      `UPDATE shops SET status = 'deauthorized', updated_at = now()
+       WHERE authorization_id = $1 AND status = 'active' AND NOT (id = ANY($2::varchar[]))
+       RETURNING id`,
+      [authorizationId, shops.map((shop) => shop.id)],
+    );
+    return rows.map((row) => row.id);
+  }
+}

@@ -1,0 +1,39 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export const AUTHORIZATION_EVENT_TYPES = [
+  'granted',
+  're_granted',
+  'shop_added',
+  'shop_removed',
+  'callback_failed',
+] as const;
+export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
+
+/**
+ * Append-only audit log. Deliberately without a foreign key: the history of an authorization outlives it.
+ * `detail` never holds a token, code or secret.
+ */
+@Entity({ name: 'authorization_events' })
+@Index('ix_authorization_events_authorization', ['authorizationId', 'id'])
+export class AuthorizationEvent {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'authorization_id', type: 'uuid', nullable: true })
+  authorizationId!: string | null;
+
+  @Column({ name: 'open_id', type: 'varchar', length: 255, nullable: true })
+  openId!: string | null;
+
+  @Column({ name: 'shop_id', type: 'varchar', length: 64, nullable: true })
+  shopId!: string | null;
+
+  @Column({ type: 'varchar', length: 64 })
+  type!: AuthorizationEventType;
+
+  @Column({ type: 'jsonb', default: {} })
+  detail!: Record<string, unknown>;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

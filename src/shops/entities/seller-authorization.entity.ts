@@ -1,0 +1,63 @@
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+
+export const AUTHORIZATION_STATUSES = ['active', 'reauthorization_required', 'revoked'] as const;
+export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
+
+/**
+ * One seller's grant to one TikTok app: one token pair, one open_id. Keyed by (app_key, open_id) so a second
+ * app (a US Partner Center app, say) holds its own grants beside the first. Token columns hold
+ * {@link TokenCipher} envelopes bound to this row's id, never plaintext.
+ */
+@Entity({ name: 'seller_authorizations' })
+@Check('ck_seller_authorizations_status', `status IN ('active', 'reauthorization_required', 'revoked')`)
+@Index('ix_seller_authorizations_access_expiry', ['accessTokenExpiresAt'], { where: `status = 'active'` })
+@Unique('uq_seller_authorizations_app_open_id', ['appKey', 'openId'])
+export class SellerAuthorization {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'app_key', type: 'varchar', length: 128 })
+  appKey!: string;
+
+  @Column({ name: 'open_id', type: 'varchar', length: 255 })
+  openId!: string;
+
+  @Column({ name: 'seller_name', type: 'text', nullable: true })
+  sellerName!: string | null;
+
+  @Column({ name: 'seller_base_region', type: 'varchar', length: 16, nullable: true })
+  sellerBaseRegion!: string | null;
+
+  @Column({ name: 'user_type', type: 'integer', nullable: true })
+  userType!: number | null;
+
+  @Column({ name: 'granted_scopes', type: 'text', array: true, default: () => "'{}'" })
+  grantedScopes!: string[];
+
+  @Column({ name: 'access_token', type: 'text', nullable: true })
+  accessToken!: string | null;
+
+  @Column({ name: 'refresh_token', type: 'text', nullable: true })
+  refreshToken!: string | null;
+
+  @Column({ name: 'access_token_expires_at', type: 'timestamptz', nullable: true })
+  accessTokenExpiresAt!: Date | null;
+
+  @Column({ name: 'refresh_token_expires_at', type: 'timestamptz', nullable: true })
+  refreshTokenExpiresAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 32, default: 'active' })
+  status!: AuthorizationStatus;
+
+  @Column({ name: 'last_granted_at', type: 'timestamptz', nullable: true })
+  lastGrantedAt!: Date | null;
+
+  @Column({ name: 'last_refreshed_at', type: 'timestamptz', nullable: true })
+  lastRefreshedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

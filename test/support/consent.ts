@@ -1,0 +1,57 @@
+import { HttpClient } from './http-client';
+
+export const UK_SELLER = 'sbx-open-uk-001';
+export const US_SELLER = 'sbx-open-us-001';
+export const CB_SELLER = 'sbx-open-cb-001';
+
+/** GET /auth/tiktok: returns the state TikTok would receive (the browser cookie stays in `client`). */
+export async function beginConsent(client: HttpClient): Promise<{ state: string; location: URL }> {
+  const response = await client.get('/auth/tiktok', 'text/html');
+  if (response.status !== 302) throw new Error(`expected 302 from /auth/tiktok, got ${response.status}`);
+  const location = new URL(response.headers.get('location') ?? '');
+  return { state: location.searchParams.get('state') ?? '', location };
+}
+
+/** Asks the sandbox for an auth code as if the seller had approved (no browser). */
+export async function mintCode(client: HttpClient, openId: string): Promise<string> {
+  const response = await client.postJson('/sandbox/_control/codes', { open_id: openId });
+  if (response.status !== 200 && response.status !== 201) throw new Error(`mint code failed: ${response.status}`);
+  return ((await response.json()) as { code: string }).code;
+}
+
+export function callbackUrl(params: Record<string, string>): string {
+  return `/auth/callback?${new URLSearchParams(params).toString()}`;
+}
+
+export interface CallbackJson {
+  open_id: string;
+  seller_name: string;
+  shops: { shop_id: string; shop_name: string; region: string; cipher: string }[];
+}
+
+/** The whole consent for one seller, through the real routes, answered as JSON. */
+export async function consent(client: HttpClient, openId: string): Promise<{ status: number; body: CallbackJson }> {
+  const { state } = await beginConsent(client);
+  const code = await mintCode(client, openId);
+  const response = await client.get(callbackUrl({ code, state }), 'application/json');
+  return { status: response.status, body: (await response.json()) as CallbackJson };
+}
+
+export interface SandboxStats {
+  calls: Record<string, number>;
+  issued: { access_tokens: string[]; refresh_tokens: string[]; codes: string[] };
+  current: Record<string, { access_token: string; refresh_token: string }>;
+}
+
+export async function sandboxStats(client: HttpClient): Promise<SandboxStats> {
+  return (await (await client.get('/sandbox/_control/stats')).json()) as SandboxStats;
+}
+
+export async function injectFault(client: HttpClient, fault: Record<string, unknown>): Promise<void> {
+  const response = await client.postJson('/sandbox/_control/faults', fault);
+  if (response.status >= 300) throw new Error(`inject fault failed: ${response.status} ${await response.text()}`);
+}
+
+export async function clearFaults(client: HttpClient): Promise<void> {
+  await client.request('/sandbox/_control/faults', { method: 'DELETE' });
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+export type TestServer = 'default' | 'embedded';
+
+/** `default`: DATABASE_URL (CI's Debian PostgreSQL, else the embedded one); `embedded`: always the embedded one. */
+function serverUrl(server: TestServer = 'default'): string {
+  const url = server === 'embedded' ? process.env.TTS_TEST_EMBEDDED_URL : process.env.DATABASE_URL;
+  if (!url) throw new Error('the Jest global setup provides DATABASE_URL and TTS_TEST_EMBEDDED_URL');
+  return url;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function admin<T>(server: TestServer, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: withDatabase(serverUrl(server), 'postgres') });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database on the test server, so every test file is isolated from the others. */
+export async function createTestDatabase(server: TestServer = 'default'): Promise<TestDatabase> {
+  const name = `tts_test_${randomBytes(6).toString('hex')}`;
+  await admin(server, (client) => client.query(`CREATE DATABASE ${name}`));
+  return {
+    name,
+    url: withDatabase(serverUrl(server), name),
+    drop: () => admin(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** Runs one query on a test database with a short-lived connection. */
+export async function query<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

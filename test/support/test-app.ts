@@ -1,0 +1,57 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../../src/app.factory';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { freePort } from '../../src/database/embedded-postgres';
+import { createTestDatabase, TestDatabase } from './database';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  /** e.g. http://127.0.0.1:41234 */
+  baseUrl: string;
+  db: TestDatabase;
+  close(): Promise<void>;
+}
+
+export function testEncryptionKeys(): string {
+  return `test-${randomBytes(3).toString('hex')}:${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * The whole service on its own database and a free loopback port, sandbox on unless `env` says otherwise.
+ * Every test talks to it over real HTTP.
+ */
+export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: TestDatabase): Promise<TestApp> {
+  const db = existingDb ?? (await createTestDatabase());
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tts-app-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '5',
+    DATA_DIR: dataDir,
+    TOKEN_ENCRYPTION_KEYS: testEncryptionKeys(),
+    TIKTOK_HTTP_TIMEOUT_MS: '2000',
+    ...env,
+  });
+  const app = await createApp(config, { logger: process.env.TEST_LOGS ? undefined : false });
+  await app.listen(config.port, config.host);
+  return {
+    app,
+    config,
+    baseUrl: `http://127.0.0.1:${port}`,
+    db,
+    close: async () => {
+      await app.close();
+      if (!existingDb) await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
