@@ -1,0 +1,43 @@
+import { Controller, Delete, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
+import type { RawBodyRequest } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { OpenApiRequest, SandboxApiService } from './sandbox-api.service';
+import { SandboxApiExceptionFilter } from './sandbox-exception.filter';
+import { sendReply } from './sandbox-reply';
+
+/** TikTok's auth host (`/api/v2/token/*`) and Open API host (`/authorization/*`) under one prefix. */
+@Controller('sandbox')
+@UseFilters(SandboxApiExceptionFilter)
+export class SandboxApiController {
+  constructor(private readonly api: SandboxApiService) {}
+
+  @Get('api/v2/token/get')
+  async tokenGet(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    sendReply(res, await this.api.tokenGet(query));
+  }
+
+  @Get('api/v2/token/refresh')
+  async tokenRefresh(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
+    sendReply(res, await this.api.tokenRefresh(query));
+  }
+
+  @Get('authorization/202309/shops')
+  async shops(@Req() req: RawBodyRequest<Request>, @Res() res: Response): Promise<void> {
+    sendReply(res, await this.api.shops(openApiRequest(req)));
+  }
+
+  @Delete('authorization/202403/shops')
+  async deauthorize(@Req() req: RawBodyRequest<Request>, @Res() res: Response): Promise<void> {
+    sendReply(res, await this.api.deauthorize(openApiRequest(req)));
+  }
+}
+
+function openApiRequest(req: RawBodyRequest<Request>): OpenApiRequest {
+  const token = req.headers['x-tts-access-token'];
+  return {
+    query: req.query,
+    accessToken: typeof token === 'string' ? token : undefined,
+    rawBody: req.rawBody,
+    contentType: req.headers['content-type'],
+  };
+}

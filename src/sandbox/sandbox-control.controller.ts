@@ -1,0 +1,67 @@
+import { Body, Controller, Delete, Get, Param, Post, Res, UseFilters } from '@nestjs/common';
+import type { Response } from 'express';
+import { SandboxControlService } from './sandbox-control.service';
+import { SandboxControlExceptionFilter } from './sandbox-exception.filter';
+import { jsonReply, sendReply } from './sandbox-reply';
+
+/** Test levers, JSON in and out. Exists only where the sandbox module is loaded, never in production. */
+@Controller('sandbox/_control')
+@UseFilters(SandboxControlExceptionFilter)
+export class SandboxControlController {
+  constructor(private readonly control: SandboxControlService) {}
+
+  @Post('sellers')
+  upsertSeller(@Body() body: Record<string, unknown>, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.upsertSeller(body)));
+  }
+
+  @Get('sellers')
+  listSellers(@Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.listSellers()));
+  }
+
+  @Post('codes')
+  mintCode(@Body() body: Record<string, unknown>, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.mintCode(body)));
+  }
+
+  @Post('faults')
+  addFault(@Body() body: Record<string, unknown>, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.addFault(body)));
+  }
+
+  @Get('faults')
+  listFaults(@Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.listFaults()));
+  }
+
+  @Delete('faults')
+  clearFaults(@Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.clearFaults()));
+  }
+
+  @Post('authorizations/:open_id/revoke')
+  revoke(@Param('open_id') openId: string, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.revoke(openId)));
+  }
+
+  @Post('config')
+  updateConfig(@Body() body: Record<string, unknown>, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.updateConfig(body)));
+  }
+
+  @Get('config')
+  getConfig(@Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.getConfig()));
+  }
+
+  @Get('stats')
+  stats(@Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.getStats()));
+  }
+
+  @Post('reset')
+  reset(@Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.reset()));
+  }
+}

@@ -1,0 +1,101 @@
+/** Codes TikTok answers in the response envelope (facts document, section 8). */
+export enum TikTokCode {
+  Success = 0,
+  InvalidAccessToken = 105001,
+  ExpiredAccessToken = 105002,
+  BadSign = 106001,
+  RefreshTokenExpired = 36004001,
+  AuthRecordNotFound = 36004005,
+  RateLimited = 36009002,
+  InternalError = 36009003,
+  InvalidRequest = 36009004,
+}
+
+/** A TikTok-style refusal: the envelope code, its message, and the HTTP status TikTok pairs with it. */
+export class SandboxApiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly httpStatus = 200,
+  ) {
+    super(message);
+    this.name = 'SandboxApiError';
+  }
+}
+
+/** Bad input to the consent page or control API (answered 400/404, never 500). */
+export class SandboxInputError extends Error {
+  constructor(
+    message: string,
+    readonly httpStatus = 400,
+  ) {
+    super(message);
+    this.name = 'SandboxInputError';
+  }
+}
+
+export type SellerType = 'CROSS_BORDER' | 'LOCAL';
+
+export interface SandboxShop {
+  id: string;
+  name: string;
+  region: string;
+  seller_type: SellerType;
+  cipher: string;
+  code: string;
+}
+
+export interface SandboxSeller {
+  open_id: string;
+  seller_name: string;
+  seller_base_region: string;
+  shops: SandboxShop[];
+}
+
+/** `data` of a token/get or token/refresh answer, field names as TikTok sends them. */
+export interface TokenGrantData {
+  access_token: string;
+  access_token_expire_in?: number;
+  refresh_token: string;
+  refresh_token_expire_in: number;
+  open_id: string;
+  seller_name: string;
+  seller_base_region: string;
+  user_type: number;
+  granted_scopes: string[];
+}
+
+export const API_ENDPOINTS = ['token_get', 'token_refresh', 'shops', 'deauthorize'] as const;
+export type ApiEndpoint = (typeof API_ENDPOINTS)[number];
+
+export const FAULT_TYPES = [
+  'http_500',
+  'http_503',
+  'rate_limit',
+  'timeout',
+  'html',
+  'bad_json',
+  'error_code',
+  'missing_expiry',
+  'past_expiry',
+] as const;
+export type FaultType = (typeof FAULT_TYPES)[number];
+
+export interface SandboxFault {
+  endpoint: ApiEndpoint | '*';
+  type: FaultType;
+  /** Calls still affected; null = until cleared. */
+  remaining: number | null;
+  delayMs: number;
+  /**
+   * Timeout only: run the call before holding the answer, so TikTok "processed" it and only the
+   * response is lost (the default holds first, then processes as a normal call).
+   */
+  processFirst: boolean;
+  code: number;
+  message: string;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${String(value)}`);
+}
