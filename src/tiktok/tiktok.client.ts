@@ -51,23 +51,23 @@ export class TiktokClient {
   }
 
   async exchangeCode(authCode: string): Promise<TokenGrant> {
-    const data = await this.call('token_get', `${this.config.authBaseUrl}/api/v2/token/get`, {
-      app_key: this.config.appKey,
-      app_secret: this.config.appSecret,
-      auth_code: authCode,
-      grant_type: 'authorized_code',
-    });
-    return this.parse('token_get', () => parseTokenGrant(data, nowSeconds()));
+    // The literal grant type is `authorized_code`, not OAuth's `authorization_code`.
+    return this.tokenCall('token_get', '/api/v2/token/get', { auth_code: authCode, grant_type: 'authorized_code' });
   }
 
+  /** Returns a new access token AND a new refresh token: the caller must persist both together. */
   async refresh(refreshToken: string): Promise<TokenGrant> {
-    const data = await this.call('token_refresh', `${this.config.authBaseUrl}/api/v2/token/refresh`, {
+    return this.tokenCall('token_refresh', '/api/v2/token/refresh', { refresh_token: refreshToken, grant_type: 'refresh_token' });
+  }
+
+  /** Token endpoints are unsigned; the app secret travels in the query string, hence no URL is ever logged. */
+  private async tokenCall(step: TiktokStep, path: string, params: Record<string, string>): Promise<TokenGrant> {
+    const data = await this.call(step, `${this.config.authBaseUrl}${path}`, {
       app_key: this.config.appKey,
       app_secret: this.config.appSecret,
-      refresh_token: refreshToken,
-      grant_type: 'refresh_token',
+      ...params,
     });
-    return this.parse('token_refresh', () => parseTokenGrant(data, nowSeconds()));
+    return this.parse(step, () => parseTokenGrant(data, nowSeconds()));
   }
 
   async authorizedShops(accessToken: string): Promise<AuthorizedShop[]> {

@@ -1,0 +1,157 @@
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '../../src/config/app-config';
+import { startSandboxServer, SandboxServer } from '../../src/sandbox/standalone';
+import { TiktokClient } from '../../src/tiktok/tiktok.client';
+import { TiktokError } from '../../src/tiktok/tiktok.errors';
+import { UK_SELLER } from '../support/consent';
+
+const CREDENTIALS = { appKey: 'client-test-key', appSecret: 'client-test-secret', serviceId: 'client-test-service' };
+
+async function control(server: SandboxServer, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${server.url}/_control/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function failure(promise: Promise<unknown>): Promise<TiktokError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TiktokError) return error;
+    throw error;
+  }
+  throw new Error('expected a TiktokError');
+}
+
+describe('TiktokClient against the sandbox over HTTP', () => {
+  let server: SandboxServer;
+  let client: TiktokClient;
+  const warnings: string[] = [];
+
+  beforeAll(async () => {
+    server = await startSandboxServer({
+      ...CREDENTIALS,
+      redirectUrl: 'http://127.0.0.1:9/auth/callback',
+      accessTokenTtlSeconds: 3600,
+      refreshTokenTtlSeconds: 86400,
+    });
+    const config = loadConfig({
+      TIKTOK_APP_KEY: CREDENTIALS.appKey,
+      TIKTOK_APP_SECRET: CREDENTIALS.appSecret,
+      TIKTOK_SERVICE_ID: CREDENTIALS.serviceId,
+      TIKTOK_AUTH_BASE_URL: server.url,
+      TIKTOK_API_BASE_URL: server.url,
+      TIKTOK_HTTP_TIMEOUT_MS: '300',
+    });
+    client = new TiktokClient(config);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      warnings.push(String(message));
+    });
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await server.close();
+  });
+  afterEach(async () => {
+    await fetch(`${server.url}/_control/faults`, { method: 'DELETE' });
+  });
+
+  async function grant() {
+    const { code } = (await control(server, 'codes', { open_id: UK_SELLER })) as { code: string };
+    return client.exchangeCode(code);
+  }
+
+  it('builds the consent URL with the service id, not the app key', () => {
+    const url = new URL(client.authorizeUrl(' abc '));
+    expect(url.searchParams.get('service_id')).toBe(CREDENTIALS.serviceId);
+    expect(url.searchParams.get('state')).toBe('abc');
+    expect(url.search).not.toContain(CREDENTIALS.appKey);
+  });
+
+  it('exchanges a code, lists shops with a signed request, and refreshes with rotation', async () => {
+    const first = await grant();
+    expect(first.openId).toBe(UK_SELLER);
+    expect(first.accessTokenExpiresAt.getTime()).toBeGreaterThan(Date.now() + 3500 * 1000);
+    const shops = await client.authorizedShops(first.accessToken);
+    expect(shops.map((shop) => shop.id)).toEqual(['7000000000000001', '7000000000000002']);
+
+    const second = await client.refresh(first.refreshToken);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.accessToken).not.toBe(first.accessToken);
+    // Refreshing does not extend the authorization.
+    expect(second.refreshTokenExpiresAt.getTime()).toBe(first.refreshTokenExpiresAt.getTime());
+    // The old refresh token is gone: only a new consent helps.
+    const reused = await failure(client.refresh(first.refreshToken));
+    expect(reused).toMatchObject({ step: 'token_refresh', reason: 'authorization_revoked', tiktokCode: 36004005, transient: false });
+    expect(reused.requiresReauthorization).toBe(true);
+  });
+
+  it('classifies a revoked authorization and an expired refresh token as permanent', async () => {
+    const tokens = await grant();
+    await control(server, `authorizations/${UK_SELLER}/revoke`, {});
+    expect(await failure(client.refresh(tokens.refreshToken))).toMatchObject({ reason: 'authorization_revoked', transient: false });
+    expect(await failure(client.authorizedShops(tokens.accessToken))).toMatchObject({ reason: 'authorization_revoked', tiktokCode: 105001 });
+
+    const expiring = await grant();
+    await control(server, 'config', { clock_offset_seconds: 2 * 86400 });
+    try {
+      expect(await failure(client.refresh(expiring.refreshToken))).toMatchObject({ tiktokCode: 36004001, reason: 'authorization_revoked' });
+    } finally {
+      await control(server, 'config', { clock_offset_seconds: 0 });
+    }
+  });
+
+  const transient: [string, Record<string, unknown>, string][] = [
+    ['HTTP 500', { type: 'http_500' }, 'server_error'],
+    ['HTTP 503', { type: 'http_503' }, 'server_error'],
+    ['rate limiting', { type: 'rate_limit' }, 'rate_limited'],
+    ['a timeout', { type: 'timeout', delay_ms: 1000 }, 'timeout'],
+    ['an HTML error page', { type: 'html' }, 'server_error'],
+    ['malformed JSON', { type: 'bad_json' }, 'invalid_response'],
+    ['TikTok internal error 36009003', { type: 'error_code', code: 36009003 }, 'server_error'],
+    ['TikTok timeout 36009007', { type: 'error_code', code: 36009007 }, 'server_error'],
+    ['a missing expiry', { type: 'missing_expiry' }, 'invalid_response'],
+    ['an expiry in the past', { type: 'past_expiry' }, 'invalid_response'],
+  ];
+
+  it.each(transient)('classifies %s on refresh as transient (%s) and leaves the refresh token usable', async (_label, fault, reason) => {
+    const tokens = await grant();
+    await control(server, 'faults', { endpoint: 'token_refresh', count: 1, ...fault });
+    const error = await failure(client.refresh(tokens.refreshToken));
+    expect(error).toMatchObject({ step: 'token_refresh', reason, transient: true });
+    expect(error.requiresReauthorization).toBe(false);
+    await expect(client.refresh(tokens.refreshToken)).resolves.toMatchObject({ openId: UK_SELLER });
+  });
+
+  it('reports a bad signature (wrong secret) as a permanent rejection, not a re-consent', async () => {
+    const tokens = await grant();
+    const wrong = new TiktokClient(
+      loadConfig({
+        TIKTOK_APP_KEY: CREDENTIALS.appKey,
+        TIKTOK_APP_SECRET: 'not-the-secret',
+        TIKTOK_SERVICE_ID: CREDENTIALS.serviceId,
+        TIKTOK_API_BASE_URL: server.url,
+      }),
+    );
+    expect(await failure(wrong.authorizedShops(tokens.accessToken))).toMatchObject({ reason: 'request_rejected', tiktokCode: 106001, httpStatus: 401, transient: false });
+  });
+
+  it('reports an unreachable host as a transient network failure', async () => {
+    const offline = new TiktokClient(
+      loadConfig({ TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'i', TIKTOK_AUTH_BASE_URL: 'http://127.0.0.1:9' }),
+    );
+    expect(await failure(offline.refresh('whatever'))).toMatchObject({ reason: 'network', transient: true });
+  });
+
+  it('never logs a URL, token or secret', () => {
+    expect(warnings.length).toBeGreaterThan(5);
+    const logged = warnings.join('\n');
+    expect(logged).not.toMatch(/https?:\/\//);
+    expect(logged).not.toContain(CREDENTIALS.appSecret);
+    expect(logged).not.toMatch(/SBX[ARC]_/);
+  });
+});
