@@ -58,6 +58,11 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('says what is wrong with a non-numeric port', () => {
+    expect(errorOf({ PORT: 'abc' }).message).toBe('PORT: must be an integer number');
+    expect(errorOf({ PORT: '3000.5' }).message).toBe('PORT: must be an integer number');
+  });
+
   it('parses encryption keys, first one encrypting', () => {
     const other = Buffer.alloc(32, 9).toString('base64');
     const config = loadConfig({ TOKEN_ENCRYPTION_KEYS: `new:${KEY}, old:${other}` });

@@ -50,10 +50,15 @@ export class AppConfig {
   auth!: { allowStatelessCallback: boolean; stateTtlSeconds: number; secureCookies: boolean };
 }
 
+const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isUrl', 'matches', 'isIn'];
+
 function firstError(env: EnvironmentVariables): ConfigError | undefined {
   const [error] = validateSync(env, { forbidUnknownValues: false });
   if (!error) return undefined;
-  const detail = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+  // A wrong type says more than a range check on the same value.
+  const constraints = error.constraints ?? {};
+  const key = TYPE_CONSTRAINTS.find((name) => name in constraints) ?? Object.keys(constraints)[0];
+  const detail = (key && constraints[key]) || 'is invalid';
   return new ConfigError(error.property, detail.replace(`${error.property} `, ''));
 }
 

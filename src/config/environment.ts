@@ -1,4 +1,4 @@
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -10,6 +10,14 @@ function toBoolean({ value }: { value: unknown }): unknown {
   if (['true', '1', 'yes'].includes(normalized)) return true;
   if (['false', '0', 'no'].includes(normalized)) return false;
   return value;
+}
+
+/** Decimal integers only; anything else stays a string so @IsInt reports it as such. */
+function toInteger({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text === '') return undefined;
+  return /^-?\d{1,15}$/.test(text) ? Number(text) : text;
 }
 
 function trimmed({ value }: { value: unknown }): unknown {
@@ -26,7 +34,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(trimmed) @IsIn(['development', 'production', 'test'])
   NODE_ENV?: 'development' | 'production' | 'test';
 
-  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(65535)
   PORT?: number;
 
   @IsOptional() @Transform(trimmed) @IsString() @MaxLength(255)
@@ -38,7 +46,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(trimmed) @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE?: number;
 
   @IsOptional() @Transform(trimmed) @IsString() @MinLength(1)
@@ -65,7 +73,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
   TIKTOK_SANDBOX?: boolean;
 
-  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(100) @Max(120000)
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(100) @Max(120000)
   TIKTOK_HTTP_TIMEOUT_MS?: number;
 
   @IsOptional() @Transform(trimmed) @IsString()
@@ -74,12 +82,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
   AUTH_ALLOW_STATELESS_CALLBACK?: boolean;
 
-  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(60) @Max(3600)
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(60) @Max(3600)
   AUTH_STATE_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(1)
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
   SANDBOX_ACCESS_TOKEN_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(trimmed) @Type(() => Number) @IsInt() @Min(1)
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
   SANDBOX_REFRESH_TOKEN_TTL_SECONDS?: number;
 }
