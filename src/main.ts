@@ -4,6 +4,7 @@ import { createApp } from './app.factory';
 import { loadConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { waitForDatabase } from './database/wait-for-database';
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
@@ -12,6 +13,7 @@ async function bootstrap(): Promise<void> {
     // The embedded-postgres package stops its server itself on SIGINT/SIGTERM and process exit.
     config.databaseUrl = (await startEmbeddedPostgres({ dataDir: config.dataDir })).url;
   }
+  await waitForDatabase(config.databaseUrl);
   const app = await createApp(config);
   await app.listen(config.port, config.host);
   logger.log(`listening on ${config.host}:${config.port}; open ${config.publicBaseUrl}/`);

@@ -7,8 +7,15 @@ import { AuthService } from './auth.service';
 import { CallbackQueryDto } from './dto/callback-query.dto';
 import { randomToken } from './oauth-state.service';
 
-export const BROWSER_COOKIE = 'tts_browser';
 const BROWSER_COOKIE_MAX_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * On https the cookie takes the `__Host-` prefix (Secure, Path=/, no Domain), so a sibling subdomain cannot
+ * plant a browser id of its choosing; plain-http development uses an ordinary cookie scoped to /auth.
+ */
+function browserCookie(secure: boolean): { name: string; path: string } {
+  return secure ? { name: '__Host-tts_browser', path: '/' } : { name: 'tts_browser', path: '/auth' };
+}
 
 /**
  * The callback's query string. A custom decorator, so the strict global pipe (which refuses unknown fields)
@@ -49,11 +56,12 @@ export class AuthController {
   @Get('auth/tiktok')
   async start(@Req() request: Request, @Res() response: Response): Promise<void> {
     const browserId = this.browserId(request) ?? randomToken();
-    response.cookie(BROWSER_COOKIE, browserId, {
+    const cookie = browserCookie(this.config.auth.secureCookies);
+    response.cookie(cookie.name, browserId, {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.config.auth.secureCookies,
-      path: '/auth',
+      path: cookie.path,
       maxAge: BROWSER_COOKIE_MAX_AGE_MS,
     });
     response.set('Cache-Control', 'no-store');
@@ -72,7 +80,8 @@ export class AuthController {
   }
 
   private browserId(request: Request): string | undefined {
-    const value: unknown = (request.cookies as Record<string, unknown> | undefined)?.[BROWSER_COOKIE];
+    const name = browserCookie(this.config.auth.secureCookies).name;
+    const value: unknown = (request.cookies as Record<string, unknown> | undefined)?.[name];
     return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
   }
 }

@@ -11,7 +11,8 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // TypeORM's own logger prints failed SQL with its parameters (ciphertexts, seller data): never.
+    logging: false,
     extra: { max: poolSize, connectionTimeoutMillis: 5000 },
   };
 }

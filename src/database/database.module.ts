@@ -10,7 +10,8 @@ import { MigrationRunner } from './migration-runner';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
         if (!config.databaseUrl) throw new Error('DATABASE_URL must be resolved before the application starts');
-        return dataSourceOptions(config.databaseUrl, config.databasePoolSize);
+        // main.ts has already waited for the server; a failure here should surface, not retry for 30 s.
+        return { ...dataSourceOptions(config.databaseUrl, config.databasePoolSize), retryAttempts: 2, retryDelay: 1000 };
       },
     }),
   ],

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { LockIds, withSessionLock } from './advisory-lock';
 
 /** Brings the schema up to date before anything else touches the database; replicas take turns. */
@@ -16,8 +16,11 @@ export class MigrationRunner implements OnModuleInit {
 }
 
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
-  return withSessionLock(dataSource, LockIds.migrations, async () => {
-    const migrations = await dataSource.runMigrations({ transaction: 'each' });
+  return withSessionLock(dataSource, LockIds.migrations, async (runner) => {
+    // On the connection that holds the lock: works with a pool of one and cannot outlive the lock.
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    const migrations = await executor.executePendingMigrations();
     return migrations.map((migration) => migration.name);
   });
 }

@@ -34,8 +34,10 @@ export class AuthorizationStore {
     private readonly events: AuthorizationEventsService,
   ) {}
 
-  async saveGrant(appKey: string, grant: TokenGrant, shops: AuthorizedShop[]): Promise<SavedGrant> {
+  async saveGrant(appKey: string, grant: TokenGrant, authorizedShops: AuthorizedShop[]): Promise<SavedGrant> {
     if (!appKey || !grant.openId) throw new Error('saveGrant needs an app key and an open_id');
+    // A fixed order, so two consents touching the same shops lock them in the same order (no deadlock).
+    const shops = [...authorizedShops].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return this.dataSource.transaction(async (manager) => {
       // Insert-or-lock in one statement: concurrent first consents of one seller converge on one row, and
       // its id is known before the tokens are encrypted (the id is bound into the ciphertext).
@@ -46,27 +48,14 @@ export class AuthorizationStore {
          RETURNING id, (xmax = 0) AS inserted`,
         [randomUUID(), appKey, grant.openId],
       );
-      await manager.query(
-        `UPDATE seller_authorizations SET
-           seller_name = $2, seller_base_region = $3, user_type = $4, granted_scopes = $5,
-           access_token = $6, refresh_token = $7, access_token_expires_at = $8, refresh_token_expires_at = $9,
-           status = 'active', last_granted_at = now(), updated_at = now()
-         WHERE id = $1`,
-        [
-          row.id,
-          grant.sellerName,
-          grant.sellerBaseRegion,
-          grant.userType,
-          grant.grantedScopes,
-          this.cipher.encrypt(grant.accessToken, tokenBinding(row.id, 'access_token')),
-          this.cipher.encrypt(grant.refreshToken, tokenBinding(row.id, 'refresh_token')),
-          grant.accessTokenExpiresAt,
-          grant.refreshTokenExpiresAt,
-        ],
-      );
-      const added = await this.upsertShops(manager, row.id, shops);
-      const removedShopIds = await this.deauthorizeMissingShops(manager, row.id, shops);
       const base = { authorizationId: row.id, openId: grant.openId };
+      if (!(await this.storeGrant(manager, row.id, grant))) {
+        // Two consents of one seller raced and this older pair lost: TikTok has already replaced it.
+        await this.events.record({ ...base, type: 're_granted', detail: { superseded: true } }, manager);
+        return { authorizationId: row.id, openId: grant.openId, sellerName: grant.sellerName, reGranted: true, shops, removedShopIds: [] };
+      }
+      const { added, moved } = await this.upsertShops(manager, row.id, shops);
+      const removedShopIds = await this.deauthorizeMissingShops(manager, row.id, shops);
       const events: NewAuthorizationEvent[] = [
         {
           ...base,
@@ -75,6 +64,12 @@ export class AuthorizationStore {
         },
         ...added.map((shopId) => ({ ...base, type: 'shop_added' as const, shopId })),
         ...removedShopIds.map((shopId) => ({ ...base, type: 'shop_removed' as const, shopId, detail: { reason: 'not returned on re-consent' } })),
+        ...moved.map(({ shopId, from }) => ({
+          authorizationId: from,
+          shopId,
+          type: 'shop_removed' as const,
+          detail: { reason: 'authorized by another seller account', to_authorization_id: row.id },
+        })),
       ];
       await this.events.record(events, manager);
       return {
@@ -86,6 +81,31 @@ export class AuthorizationStore {
         removedShopIds,
       };
     });
+  }
+
+  /** Writes the grant unless a newer pair is already stored. Returns whether it was written. */
+  private async storeGrant(manager: EntityManager, id: string, grant: TokenGrant): Promise<boolean> {
+    const [updated] = await manager.query<[unknown[], number]>(
+      `UPDATE seller_authorizations SET
+         seller_name = $2, seller_base_region = $3, user_type = $4, granted_scopes = $5,
+         access_token = $6, refresh_token = $7, access_token_expires_at = $8, refresh_token_expires_at = $9,
+         tokens_issued_at = $10, status = 'active', last_granted_at = now(), updated_at = now()
+       WHERE id = $1 AND (tokens_issued_at IS NULL OR tokens_issued_at <= $10)
+       RETURNING id`,
+      [
+        id,
+        grant.sellerName,
+        grant.sellerBaseRegion,
+        grant.userType,
+        grant.grantedScopes,
+        this.cipher.encrypt(grant.accessToken, tokenBinding(id, 'access_token')),
+        this.cipher.encrypt(grant.refreshToken, tokenBinding(id, 'refresh_token')),
+        grant.accessTokenExpiresAt,
+        grant.refreshTokenExpiresAt,
+        grant.receivedAt,
+      ],
+    );
+    return updated.length === 1;
   }
 
   /** Decrypts an authorization's tokens. Throws DecryptionError if a ciphertext was tampered with or moved. */
@@ -102,24 +122,30 @@ export class AuthorizationStore {
     };
   }
 
-  /** Returns the ids of shops that were new to this authorization. */
-  private async upsertShops(manager: EntityManager, authorizationId: string, shops: AuthorizedShop[]): Promise<string[]> {
-    if (shops.length === 0) return [];
-    const rows = await manager.query<{ id: string; added: boolean }[]>(
+  /** Upserts the shops; reports those new to this authorization and those taken over from another one. */
+  private async upsertShops(
+    manager: EntityManager,
+    authorizationId: string,
+    shops: AuthorizedShop[],
+  ): Promise<{ added: string[]; moved: { shopId: string; from: string }[] }> {
+    if (shops.length === 0) return { added: [], moved: [] };
+    const rows = await manager.query<{ id: string; previous_authorization_id: string | null; previous_status: string | null }[]>(
       `WITH previous AS (
+         -- The state before this statement (all parts of one statement share a snapshot).
          SELECT id, authorization_id, status FROM shops WHERE id = ANY($2::varchar[])
+       ), upserted AS (
+         INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, code, status)
+         SELECT s.id, $1, s.name, s.region, s.seller_type, s.cipher, s.code, 'active'
+           FROM jsonb_to_recordset($3::jsonb)
+             AS s(id varchar, name text, region varchar, seller_type varchar, cipher text, code varchar)
+         ON CONFLICT (id) DO UPDATE SET
+           authorization_id = EXCLUDED.authorization_id, name = EXCLUDED.name, region = EXCLUDED.region,
+           seller_type = EXCLUDED.seller_type, cipher = EXCLUDED.cipher, code = EXCLUDED.code,
+           status = 'active', updated_at = now()
+         RETURNING id
        )
-       INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, code, status)
-       SELECT s.id, $1, s.name, s.region, s.seller_type, s.cipher, s.code, 'active'
-         FROM jsonb_to_recordset($3::jsonb)
-           AS s(id varchar, name text, region varchar, seller_type varchar, cipher text, code varchar)
-       ON CONFLICT (id) DO UPDATE SET
-         authorization_id = EXCLUDED.authorization_id, name = EXCLUDED.name, region = EXCLUDED.region,
-         seller_type = EXCLUDED.seller_type, cipher = EXCLUDED.cipher, code = EXCLUDED.code,
-         status = 'active', updated_at = now()
-       RETURNING id, NOT EXISTS (
-         SELECT 1 FROM previous p WHERE p.id = shops.id AND p.authorization_id = $1 AND p.status = 'active'
-       ) AS added`,
+       SELECT u.id, p.authorization_id AS previous_authorization_id, p.status AS previous_status
+         FROM upserted u LEFT JOIN previous p ON p.id = u.id`,
       [
         authorizationId,
         shops.map((shop) => shop.id),
@@ -135,7 +161,13 @@ export class AuthorizationStore {
         ),
       ],
     );
-    return rows.filter((row) => row.added).map((row) => row.id);
+    const added = rows
+      .filter((row) => row.previous_authorization_id !== authorizationId || row.previous_status !== 'active')
+      .map((row) => row.id);
+    const moved = rows
+      .filter((row) => row.previous_authorization_id !== null && row.previous_authorization_id !== authorizationId && row.previous_status === 'active')
+      .map((row) => ({ shopId: row.id, from: row.previous_authorization_id as string }));
+    return { added, moved };
   }
 
   private async deauthorizeMissingShops(manager: EntityManager, authorizationId: string, shops: AuthorizedShop[]): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { InvalidResponseError, parseAbsoluteExpiry, parseAuthorizedShops, parseTokenGrant } from './tiktok-response.parser';
+import { InvalidResponseError, parseAbsoluteExpiry, parseAuthorizedShops, parseTokenGrant, preciseNow } from './tiktok-response.parser';
 
 // The documented example: request_id dated 2022-08-08 09:46:23 UTC, access_token_expire_in 1660556783.
 const ISSUED_AT = Date.UTC(2022, 7, 8, 9, 46, 23) / 1000;
@@ -80,5 +80,19 @@ describe('parseAuthorizedShops', () => {
     expect(() => parseAuthorizedShops({ shops: [{ id: '1' }] })).toThrow(InvalidResponseError);
     expect(() => parseAuthorizedShops({ shops: [{ id: '../etc', cipher: 'c' }] })).toThrow(InvalidResponseError);
     expect(() => parseAuthorizedShops({})).toThrow(InvalidResponseError);
+    const shop = { id: '7000', cipher: 'c' };
+    expect(() => parseAuthorizedShops({ shops: [shop, shop] })).toThrow(/listed twice/);
+    expect(() => parseAuthorizedShops({ shops: [{ ...shop, name: 'bad\u0000name' }] })).toThrow(/control characters/);
+    expect(() => parseAuthorizedShops({ shops: [{ id: 7494049642642441000, cipher: 'c' }] })).toThrow(/id is invalid/);
+    expect(parseAuthorizedShops({ shops: [{ id: 123, cipher: 'c' }] })[0].id).toBe('123');
+  });
+});
+
+describe('preciseNow', () => {
+  it('has microseconds and never goes backwards', () => {
+    const samples = Array.from({ length: 1000 }, () => preciseNow());
+    expect(samples[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect([...samples].sort()).toEqual(samples);
+    expect(Math.abs(Date.parse(samples[0]) - Date.now())).toBeLessThan(1000);
   });
 });

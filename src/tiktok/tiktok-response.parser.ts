@@ -20,22 +20,41 @@ export function parseAbsoluteExpiry(value: unknown, field: string, nowSeconds: n
   return new Date(seconds * 1000);
 }
 
+// PostgreSQL text cannot hold NUL, and no legitimate TikTok value carries control characters.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+function isPrintable(value: string): boolean {
+  return !CONTROL_CHARACTERS.test(value);
+}
+
+function checked(value: string, field: string, maxLength: number): string {
+  if (value.length > maxLength) throw new InvalidResponseError(`${field} is longer than ${maxLength} characters`);
+  if (!isPrintable(value)) throw new InvalidResponseError(`${field} contains control characters`);
+  return value;
+}
+
 function requiredString(data: Record<string, unknown>, field: string, maxLength = 4096): string {
   const value = data[field];
   if (typeof value !== 'string' || value.trim() === '') throw new InvalidResponseError(`${field} is missing`);
-  if (value.length > maxLength) throw new InvalidResponseError(`${field} is longer than ${maxLength} characters`);
-  return value;
+  return checked(value, field, maxLength);
 }
 
 function optionalString(data: Record<string, unknown>, field: string, maxLength = 1000): string | null {
   const value = data[field];
   if (typeof value !== 'string' || value === '') return null;
-  if (value.length > maxLength) throw new InvalidResponseError(`${field} is longer than ${maxLength} characters`);
-  return value;
+  return checked(value, field, maxLength);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Wall-clock time with microseconds, monotonic within this process. */
+export function preciseNow(): string {
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const seconds = new Date(Math.floor(micros / 1000)).toISOString().slice(0, 19);
+  return `${seconds}.${String(micros % 1000000).padStart(6, '0')}Z`;
 }
 
 export function parseTokenGrant(data: unknown, nowSeconds: number): TokenGrant {
@@ -52,16 +71,21 @@ export function parseTokenGrant(data: unknown, nowSeconds: number): TokenGrant {
     sellerName: optionalString(data, 'seller_name'),
     sellerBaseRegion: optionalString(data, 'seller_base_region', 16),
     userType: typeof userType === 'number' && Number.isInteger(userType) ? userType : null,
-    grantedScopes: Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [],
+    grantedScopes: Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string' && isPrintable(s)) : [],
+    receivedAt: preciseNow(),
   };
 }
 
 export function parseAuthorizedShops(data: unknown): AuthorizedShop[] {
   if (!isRecord(data) || !Array.isArray(data.shops)) throw new InvalidResponseError('data.shops is missing');
+  const seen = new Set<string>();
   return data.shops.map((entry: unknown, index) => {
     if (!isRecord(entry)) throw new InvalidResponseError(`shops[${index}] is not an object`);
-    const id = typeof entry.id === 'number' ? String(entry.id) : entry.id;
+    // Shop ids are 19-digit numbers: as a JSON number beyond 2^53 the value is already corrupted.
+    const id = typeof entry.id === 'number' && Number.isSafeInteger(entry.id) ? String(entry.id) : entry.id;
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new InvalidResponseError(`shops[${index}].id is invalid`);
+    if (seen.has(id)) throw new InvalidResponseError(`shop ${id} is listed twice`);
+    seen.add(id);
     return {
       id,
       name: optionalString(entry, 'name') ?? id,

@@ -94,19 +94,21 @@ export class TiktokClient {
     let status: number;
     let body: unknown;
     try {
-      const response = await this.http.get<string>(url, { params, headers });
+      // axios' own timeout restarts with every byte received; the signal bounds the whole call.
+      const signal = AbortSignal.timeout(this.config.timeoutMs);
+      const response = await this.http.get<string>(url, { params, headers, signal });
       status = response.status;
       body = response.data;
     } catch (error) {
-      const timedOut = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT');
+      const timedOut =
+        isAxiosError(error) && ['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED'].includes(error.code ?? '');
       const detail = isAxiosError(error) ? (error.code ?? 'request failed') : 'request failed';
       throw this.fail(new TiktokError(step, timedOut ? 'timeout' : 'network', detail));
     }
     const envelope = toEnvelope(body);
     if (!envelope) {
       // An HTML error page from a proxy, or a truncated body: never a reason to give up on the seller.
-      const reason = status >= 400 ? classifyFailure(status, undefined) : 'invalid_response';
-      throw this.fail(new TiktokError(step, reason, `HTTP ${status} without a JSON envelope`, undefined, status));
+      throw this.fail(new TiktokError(step, classifyFailure(status, undefined), `HTTP ${status} without a JSON envelope`, undefined, status));
     }
     if (envelope.code !== 0 || status >= 400) {
       const reason = classifyFailure(status, envelope.code === 0 ? undefined : envelope.code);

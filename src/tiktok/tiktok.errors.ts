@@ -2,9 +2,10 @@
 export type TiktokStep = 'token_get' | 'token_refresh' | 'shops';
 
 /**
- * Why it failed. Transient reasons are worth retrying later with backoff; permanent ones are not:
- * `authorization_revoked` means only a new consent by the seller helps, `request_rejected` means TikTok
- * refused this request as such (bad code, bad sign, wrong app credentials).
+ * Why it failed. Transient reasons are worth retrying later with backoff (`access_token_expired`: after a
+ * refresh); permanent ones are not: `authorization_revoked` and `scope_missing` mean only a new consent by
+ * the seller helps, `request_rejected` means TikTok refused this request as such (bad code, bad sign,
+ * wrong app credentials).
  */
 export type TiktokFailureReason =
   | 'network'
@@ -12,7 +13,9 @@ export type TiktokFailureReason =
   | 'rate_limited'
   | 'server_error'
   | 'invalid_response'
+  | 'access_token_expired'
   | 'authorization_revoked'
+  | 'scope_missing'
   | 'request_rejected';
 
 export function isTransient(reason: TiktokFailureReason): boolean {
@@ -22,8 +25,10 @@ export function isTransient(reason: TiktokFailureReason): boolean {
     case 'rate_limited':
     case 'server_error':
     case 'invalid_response':
+    case 'access_token_expired':
       return true;
     case 'authorization_revoked':
+    case 'scope_missing':
     case 'request_rejected':
       return false;
   }
@@ -50,13 +55,19 @@ const REAUTHORIZE_CODES = new Set<number>([
 ]);
 const TRANSIENT_CODES = new Set<number>([TiktokCodes.rateLimited, TiktokCodes.internalError, TiktokCodes.internalTimeout]);
 
-/** Classifies a TikTok answer from its HTTP status and envelope `code` (undefined when there was no envelope). */
+/**
+ * Classifies a TikTok answer from its HTTP status and envelope `code` (undefined when there was no
+ * envelope). Only documented codes are permanent: an answer without an envelope (a proxy's HTML page, a
+ * gateway's 403 or 408) is transient, so an infrastructure hiccup never costs a seller their consent.
+ */
 export function classifyFailure(httpStatus: number, code: number | undefined): TiktokFailureReason {
   if (httpStatus === 429 || code === TiktokCodes.rateLimited) return 'rate_limited';
   if (code !== undefined && REAUTHORIZE_CODES.has(code)) return 'authorization_revoked';
+  if (code === TiktokCodes.missingScope) return 'scope_missing';
+  if (code === TiktokCodes.accessTokenExpired) return 'access_token_expired';
   if (code !== undefined && TRANSIENT_CODES.has(code)) return 'server_error';
   if (httpStatus >= 500) return 'server_error';
-  if (code === undefined) return httpStatus >= 400 ? 'request_rejected' : 'invalid_response';
+  if (code === undefined) return httpStatus === 408 ? 'timeout' : 'invalid_response';
   return 'request_rejected';
 }
 
@@ -82,6 +93,6 @@ export class TiktokError extends Error {
 
   /** Only a new consent by the seller can fix this. */
   get requiresReauthorization(): boolean {
-    return this.reason === 'authorization_revoked';
+    return this.reason === 'authorization_revoked' || this.reason === 'scope_missing';
   }
 }

@@ -9,6 +9,11 @@ export interface TokenGrant {
   sellerBaseRegion: string | null;
   userType: number | null;
   grantedScopes: string[];
+  /**
+   * When this service received the pair, as an ISO 8601 timestamp with microseconds (TikTok's own issue
+   * time is not in the response; milliseconds are too coarse to order two consents racing each other).
+   */
+  receivedAt: string;
 }
 
 /** One entry of /authorization/202309/shops. */

@@ -112,5 +112,12 @@ describe('callback state and denial', () => {
 
   it('answers unknown routes with JSON 404 not_found', async () => {
     await expectError(await client.get('/nope'), 404, 'not_found');
+    await expectError(await client.request('/auth/callback', { method: 'DELETE' }), 404, 'not_found');
+  });
+
+  it('refuses unreadable and oversized bodies with 4xx codes', async () => {
+    const post = (body: string) => client.request('/auth/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await expectError(await post('{not json'), 400, 'invalid_json');
+    await expectError(await post(JSON.stringify({ pad: 'x'.repeat(200_000) })), 413, 'payload_too_large');
   });
 });

@@ -22,6 +22,8 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
   it('serves a home page with the authorize button and the sandbox note', async () => {
     const response = await client.get('/', 'text/html');
     expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     const body = await response.text();
     expect(body).toContain('Authorize with TikTok Shop');
     expect(body).toContain('href="/auth/tiktok"');
@@ -71,12 +73,14 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
     expect(body.seller_name).toBe('Demo Seller UK');
     expect(body.shops.map((shop) => shop.shop_id).sort()).toEqual(['7000000000000001', '7000000000000002']);
     expect(body.shops[0]).toEqual({ shop_id: expect.any(String), shop_name: expect.any(String), region: 'GB', cipher: expect.any(String) });
-    expect(JSON.stringify(body)).not.toMatch(/token/i);
 
     const [authorization] = await query<Record<string, unknown>>(t.db.url, 'SELECT * FROM seller_authorizations WHERE open_id = $1', [UK_SELLER]);
     expect(authorization).toMatchObject({ app_key: t.config.tiktok.appKey, status: 'active', seller_base_region: 'GB', user_type: 0 });
     expect(authorization.access_token).toMatch(/^v1:test-/);
     const stats = await sandboxStats(client);
+    for (const secret of [...stats.issued.access_tokens, ...stats.issued.refresh_tokens, ...stats.issued.codes]) {
+      expect(JSON.stringify(body)).not.toContain(secret);
+    }
     const issued = stats.current[UK_SELLER];
     const stored = await t.app.get(AuthorizationStore).readTokens(String(authorization.id));
     expect(stored).toEqual({ accessToken: issued.access_token, refreshToken: issued.refresh_token });
@@ -131,5 +135,28 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
     // Restore the US row by consenting again: a fresh grant re-encrypts it.
     await consent(client, US_SELLER);
     await expect(store.readTokens(us)).resolves.not.toBeNull();
+  });
+});
+
+describe('consent flow on https, on a pool of one connection', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ PUBLIC_BASE_URL: 'https://tokens.example.test', DATABASE_POOL_SIZE: '1' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('binds the state with a __Host- cookie marked Secure, and still completes', async () => {
+    const client = new HttpClient(t.baseUrl);
+    const response = await client.get('/auth/tiktok', 'text/html');
+    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('__Host-tts_browser='));
+    expect(cookie).toMatch(/; Path=\/;/);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).toMatch(/HttpOnly/);
+    const state = new URL(response.headers.get('location') ?? '').searchParams.get('state') ?? '';
+    const callback = await client.get(callbackUrl({ code: await mintCode(client, UK_SELLER), state }), 'application/json');
+    expect(callback.status).toBe(200);
   });
 });

@@ -68,3 +68,71 @@ describe('re-consent by the same seller', () => {
     expect(row.status).toBe('active');
   });
 });
+
+describe('racing consents and shops changing hands', () => {
+  let t: TestApp;
+  let client: HttpClient;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    client = new HttpClient(t.baseUrl);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('keeps the newest token pair when two consents of one seller race', async () => {
+    for (let round = 0; round < 10; round += 1) {
+      // Three browsers of the same seller.
+      const results = await Promise.all([0, 1, 2].map(() => consent(new HttpClient(t.baseUrl), UK_SELLER)));
+      expect(results.map((result) => result.status)).toEqual([200, 200, 200]);
+      const [row] = await query<{ id: string }>(t.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [UK_SELLER]);
+      const stored = await t.app.get(AuthorizationStore).readTokens(row.id);
+      // The emulator revokes a seller's previous refresh token on every new consent: only the newest works.
+      expect(stored?.refreshToken).toBe((await sandboxStats(client)).current[UK_SELLER].refresh_token);
+    }
+    expect(await query(t.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [UK_SELLER])).toHaveLength(1);
+  });
+
+  it('records on the old authorization that a shop was taken over by another seller account', async () => {
+    await consent(client, UK_SELLER);
+    const moved = await client.postJson('/sandbox/_control/sellers', {
+      open_id: 'sbx-open-new-owner',
+      seller_name: 'New owner',
+      seller_base_region: 'GB',
+      shops: [{ id: '7000000000000009', name: 'Moving shop', region: 'GB', seller_type: 'LOCAL' }],
+    });
+    expect(moved.status).toBeLessThan(300);
+    const first = await consent(client, 'sbx-open-new-owner');
+    expect(first.status).toBe(200);
+    // The shop now belongs to another seller account at TikTok.
+    const released = await client.postJson('/sandbox/_control/sellers', {
+      open_id: 'sbx-open-new-owner',
+      seller_name: 'New owner',
+      seller_base_region: 'GB',
+      shops: [{ id: '7000000000000010', name: 'Remaining shop', region: 'GB', seller_type: 'LOCAL' }],
+    });
+    expect(released.status).toBeLessThan(300);
+    const claimed = await client.postJson('/sandbox/_control/sellers', {
+      open_id: 'sbx-open-next-owner',
+      seller_name: 'Next owner',
+      seller_base_region: 'GB',
+      shops: [{ id: '7000000000000009', name: 'Moving shop', region: 'GB', seller_type: 'LOCAL' }],
+    });
+    expect(claimed.status).toBeLessThan(300);
+    expect((await consent(client, 'sbx-open-next-owner')).status).toBe(200);
+
+    const owners = await query<{ id: string; open_id: string }>(t.db.url, 'SELECT id, open_id FROM seller_authorizations WHERE open_id LIKE $1', ['sbx-open-%-owner']);
+    const previous = owners.find((owner) => owner.open_id === 'sbx-open-new-owner')?.id;
+    const next = owners.find((owner) => owner.open_id === 'sbx-open-next-owner')?.id;
+    const [shop] = await query<{ authorization_id: string; status: string }>(t.db.url, "SELECT authorization_id, status FROM shops WHERE id = '7000000000000009'");
+    expect(shop).toEqual({ authorization_id: next, status: 'active' });
+    const events = await query<{ type: string; detail: Record<string, unknown> }>(
+      t.db.url,
+      "SELECT type, detail FROM authorization_events WHERE authorization_id = $1 AND shop_id = '7000000000000009' ORDER BY id",
+      [previous],
+    );
+    expect(events.map((event) => event.type)).toEqual(['shop_added', 'shop_removed']);
+    expect(events[1].detail).toMatchObject({ reason: 'authorized by another seller account', to_authorization_id: next });
+  });
+});

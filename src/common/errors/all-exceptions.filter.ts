@@ -39,7 +39,7 @@ function messageOf(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
-/** body-parser's errors: `status` plus a `type` such as `entity.parse.failed`. */
+/** body-parser's errors carry `status` and a `type` such as `entity.parse.failed`. */
 interface ParserError {
   status: number;
   type: string;
@@ -78,13 +78,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
+      // Nest wraps body-parser's errors; the original (kept as `cause`) tells unreadable JSON apart.
+      const cause = exception.cause;
+      if (isParserError(cause) && cause.type === 'entity.parse.failed') {
+        return { statusCode: 400, error: ErrorCode.InvalidJson, message: 'the request body is not valid JSON' };
+      }
+      if (cause instanceof URIError) {
+        return { statusCode: 400, error: ErrorCode.InvalidRequest, message: 'the URL is not correctly percent-encoded' };
+      }
       const message = status === 404 ? `no route for ${request.method} ${request.path}` : messageOf(exception);
       return { statusCode: status, error: fromHttpStatus(status), message };
-    }
-    if (isParserError(exception) && exception.status < 500) {
-      const code =
-        exception.type === 'entity.parse.failed' ? ErrorCode.InvalidJson : fromHttpStatus(exception.status);
-      return { statusCode: exception.status, error: code, message: `request body rejected (${exception.type})` };
     }
     const errorId = randomUUID();
     const detail = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);

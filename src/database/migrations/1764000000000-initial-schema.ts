@@ -17,6 +17,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         refresh_token text,
         access_token_expires_at timestamptz,
         refresh_token_expires_at timestamptz,
+        tokens_issued_at timestamptz,
         status varchar(32) NOT NULL DEFAULT 'active'
           CONSTRAINT ck_seller_authorizations_status CHECK (status IN ('active', 'reauthorization_required', 'revoked')),
         last_granted_at timestamptz,

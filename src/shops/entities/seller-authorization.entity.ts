@@ -46,6 +46,10 @@ export class SellerAuthorization {
   @Column({ name: 'refresh_token_expires_at', type: 'timestamptz', nullable: true })
   refreshTokenExpiresAt!: Date | null;
 
+  /** When TikTok issued the stored pair: an older pair never overwrites a newer one. */
+  @Column({ name: 'tokens_issued_at', type: 'timestamptz', nullable: true })
+  tokensIssuedAt!: Date | null;
+
   @Column({ type: 'varchar', length: 32, default: 'active' })
   status!: AuthorizationStatus;
 
