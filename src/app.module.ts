@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccessModule } from './access/access.module';
 import { AuthModule } from './auth/auth.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { AppConfig } from './config/app-config';
@@ -26,7 +27,7 @@ export class AppModule {
       : [];
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, TiktokModule, ShopsModule, AuthModule, ...sandbox],
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AccessModule, TiktokModule, ShopsModule, AuthModule, ...sandbox],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, createParamDecorator, ExecutionContext, Get, Header, Req, Res, ValidationPipe } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { Public } from '../access/caller';
 import { AppConfig } from '../config/app-config';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { homePage, successPage } from './auth-pages';
@@ -40,6 +41,7 @@ const callbackPipe = new ValidationPipe({
 });
 
 @Controller()
+@Public()
 export class AuthController {
   constructor(
     private readonly auth: AuthService,

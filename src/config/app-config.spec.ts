@@ -51,6 +51,12 @@ describe('loadConfig', () => {
     [{ TOKEN_ENCRYPTION_KEYS: 'a:short' }, 'TOKEN_ENCRYPTION_KEYS'],
     [{ TOKEN_ENCRYPTION_KEYS: `a:${KEY},a:${KEY}` }, 'TOKEN_ENCRYPTION_KEYS'],
     [{ AUTH_ALLOW_STATELESS_CALLBACK: 'sometimes' }, 'AUTH_ALLOW_STATELESS_CALLBACK'],
+    [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
+    [{ REFRESH_CRON: 'every minute' }, 'REFRESH_CRON'],
+    [{ REFRESH_CONCURRENCY: '0' }, 'REFRESH_CONCURRENCY'],
+    [{ TOKEN_MIN_TTL_SECONDS: '-1' }, 'TOKEN_MIN_TTL_SECONDS'],
+    [{ REFRESH_BACKOFF_BASE_SECONDS: '60', REFRESH_BACKOFF_MAX_SECONDS: '30' }, 'REFRESH_BACKOFF_MAX_SECONDS'],
+    [{ NODE_ENV: 'production', TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'i', TOKEN_ENCRYPTION_KEYS: `a:${KEY}` }, 'ADMIN_API_KEY'],
   ])('rejects %j naming %s', (env, variable) => {
     const error = errorOf(env);
     expect(error.variable).toBe(variable);

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { validateCronExpression } from 'cron';
 import path from 'node:path';
 import { ConfigError } from './config.error';
 import { EncryptionKey, parseEncryptionKeys } from './encryption-keys';
@@ -48,6 +49,26 @@ export class AppConfig {
   /** Null outside production when unset: a development key is generated into {@link dataDir}. */
   encryptionKeys!: EncryptionKey[] | null;
   auth!: { allowStatelessCallback: boolean; stateTtlSeconds: number; secureCookies: boolean };
+  /** Null outside production when unset: generated into {@link dataDir}. */
+  adminApiKey!: string | null;
+  /** Key of the HMAC that turns service API keys into stored digests; null: generated as above. */
+  apiKeyHmacSecret!: string | null;
+  tokens!: { minTtlSeconds: number };
+  refresh!: RefreshConfig;
+}
+
+export interface RefreshConfig {
+  schedulerEnabled: boolean;
+  cron: string;
+  aheadSeconds: number;
+  concurrency: number;
+  batchSize: number;
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+  /** A forced refresh within this many seconds of the last one returns that token instead. */
+  forcedRefreshDedupSeconds: number;
+  /** How long a scheduler run may hold its claim on an authorization before another replica may take it. */
+  claimSeconds: number;
 }
 
 const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isUrl', 'matches', 'isIn'];
@@ -84,8 +105,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       if (env[name] === undefined) throw new ConfigError(name, 'is required when TIKTOK_SANDBOX is false');
     }
   }
-  if (nodeEnv === 'production' && env.TOKEN_ENCRYPTION_KEYS === undefined) {
-    throw new ConfigError('TOKEN_ENCRYPTION_KEYS', 'is required when NODE_ENV=production');
+  for (const name of ['TOKEN_ENCRYPTION_KEYS', 'ADMIN_API_KEY', 'API_KEY_HMAC_SECRET'] as const) {
+    if (nodeEnv === 'production' && env[name] === undefined) throw new ConfigError(name, 'is required when NODE_ENV=production');
+  }
+  const cron = env.REFRESH_CRON ?? '0 * * * * *';
+  const cronCheck = validateCronExpression(cron);
+  if (!cronCheck.valid) throw new ConfigError('REFRESH_CRON', `is not a valid cron expression (${cron})`);
+  const backoffBaseSeconds = env.REFRESH_BACKOFF_BASE_SECONDS ?? 30;
+  const backoffMaxSeconds = env.REFRESH_BACKOFF_MAX_SECONDS ?? 3600;
+  if (backoffMaxSeconds < backoffBaseSeconds) {
+    throw new ConfigError('REFRESH_BACKOFF_MAX_SECONDS', 'must not be smaller than REFRESH_BACKOFF_BASE_SECONDS');
   }
 
   // The service calls its own emulator over loopback; the browser reaches it through the public URL.
@@ -121,6 +150,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       allowStatelessCallback: env.AUTH_ALLOW_STATELESS_CALLBACK ?? false,
       stateTtlSeconds: env.AUTH_STATE_TTL_SECONDS ?? 600,
       secureCookies: publicBaseUrl.startsWith('https://'),
+    },
+    adminApiKey: env.ADMIN_API_KEY ?? null,
+    apiKeyHmacSecret: env.API_KEY_HMAC_SECRET ?? null,
+    tokens: { minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS ?? 300 },
+    refresh: {
+      schedulerEnabled: env.REFRESH_SCHEDULER_ENABLED ?? true,
+      cron,
+      aheadSeconds: env.REFRESH_AHEAD_SECONDS ?? 86400,
+      concurrency: env.REFRESH_CONCURRENCY ?? 8,
+      batchSize: env.REFRESH_BATCH_SIZE ?? 100,
+      backoffBaseSeconds,
+      backoffMaxSeconds,
+      forcedRefreshDedupSeconds: 10,
+      claimSeconds: 120,
     },
   });
 }

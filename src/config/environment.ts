@@ -88,6 +88,36 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
   SANDBOX_ACCESS_TOKEN_TTL_SECONDS?: number;
 
+  @IsOptional() @Transform(trimmed) @IsString() @MinLength(32, { message: 'must be at least 32 characters' }) @MaxLength(256)
+  ADMIN_API_KEY?: string;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MinLength(32, { message: 'must be at least 32 characters' }) @MaxLength(256)
+  API_KEY_HMAC_SECRET?: string;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(86400)
+  TOKEN_MIN_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  REFRESH_SCHEDULER_ENABLED?: boolean;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MaxLength(100)
+  REFRESH_CRON?: string;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(60) @Max(30 * 86400)
+  REFRESH_AHEAD_SECONDS?: number;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(256)
+  REFRESH_CONCURRENCY?: number;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(10000)
+  REFRESH_BATCH_SIZE?: number;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
+  REFRESH_BACKOFF_BASE_SECONDS?: number;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(86400)
+  REFRESH_BACKOFF_MAX_SECONDS?: number;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
   SANDBOX_REFRESH_TOKEN_TTL_SECONDS?: number;
 }

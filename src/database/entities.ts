@@ -1,6 +1,7 @@
+import { ApiKey } from '../access/entities/api-key.entity';
 import { OAuthState } from '../auth/entities/oauth-state.entity';
 import { AuthorizationEvent } from '../shops/entities/authorization-event.entity';
 import { SellerAuthorization } from '../shops/entities/seller-authorization.entity';
 import { Shop } from '../shops/entities/shop.entity';
 
-export const ENTITIES = [SellerAuthorization, Shop, OAuthState, AuthorizationEvent];
+export const ENTITIES = [SellerAuthorization, Shop, OAuthState, AuthorizationEvent, ApiKey];

@@ -1,3 +1,4 @@
+import { Public } from '../access/caller';
 import { Controller, Delete, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -7,6 +8,7 @@ import { sendReply } from './sandbox-reply';
 
 /** TikTok's auth host (`/api/v2/token/*`) and Open API host (`/authorization/*`) under one prefix. */
 @Controller('sandbox')
+@Public()
 @UseFilters(SandboxApiExceptionFilter)
 export class SandboxApiController {
   constructor(private readonly api: SandboxApiService) {}

@@ -1,3 +1,4 @@
+import { Public } from '../access/caller';
 import { Body, Controller, Get, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
 import { SandboxConsentService } from './sandbox-consent.service';
@@ -6,6 +7,7 @@ import { htmlReply, sendRedirect, sendReply } from './sandbox-reply';
 
 /** The seller consent page TikTok hosts at services.tiktokshop.com/open/authorize. */
 @Controller('sandbox/open')
+@Public()
 @UseFilters(SandboxPageExceptionFilter)
 export class SandboxConsentController {
   constructor(private readonly consent: SandboxConsentService) {}

@@ -1,3 +1,4 @@
+import { Public } from '../access/caller';
 import { Body, Controller, Delete, Get, Param, Post, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
 import { SandboxControlService } from './sandbox-control.service';
@@ -6,6 +7,7 @@ import { jsonReply, sendReply } from './sandbox-reply';
 
 /** Test levers, JSON in and out. Exists only where the sandbox module is loaded, never in production. */
 @Controller('sandbox/_control')
+@Public()
 @UseFilters(SandboxControlExceptionFilter)
 export class SandboxControlController {
   constructor(private readonly control: SandboxControlService) {}

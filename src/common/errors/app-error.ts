@@ -3,6 +3,12 @@ export enum ErrorCode {
   InvalidRequest = 'invalid_request',
   InvalidJson = 'invalid_json',
   InvalidState = 'invalid_state',
+  Unauthorized = 'unauthorized',
+  Forbidden = 'forbidden',
+  ShopNotFound = 'shop_not_found',
+  ApiKeyNotFound = 'api_key_not_found',
+  ReauthorizationRequired = 'reauthorization_required',
+  TiktokUnavailable = 'tiktok_unavailable',
   AccessDenied = 'access_denied',
   NotFound = 'not_found',
   MethodNotAllowed = 'method_not_allowed',
@@ -33,8 +39,16 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.InvalidState:
     case ErrorCode.AccessDenied:
       return 400;
+    case ErrorCode.Unauthorized:
+      return 401;
+    case ErrorCode.Forbidden:
+      return 403;
     case ErrorCode.NotFound:
+    case ErrorCode.ShopNotFound:
+    case ErrorCode.ApiKeyNotFound:
       return 404;
+    case ErrorCode.ReauthorizationRequired:
+      return 409;
     case ErrorCode.MethodNotAllowed:
       return 405;
     case ErrorCode.PayloadTooLarge:
@@ -46,6 +60,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.TiktokError:
       return 502;
     case ErrorCode.ServiceUnavailable:
+    case ErrorCode.TiktokUnavailable:
       return 503;
     case ErrorCode.InternalError:
       return 500;

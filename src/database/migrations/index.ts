@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+import { TokenEngine1764100000000 } from './1764100000000-token-engine';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests) and dist (runtime). */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, TokenEngine1764100000000];

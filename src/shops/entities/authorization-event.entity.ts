@@ -6,6 +6,9 @@ export const AUTHORIZATION_EVENT_TYPES = [
   'shop_added',
   'shop_removed',
   'callback_failed',
+  'refreshed',
+  'refresh_failed',
+  'reauthorization_required',
 ] as const;
 export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
 

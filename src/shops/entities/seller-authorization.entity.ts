@@ -59,6 +59,24 @@ export class SellerAuthorization {
   @Column({ name: 'last_refreshed_at', type: 'timestamptz', nullable: true })
   lastRefreshedAt!: Date | null;
 
+  /** Consecutive transient refresh failures; drives the backoff. */
+  @Column({ name: 'refresh_failures', type: 'integer', default: 0 })
+  refreshFailures!: number;
+
+  /** In backoff until then: neither the scheduler nor the token API calls TikTok for it before. */
+  @Column({ name: 'next_refresh_at', type: 'timestamptz', nullable: true })
+  nextRefreshAt!: Date | null;
+
+  @Column({ name: 'last_refresh_error', type: 'varchar', length: 64, nullable: true })
+  lastRefreshError!: string | null;
+
+  @Column({ name: 'last_refresh_attempt_at', type: 'timestamptz', nullable: true })
+  lastRefreshAttemptAt!: Date | null;
+
+  /** A scheduler run's lease: other replicas skip the row until then (a killed run's lease just expires). */
+  @Column({ name: 'refresh_claimed_until', type: 'timestamptz', nullable: true })
+  refreshClaimedUntil!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

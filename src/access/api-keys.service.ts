@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { AccessSecrets } from './access-secrets';
+import { digestApiKey, generateApiKey, looksLikeApiKey, secretsEqual } from './api-key-secrets';
+import type { Caller } from './caller';
+import { ApiKey } from './entities/api-key.entity';
+import type { ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly secrets: AccessSecrets,
+  ) {}
+
+  /**
+   * Resolves a presented key. The admin key is compared in constant time; a service key is looked up by
+   * its HMAC digest, so the database never compares or even sees the key. Read from the database on every
+   * call: a deleted key stops working at once on every replica.
+   */
+  async authenticate(presented: string): Promise<Caller | null> {
+    if (!looksLikeApiKey(presented)) return null;
+    if (secretsEqual(presented, this.secrets.adminApiKey, this.secrets.hmacSecret)) return { kind: 'admin' };
+    const [row] = await this.dataSource.query<{ id: string; name: string; shop_ids: string[] | null }[]>(
+      `UPDATE api_keys SET last_used_at = now()
+       WHERE key_digest = $1
+       RETURNING id, name, shop_ids`,
+      [digestApiKey(presented, this.secrets.hmacSecret)],
+    );
+    return row ? { kind: 'service', keyId: row.id, name: row.name, shopIds: row.shop_ids } : null;
+  }
+
+  async create(input: CreateApiKeyDto): Promise<CreatedApiKey> {
+    const key = generateApiKey();
+    const row = Object.assign(new ApiKey(), {
+      id: randomUUID(),
+      name: input.name,
+      keyDigest: digestApiKey(key, this.secrets.hmacSecret),
+      keyPrefix: key.slice(0, 12),
+      shopIds: input.shop_ids ?? null,
+    });
+    await this.dataSource.getRepository(ApiKey).insert(row);
+    return { id: row.id, name: row.name, key, shop_ids: row.shopIds };
+  }
+
+  async list(): Promise<ApiKeyView[]> {
+    const rows = await this.dataSource.getRepository(ApiKey).find({ order: { createdAt: 'ASC' } });
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      key_prefix: row.keyPrefix,
+      shop_ids: row.shopIds,
+      created_at: row.createdAt.toISOString(),
+      last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    }));
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!UUID.test(id)) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
+    const result = await this.dataSource.getRepository(ApiKey).delete({ id });
+    if (!result.affected) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
+  }
+}
