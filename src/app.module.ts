@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { ShopsModule } from './shops/shops.module';
 import { TiktokModule } from './tiktok/tiktok.module';
+import { TokensModule } from './tokens/tokens.module';
 
 @Module({})
 export class AppModule {
@@ -27,7 +28,7 @@ export class AppModule {
       : [];
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AccessModule, TiktokModule, ShopsModule, AuthModule, ...sandbox],
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AccessModule, TiktokModule, ShopsModule, AuthModule, TokensModule, ...sandbox],
     };
   }
 }

@@ -26,7 +26,8 @@ export class ApiKeysService {
   async authenticate(presented: string): Promise<Caller | null> {
     if (!looksLikeApiKey(presented)) return null;
     if (secretsEqual(presented, this.secrets.adminApiKey, this.secrets.hmacSecret)) return { kind: 'admin' };
-    const [row] = await this.dataSource.query<{ id: string; name: string; shop_ids: string[] | null }[]>(
+    // An UPDATE through TypeORM's query() answers [rows, affected count].
+    const [[row]] = await this.dataSource.query<[{ id: string; name: string; shop_ids: string[] | null }[], number]>(
       `UPDATE api_keys SET last_used_at = now()
        WHERE key_digest = $1
        RETURNING id, name, shop_ids`,

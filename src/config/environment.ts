@@ -103,7 +103,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(trimmed) @IsString() @MaxLength(100)
   REFRESH_CRON?: string;
 
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(60) @Max(30 * 86400)
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(30 * 86400)
   REFRESH_AHEAD_SECONDS?: number;
 
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(256)

@@ -19,8 +19,8 @@ export class SandboxApiController {
   }
 
   @Get('api/v2/token/refresh')
-  async tokenRefresh(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    sendReply(res, await this.api.tokenRefresh(query));
+  async tokenRefresh(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    sendReply(res, await this.api.tokenRefresh(query, () => req.socket.destroyed));
   }
 
   @Get('authorization/202309/shops')

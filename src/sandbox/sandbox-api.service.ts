@@ -17,6 +17,8 @@ import { ApiEndpoint, SandboxApiError, TikTokCode } from './sandbox.types';
 const TIMESTAMP_PAST_SECONDS = 300;
 const TIMESTAMP_FUTURE_SECONDS = 30;
 export const SHOPS_PATH = '/authorization/202309/shops';
+/** The answer to a call nobody is waiting for any more; it is never processed. */
+const DROPPED: SandboxReply = envelopeReply({ code: 36009007, message: 'caller went away', request_id: '', data: {} }, 503);
 export const DEAUTHORIZE_PATH = '/authorization/202403/shops';
 
 export interface OpenApiRequest {
@@ -45,11 +47,16 @@ export class SandboxApiService {
     return this.run('token_get', () => this.exchange(query), this.state.codeOwner(params.auth_code ?? ''));
   }
 
-  tokenRefresh(query: unknown): Promise<SandboxReply> {
+  /**
+   * `abandoned` reports whether the caller has gone away (its process was killed, say) while the call was
+   * held by latency or a timeout fault: such a call is dropped unprocessed, as if the connection had died
+   * before TikTok processed it. (A fault with process_first emulates the other case.)
+   */
+  tokenRefresh(query: unknown, abandoned?: () => boolean): Promise<SandboxReply> {
     const { params } = parseParams(query);
     const owner = this.state.refreshTokenOwner(params.refresh_token ?? '');
     if (owner) this.stats.recordRefreshAttempt(owner);
-    return this.run('token_refresh', () => this.refresh(query), owner);
+    return this.run('token_refresh', () => this.refresh(query), owner, abandoned);
   }
 
   shops(request: OpenApiRequest): Promise<SandboxReply> {
@@ -80,11 +87,11 @@ export class SandboxApiService {
   }
 
   /** Every call counts and waits the configured latency; a queued fault replaces or delays the answer. */
-  private async run(endpoint: ApiEndpoint, work: () => object, faultOwner?: string): Promise<SandboxReply> {
+  private async run(endpoint: ApiEndpoint, work: () => object, faultOwner?: string, abandoned?: () => boolean): Promise<SandboxReply> {
     this.stats.recordCall(endpoint);
     await this.delays.sleep(this.config.latencyMs);
     const fault = this.faults.take(endpoint);
-    if (!fault) return this.answer(work);
+    if (!fault) return abandoned?.() ? DROPPED : this.answer(work);
     const type = fault.type;
     if (type !== 'timeout') return this.faultReplies.reply(type, fault, faultOwner);
     if (fault.processFirst) {
@@ -93,7 +100,7 @@ export class SandboxApiService {
       return reply;
     }
     await this.delays.sleep(fault.delayMs);
-    return this.answer(work);
+    return abandoned?.() ? DROPPED : this.answer(work);
   }
 
   private answer(work: () => object): SandboxReply {

@@ -14,7 +14,18 @@ export interface TestApp {
   /** e.g. http://127.0.0.1:41234 */
   baseUrl: string;
   db: TestDatabase;
+  /** The ADMIN_API_KEY this instance runs with. */
+  adminKey: string;
   close(): Promise<void>;
+}
+
+export function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Secrets several instances of one test share (they sit on one database). */
+export function sharedSecrets(): NodeJS.ProcessEnv {
+  return { ADMIN_API_KEY: randomSecret(), API_KEY_HMAC_SECRET: randomSecret(), TOKEN_ENCRYPTION_KEYS: testEncryptionKeys() };
 }
 
 export function testEncryptionKeys(): string {
@@ -39,6 +50,10 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
     DATA_DIR: dataDir,
     TOKEN_ENCRYPTION_KEYS: testEncryptionKeys(),
     TIKTOK_HTTP_TIMEOUT_MS: '2000',
+    ADMIN_API_KEY: randomSecret(),
+    API_KEY_HMAC_SECRET: randomSecret(),
+    // Tests drive refresh runs themselves (RefreshScheduler.runOnce) unless they enable the cron.
+    REFRESH_SCHEDULER_ENABLED: 'false',
     ...env,
   });
   const app = await createApp(config, { logger: process.env.TEST_LOGS ? undefined : false });
@@ -48,6 +63,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
     config,
     baseUrl: `http://127.0.0.1:${port}`,
     db,
+    adminKey: config.adminApiKey ?? '',
     close: async () => {
       await app.close();
       if (!existingDb) await db.drop();

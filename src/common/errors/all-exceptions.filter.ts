@@ -9,6 +9,7 @@ interface ErrorBody {
   error: string;
   message: string;
   error_id?: string;
+  retry_after_seconds?: number;
 }
 
 /** Framework and body-parser errors that carry an HTTP status of their own. */
@@ -65,6 +66,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = context.getResponse<Response>();
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
+    const retryAfter = exception instanceof AppError ? exception.details?.retry_after_seconds : undefined;
+    if (typeof retryAfter === 'number') {
+      response.setHeader('Retry-After', String(retryAfter));
+      body.retry_after_seconds = retryAfter;
+    }
     if (request.accepts(['json', 'html']) === 'html') {
       response.status(body.statusCode).type('html').send(errorPage(body.statusCode, body.error, body.message));
       return;

@@ -1,0 +1,143 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CronJob } from 'cron';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
+
+export interface RefreshRunSummary {
+  skipped: boolean;
+  claimed: number;
+  refreshed: number;
+  failed: number;
+  reauthorizationRequired: number;
+}
+
+const JOB_NAME = 'token-refresh';
+
+/**
+ * Refreshes access tokens before they expire. Each run claims due authorizations in batches (FOR UPDATE
+ * SKIP LOCKED, then a short lease in `refresh_claimed_until`, so replicas share the work instead of
+ * repeating it and a killed replica's claims simply lapse), refreshes them with bounded concurrency through
+ * the same engine as the API, isolates every failure, and never overlaps itself.
+ */
+@Injectable()
+export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RefreshScheduler.name);
+  private current?: Promise<RefreshRunSummary>;
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly refresher: TokenRefresher,
+    private readonly registry: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.refresh.schedulerEnabled) return;
+    const job = CronJob.from({
+      cronTime: this.config.refresh.cron,
+      onTick: () => {
+        this.runOnce().catch((error: unknown) => this.logger.error(`refresh run failed: ${describe(error)}`));
+      },
+      start: true,
+    });
+    this.registry.addCronJob(JOB_NAME, job);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    if (this.registry.doesExist('cron', JOB_NAME)) {
+      await this.registry.getCronJob(JOB_NAME).stop();
+      this.registry.deleteCronJob(JOB_NAME);
+    }
+    await this.current?.catch(() => undefined);
+  }
+
+  /** One run; a run already in progress on this instance makes this a no-op. */
+  runOnce(): Promise<RefreshRunSummary> {
+    if (this.current) return Promise.resolve({ skipped: true, claimed: 0, refreshed: 0, failed: 0, reauthorizationRequired: 0 });
+    this.current = this.run().finally(() => {
+      this.current = undefined;
+    });
+    return this.current;
+  }
+
+  private async run(): Promise<RefreshRunSummary> {
+    const summary: RefreshRunSummary = { skipped: false, claimed: 0, refreshed: 0, failed: 0, reauthorizationRequired: 0 };
+    const seen = new Set<string>();
+    while (!this.stopping) {
+      // A token whose whole lifetime is shorter than REFRESH_AHEAD_SECONDS stays due after its refresh:
+      // once per run is enough.
+      const ids = (await this.claim()).filter((id) => !seen.has(id));
+      if (ids.length === 0) break;
+      ids.forEach((id) => seen.add(id));
+      summary.claimed += ids.length;
+      await forEachConcurrently(ids, this.config.refresh.concurrency, async (id) => {
+        const outcome = await this.refreshOne(id);
+        if (outcome?.kind === 'token') summary.refreshed += outcome.refreshed ? 1 : 0;
+        else if (outcome?.kind === 'reauthorization_required') summary.reauthorizationRequired += 1;
+        else summary.failed += 1;
+      });
+    }
+    if (summary.claimed > 0) {
+      this.logger.log(`refresh run: ${summary.claimed} due, ${summary.refreshed} refreshed, ${summary.failed} failed, ${summary.reauthorizationRequired} need re-consent`);
+    }
+    return summary;
+  }
+
+  private async claim(): Promise<string[]> {
+    const { aheadSeconds, batchSize, claimSeconds } = this.config.refresh;
+    const rows = await this.dataSource.query<[{ id: string }[], number]>(
+      `UPDATE seller_authorizations SET refresh_claimed_until = now() + make_interval(secs => $3)
+        WHERE id IN (
+          SELECT id FROM seller_authorizations
+           WHERE status = 'active'
+             AND access_token_expires_at < now() + make_interval(secs => $1)
+             AND (next_refresh_at IS NULL OR next_refresh_at <= now())
+             AND (refresh_claimed_until IS NULL OR refresh_claimed_until < now())
+           ORDER BY access_token_expires_at
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [aheadSeconds, batchSize, claimSeconds],
+    );
+    return rows[0].map((row) => row.id);
+  }
+
+  private async refreshOne(id: string): Promise<RefreshOutcome | undefined> {
+    try {
+      return await this.refresher.refresh({
+        authorizationId: id,
+        trigger: 'scheduled',
+        neededUntil: new Date(Date.now() + this.config.refresh.aheadSeconds * 1000),
+      });
+    } catch (error) {
+      this.logger.error(`refresh of authorization ${id} failed: ${describe(error)}`);
+      return undefined;
+    } finally {
+      await this.dataSource
+        .query('UPDATE seller_authorizations SET refresh_claimed_until = NULL WHERE id = $1 AND refresh_claimed_until IS NOT NULL', [id])
+        .catch(() => undefined);
+    }
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; one item's failure does not stop the others. */
+export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      await work(item).catch(() => undefined);
+    }
+  });
+  await Promise.all(workers);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

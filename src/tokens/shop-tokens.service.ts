@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { assertShopAccess, Caller, visibleShopIds } from '../access/caller';
+import { TokenCipher } from '../common/crypto/token-cipher';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { AppConfig } from '../config/app-config';
+import { tokenBinding } from '../shops/token-binding';
+import type { ShopStatusView, ShopTokenResponse, ShopView } from './dto/token-query.dto';
+import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
+
+/** An authorization that ends within this window is reported as `expiring`. */
+const EXPIRING_WINDOW_MS = 30 * 86400 * 1000;
+
+interface ShopRow {
+  shop_id: string;
+  shop_name: string;
+  region: string;
+  cipher: string;
+  shop_status: string;
+  authorization_id: string;
+  status: string;
+  open_id: string;
+  seller_name: string | null;
+  access_token: string | null;
+  access_token_expires_at: Date | null;
+  refresh_token_expires_at: Date | null;
+}
+
+const SHOP_SELECT = `
+  SELECT s.id AS shop_id, s.name AS shop_name, s.region, s.cipher, s.status AS shop_status,
+         a.id AS authorization_id, a.status, a.open_id, a.seller_name, a.access_token,
+         a.access_token_expires_at, a.refresh_token_expires_at
+    FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
+
+export class TiktokUnavailableError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(ErrorCode.TiktokUnavailable, `TikTok cannot be reached to renew this token; retry in ${retryAfterSeconds} s`, {
+      retry_after_seconds: retryAfterSeconds,
+    });
+  }
+}
+
+/** What internal microservices get: a valid access token per shop, for the shops their key may see. */
+@Injectable()
+export class ShopTokensService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly cipher: TokenCipher,
+    private readonly refresher: TokenRefresher,
+  ) {}
+
+  async getToken(caller: Caller, shopId: string, minTtlSeconds = this.config.tokens.minTtlSeconds): Promise<ShopTokenResponse> {
+    const row = await this.findShop(caller, shopId);
+    const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);
+    if (row.access_token && row.access_token_expires_at && row.access_token_expires_at >= neededUntil) {
+      return this.response(row, this.cipher.decrypt(row.access_token, tokenBinding(row.authorization_id, 'access_token')), row.access_token_expires_at);
+    }
+    const outcome = await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'api', neededUntil });
+    return this.fromOutcome(row, outcome);
+  }
+
+  /** For a caller whose TikTok call was just refused with 105002: a new token unless one was just issued. */
+  async forceRefresh(caller: Caller, shopId: string): Promise<ShopTokenResponse> {
+    const row = await this.findShop(caller, shopId);
+    return this.fromOutcome(row, await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'forced', force: true }));
+  }
+
+  async listShops(caller: Caller, limit = 1000, after?: string): Promise<{ shops: ShopView[]; next_after: string | null }> {
+    const visible = visibleShopIds(caller);
+    const rows = await this.dataSource.query<ShopRow[]>(
+      `${SHOP_SELECT}
+        WHERE ($1::varchar[] IS NULL OR s.id = ANY($1::varchar[])) AND ($2::varchar IS NULL OR s.id > $2)
+        ORDER BY s.id LIMIT $3`,
+      [visible, after ?? null, limit],
+    );
+    const now = Date.now();
+    return {
+      shops: rows.map((row) => ({
+        shop_id: row.shop_id,
+        shop_name: row.shop_name,
+        region: row.region,
+        shop_cipher: row.cipher,
+        status: shopStatus(row, now),
+        open_id: row.open_id,
+        seller_name: row.seller_name,
+        access_token_expires_at: row.access_token_expires_at?.toISOString() ?? null,
+        authorization_expires_at: row.refresh_token_expires_at?.toISOString() ?? null,
+      })),
+      next_after: rows.length === limit ? rows[rows.length - 1].shop_id : null,
+    };
+  }
+
+  /** Access is checked before existence: a limited key learns nothing about shops outside its list. */
+  private async findShop(caller: Caller, shopId: string): Promise<ShopRow> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(shopId)) throw new AppError(ErrorCode.InvalidRequest, 'shop_id must be 1-64 characters of [A-Za-z0-9_-]');
+    assertShopAccess(caller, shopId);
+    const [row] = await this.dataSource.query<ShopRow[]>(`${SHOP_SELECT} WHERE s.id = $1`, [shopId]);
+    if (!row) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
+    if (row.shop_status !== 'active') {
+      throw new AppError(ErrorCode.ReauthorizationRequired, 'the seller no longer authorizes this shop; a new consent that includes it is needed');
+    }
+    if (row.status !== 'active') throw reauthorizationRequired();
+    return row;
+  }
+
+  private fromOutcome(row: ShopRow, outcome: RefreshOutcome): ShopTokenResponse {
+    switch (outcome.kind) {
+      case 'token':
+        // A token TikTok issued with less life than min_ttl is still the freshest there is.
+        if (outcome.accessTokenExpiresAt.getTime() <= Date.now()) throw new TiktokUnavailableError(this.config.refresh.backoffBaseSeconds);
+        return this.response(row, outcome.accessToken, outcome.accessTokenExpiresAt);
+      case 'reauthorization_required':
+        throw reauthorizationRequired();
+      case 'unavailable':
+        throw new TiktokUnavailableError(outcome.retryAfterSeconds);
+      case 'not_found':
+        throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${row.shop_id}`);
+    }
+  }
+
+  private response(row: ShopRow, accessToken: string, expiresAt: Date): ShopTokenResponse {
+    return {
+      shop_id: row.shop_id,
+      shop_cipher: row.cipher,
+      access_token: accessToken,
+      expires_at: expiresAt.toISOString(),
+      open_id: row.open_id,
+      seller_name: row.seller_name,
+      region: row.region,
+    };
+  }
+}
+
+function reauthorizationRequired(): AppError {
+  return new AppError(
+    ErrorCode.ReauthorizationRequired,
+    "the seller's authorization is no longer valid; only a new consent by the seller (GET /auth/tiktok) restores it",
+  );
+}
+
+function shopStatus(row: ShopRow, now: number): ShopStatusView {
+  if (row.shop_status !== 'active') return 'deauthorized';
+  if (row.status === 'reauthorization_required' || row.status === 'revoked') return row.status;
+  if (row.refresh_token_expires_at && row.refresh_token_expires_at.getTime() - now < EXPIRING_WINDOW_MS) return 'expiring';
+  return 'active';
+}

@@ -1,0 +1,194 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { TokenCipher } from '../common/crypto/token-cipher';
+import { AppConfig } from '../config/app-config';
+import { AuthorizationEventsService } from '../shops/authorization-events.service';
+import { tokenBinding } from '../shops/token-binding';
+import { TiktokClient } from '../tiktok/tiktok.client';
+import { TiktokError } from '../tiktok/tiktok.errors';
+import { backoffSeconds } from './backoff';
+
+export type RefreshTrigger = 'api' | 'forced' | 'scheduled' | 'admin';
+
+export interface RefreshRequest {
+  authorizationId: string;
+  trigger: RefreshTrigger;
+  /** Refresh unless the stored access token is valid at least until then. */
+  neededUntil?: Date;
+  /** Refresh even if the token is still valid, unless it was refreshed a few seconds ago. */
+  force?: boolean;
+  /** Admin calls go to TikTok even while the authorization is in backoff. */
+  ignoreBackoff?: boolean;
+}
+
+export type RefreshOutcome =
+  | { kind: 'token'; refreshed: boolean; accessToken: string; accessTokenExpiresAt: Date }
+  | { kind: 'reauthorization_required'; reason: string }
+  | { kind: 'unavailable'; retryAfterSeconds: number; reason: string }
+  | { kind: 'not_found' };
+
+interface LockedRow {
+  status: string;
+  access_token: string | null;
+  refresh_token: string | null;
+  access_token_expires_at: Date | null;
+  refresh_token_expires_at: Date | null;
+  last_refreshed_at: Date | null;
+  next_refresh_at: Date | null;
+  refresh_failures: number;
+  open_id: string;
+  now: Date;
+}
+
+/**
+ * The one refresh path, used by the token API, the scheduler and admin calls:
+ * in-process single-flight per authorization, then the row lock in a short transaction, a re-read (another
+ * replica may have refreshed meanwhile: then its token is used), the TikTok call, and the new access AND
+ * refresh tokens persisted in that same transaction. Transient failures back off; only TikTok's
+ * "this grant is gone" answers mark the authorization for re-consent.
+ */
+@Injectable()
+export class TokenRefresher {
+  private readonly logger = new Logger(TokenRefresher.name);
+  private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly cipher: TokenCipher,
+    private readonly tiktok: TiktokClient,
+    private readonly events: AuthorizationEventsService,
+  ) {}
+
+  refresh(request: RefreshRequest): Promise<RefreshOutcome> {
+    if (!request.authorizationId) throw new Error('refresh needs an authorization id');
+    const running = this.inFlight.get(request.authorizationId);
+    if (running) return running;
+    const promise = this.dataSource
+      .transaction((manager) => this.refreshLocked(manager, request))
+      .finally(() => this.inFlight.delete(request.authorizationId));
+    this.inFlight.set(request.authorizationId, promise);
+    return promise;
+  }
+
+  private async refreshLocked(manager: EntityManager, request: RefreshRequest): Promise<RefreshOutcome> {
+    const id = request.authorizationId;
+    const [row] = await manager.query<LockedRow[]>(
+      `SELECT status, access_token, refresh_token, access_token_expires_at, refresh_token_expires_at,
+              last_refreshed_at, next_refresh_at, refresh_failures, open_id, now() AS now
+         FROM seller_authorizations WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    if (!row) return { kind: 'not_found' };
+    if (row.status !== 'active' || !row.access_token || !row.refresh_token) {
+      return { kind: 'reauthorization_required', reason: row.status };
+    }
+    const now = row.now;
+    const current = (): RefreshOutcome => ({
+      kind: 'token',
+      refreshed: false,
+      accessToken: this.cipher.decrypt(row.access_token as string, tokenBinding(id, 'access_token')),
+      accessTokenExpiresAt: row.access_token_expires_at as Date,
+    });
+    const expiresAt = row.access_token_expires_at?.getTime() ?? 0;
+    if (request.force) {
+      const dedupMs = this.config.refresh.forcedRefreshDedupSeconds * 1000;
+      if (row.last_refreshed_at && now.getTime() - row.last_refreshed_at.getTime() < dedupMs && expiresAt > now.getTime()) return current();
+    } else if (expiresAt >= (request.neededUntil ?? now).getTime()) {
+      // Another request or replica refreshed while this one waited for the lock.
+      return current();
+    }
+    if (!row.refresh_token_expires_at || row.refresh_token_expires_at <= now) {
+      return this.requireReauthorization(manager, row, id, request, 'refresh_token_expired');
+    }
+    if (row.next_refresh_at && row.next_refresh_at > now && !request.ignoreBackoff) {
+      return { kind: 'unavailable', retryAfterSeconds: secondsBetween(now, row.next_refresh_at), reason: 'backoff' };
+    }
+
+    const refreshToken = this.cipher.decrypt(row.refresh_token, tokenBinding(id, 'refresh_token'));
+    let grant;
+    try {
+      grant = await this.tiktok.refresh(refreshToken);
+    } catch (error) {
+      if (!(error instanceof TiktokError)) throw error;
+      if (error.requiresReauthorization) return this.requireReauthorization(manager, row, id, request, error.reason, error.tiktokCode);
+      return this.recordTransientFailure(manager, row, id, request, error);
+    }
+    await manager.query(
+      `UPDATE seller_authorizations SET
+         access_token = $2, refresh_token = $3, access_token_expires_at = $4, refresh_token_expires_at = $5,
+         tokens_issued_at = $6, granted_scopes = CASE WHEN cardinality($7::text[]) > 0 THEN $7::text[] ELSE granted_scopes END,
+         last_refreshed_at = now(), last_refresh_attempt_at = now(), refresh_failures = 0, next_refresh_at = NULL,
+         last_refresh_error = NULL, refresh_claimed_until = NULL, updated_at = now()
+       WHERE id = $1`,
+      [
+        id,
+        this.cipher.encrypt(grant.accessToken, tokenBinding(id, 'access_token')),
+        this.cipher.encrypt(grant.refreshToken, tokenBinding(id, 'refresh_token')),
+        grant.accessTokenExpiresAt,
+        grant.refreshTokenExpiresAt,
+        grant.receivedAt,
+        grant.grantedScopes,
+      ],
+    );
+    await this.events.record(
+      { type: 'refreshed', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() } },
+      manager,
+    );
+    return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
+  }
+
+  private async requireReauthorization(
+    manager: EntityManager,
+    row: LockedRow,
+    id: string,
+    request: RefreshRequest,
+    reason: string,
+    tiktokCode?: number,
+  ): Promise<RefreshOutcome> {
+    await manager.query(
+      `UPDATE seller_authorizations SET status = 'reauthorization_required', last_refresh_error = $2,
+         last_refresh_attempt_at = now(), next_refresh_at = NULL, refresh_claimed_until = NULL, updated_at = now()
+       WHERE id = $1`,
+      [id, reason],
+    );
+    await this.events.record(
+      { type: 'reauthorization_required', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, reason, tiktok_code: tiktokCode ?? null } },
+      manager,
+    );
+    this.logger.warn(`authorization ${id} needs a new consent (${reason})`);
+    return { kind: 'reauthorization_required', reason };
+  }
+
+  private async recordTransientFailure(
+    manager: EntityManager,
+    row: LockedRow,
+    id: string,
+    request: RefreshRequest,
+    error: TiktokError,
+  ): Promise<RefreshOutcome> {
+    const failures = row.refresh_failures + 1;
+    const delay = backoffSeconds(failures, this.config.refresh.backoffBaseSeconds, this.config.refresh.backoffMaxSeconds);
+    await manager.query(
+      `UPDATE seller_authorizations SET refresh_failures = $2, next_refresh_at = now() + make_interval(secs => $3),
+         last_refresh_error = $4, last_refresh_attempt_at = now(), refresh_claimed_until = NULL, updated_at = now()
+       WHERE id = $1`,
+      [id, failures, delay, error.reason],
+    );
+    await this.events.record(
+      {
+        type: 'refresh_failed',
+        authorizationId: id,
+        openId: row.open_id,
+        detail: { trigger: request.trigger, reason: error.reason, transient: error.transient, tiktok_code: error.tiktokCode ?? null, attempt: failures, retry_in_seconds: delay },
+      },
+      manager,
+    );
+    return { kind: 'unavailable', retryAfterSeconds: delay, reason: error.reason };
+  }
+}
+
+function secondsBetween(from: Date, to: Date): number {
+  return Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 1000));
+}

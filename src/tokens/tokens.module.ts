@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ShopsModule } from '../shops/shops.module';
+import { TiktokModule } from '../tiktok/tiktok.module';
+import { RefreshScheduler } from './refresh.scheduler';
+import { ShopTokensService } from './shop-tokens.service';
+import { TokenRefresher } from './token-refresher.service';
+import { TokensController } from './tokens.controller';
+
+@Module({
+  imports: [ScheduleModule.forRoot(), ShopsModule, TiktokModule],
+  controllers: [TokensController],
+  providers: [TokenRefresher, ShopTokensService, RefreshScheduler],
+  exports: [TokenRefresher, RefreshScheduler],
+})
+export class TokensModule {}
