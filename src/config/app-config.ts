@@ -67,7 +67,10 @@ export interface RefreshConfig {
   backoffMaxSeconds: number;
   /** A forced refresh within this many seconds of the last one returns that token instead. */
   forcedRefreshDedupSeconds: number;
-  /** How long a scheduler run may hold its claim on an authorization before another replica may take it. */
+  /**
+   * How long a scheduler run's claim keeps other replicas off an authorization. Only spreads work: the row
+   * lock and re-read inside the refresh make a lapsed claim cost at most a wasted look, never a second call.
+   */
   claimSeconds: number;
 }
 
@@ -163,7 +166,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffBaseSeconds,
       backoffMaxSeconds,
       forcedRefreshDedupSeconds: 10,
-      claimSeconds: 120,
+      claimSeconds: env.REFRESH_CLAIM_SECONDS ?? 30,
     },
   });
 }

@@ -118,6 +118,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(86400)
   REFRESH_BACKOFF_MAX_SECONDS?: number;
 
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
+  REFRESH_CLAIM_SECONDS?: number;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
   SANDBOX_REFRESH_TOKEN_TTL_SECONDS?: number;
 }

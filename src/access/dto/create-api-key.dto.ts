@@ -2,8 +2,11 @@ import { ArrayMaxSize, ArrayUnique, IsArray, IsOptional, IsString, Matches, MaxL
 
 export const SHOP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+
 export class CreateApiKeyDto {
-  @IsString() @MinLength(1) @MaxLength(100) @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'name must not contain control characters' })
+  @IsString() @MinLength(1) @MaxLength(100) @Matches(PRINTABLE, { message: 'name must not contain control characters' })
   name!: string;
 
   @IsOptional() @IsArray() @ArrayMaxSize(10000) @ArrayUnique()
