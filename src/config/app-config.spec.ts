@@ -52,6 +52,7 @@ describe('loadConfig', () => {
     [{ TOKEN_ENCRYPTION_KEYS: `a:${KEY},a:${KEY}` }, 'TOKEN_ENCRYPTION_KEYS'],
     [{ AUTH_ALLOW_STATELESS_CALLBACK: 'sometimes' }, 'AUTH_ALLOW_STATELESS_CALLBACK'],
     [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
+    [{ ADMIN_API_KEY: 'aaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbb' }, 'ADMIN_API_KEY'],
     [{ REFRESH_CRON: 'every minute' }, 'REFRESH_CRON'],
     [{ REFRESH_CONCURRENCY: '0' }, 'REFRESH_CONCURRENCY'],
     [{ TOKEN_MIN_TTL_SECONDS: '-1' }, 'TOKEN_MIN_TTL_SECONDS'],

@@ -89,6 +89,7 @@ export class EnvironmentVariables {
   SANDBOX_ACCESS_TOKEN_TTL_SECONDS?: number;
 
   @IsOptional() @Transform(trimmed) @IsString() @MinLength(32, { message: 'must be at least 32 characters' }) @MaxLength(256)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces (it is sent as a Bearer token)' })
   ADMIN_API_KEY?: string;
 
   @IsOptional() @Transform(trimmed) @IsString() @MinLength(32, { message: 'must be at least 32 characters' }) @MaxLength(256)

@@ -179,3 +179,36 @@ describe('token API', () => {
     expect((await admin.get(`/v1/shops/${UK_SHOP}/token`)).status).toBe(200);
   });
 });
+
+describe('admin view of authorizations', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const browser = new HttpClient(t.baseUrl);
+    await consent(browser, UK_SELLER);
+    await consent(browser, US_SELLER);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('lists authorizations ending within 30 days as expiring, without any token', async () => {
+    await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '20 days' WHERE open_id = $1", [US_SELLER]);
+    const admin = new KeyClient(t.baseUrl, t.adminKey);
+    const response = await admin.get('/admin/authorizations?status=expiring');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { authorizations: Record<string, unknown>[] };
+    expect(body.authorizations).toHaveLength(1);
+    expect(body.authorizations[0]).toMatchObject({ open_id: US_SELLER, status: 'expiring', shop_ids: [US_SHOP], refresh_failures: 0 });
+    expect(JSON.stringify(body)).not.toMatch(/SBX[AR]_|v1:/);
+    const all = (await (await admin.get('/admin/authorizations')).json()) as { authorizations: { status: string }[] };
+    expect(all.authorizations.map((row) => row.status).sort()).toEqual(['active', 'expiring']);
+    expect((await admin.get('/admin/authorizations?status=bogus')).status).toBe(400);
+    const service = new KeyClient(t.baseUrl, await createServiceKey(t.baseUrl, t.adminKey, 'svc'));
+    expect((await service.get('/admin/authorizations')).status).toBe(403);
+    const anonymous = await new HttpClient(t.baseUrl).get('/admin/authorizations');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+  });
+});

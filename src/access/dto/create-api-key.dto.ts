@@ -7,6 +7,7 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
 export class CreateApiKeyDto {
   @IsString() @MinLength(1) @MaxLength(100) @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @Matches(/\S/, { message: 'name must not be blank' })
   name!: string;
 
   @IsOptional() @IsArray() @ArrayMaxSize(10000) @ArrayUnique()

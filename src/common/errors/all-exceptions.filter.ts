@@ -66,6 +66,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = context.getResponse<Response>();
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
+    if (body.error === (ErrorCode.Unauthorized as string)) response.setHeader('WWW-Authenticate', 'Bearer');
     const retryAfter = exception instanceof AppError ? exception.details?.retry_after_seconds : undefined;
     if (typeof retryAfter === 'number') {
       response.setHeader('Retry-After', String(retryAfter));

@@ -1,0 +1,134 @@
+import { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { ApiKeyGuard } from './api-key.guard';
+import type { ApiKeysService } from './api-keys.service';
+import { AdminAccess, Caller, Public, RequestWithCaller, ServiceAccess } from './caller';
+
+const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
+const SERVICE = `tts_${'s'.repeat(43)}`;
+const SERVICE_CALLER: Caller = { kind: 'service', keyId: 'k1', name: 'orders', shopIds: ['shop-a'] };
+
+class Unmarked {
+  handler(): void {}
+}
+
+@Public()
+class PublicClass {
+  handler(): void {}
+  @AdminAccess() adminHandler(): void {}
+}
+
+@ServiceAccess()
+class ServiceClass {
+  handler(): void {}
+  @Public() publicHandler(): void {}
+  @AdminAccess() adminHandler(): void {}
+}
+
+@AdminAccess()
+class AdminClass {
+  handler(): void {}
+  @ServiceAccess() serviceHandler(): void {}
+}
+
+function contextFor(target: { prototype: object }, method: string, authorization?: string): { context: ExecutionContext; request: RequestWithCaller } {
+  const request = { headers: authorization === undefined ? {} : { authorization } } as RequestWithCaller;
+  const handler = (target.prototype as Record<string, () => void>)[method];
+  const context = {
+    getHandler: () => handler,
+    getClass: () => target,
+    switchToHttp: () => ({ getRequest: () => request }),
+  } as unknown as ExecutionContext;
+  return { context, request };
+}
+
+function guardWith(): { guard: ApiKeyGuard; authenticate: jest.Mock } {
+  const authenticate = jest.fn((presented: string): Promise<Caller | null> => {
+    if (presented === ADMIN) return Promise.resolve({ kind: 'admin' });
+    if (presented === SERVICE) return Promise.resolve(SERVICE_CALLER);
+    return Promise.resolve(null);
+  });
+  return { guard: new ApiKeyGuard(new Reflector(), { authenticate } as unknown as ApiKeysService), authenticate };
+}
+
+async function outcome(guard: ApiKeyGuard, context: ExecutionContext): Promise<true | ErrorCode> {
+  try {
+    return (await guard.canActivate(context)) as true;
+  } catch (error) {
+    if (error instanceof AppError) return error.code;
+    throw error;
+  }
+}
+
+describe('ApiKeyGuard: access levels', () => {
+  it.each<[string, { prototype: object }, string, string | undefined, true | ErrorCode]>([
+    ['an unmarked route is admin-only (deny by default): no key', Unmarked, 'handler', undefined, ErrorCode.Unauthorized],
+    ['an unmarked route is admin-only: service key', Unmarked, 'handler', `Bearer ${SERVICE}`, ErrorCode.Forbidden],
+    ['an unmarked route is admin-only: admin key', Unmarked, 'handler', `Bearer ${ADMIN}`, true],
+    ['a public class: no key', PublicClass, 'handler', undefined, true],
+    ['a public class: a garbage header is ignored', PublicClass, 'handler', 'Basic Zm9vOmJhcg==', true],
+    ['an admin method in a public class: no key', PublicClass, 'adminHandler', undefined, ErrorCode.Unauthorized],
+    ['an admin method in a public class: service key', PublicClass, 'adminHandler', `Bearer ${SERVICE}`, ErrorCode.Forbidden],
+    ['a service class: service key', ServiceClass, 'handler', `Bearer ${SERVICE}`, true],
+    ['a service class: admin key', ServiceClass, 'handler', `Bearer ${ADMIN}`, true],
+    ['a service class: no key', ServiceClass, 'handler', undefined, ErrorCode.Unauthorized],
+    ['a service class: unknown key', ServiceClass, 'handler', `Bearer tts_${'u'.repeat(43)}`, ErrorCode.Unauthorized],
+    ['a public method in a service class: no key', ServiceClass, 'publicHandler', undefined, true],
+    ['an admin method in a service class: service key', ServiceClass, 'adminHandler', `Bearer ${SERVICE}`, ErrorCode.Forbidden],
+    ['an admin class: service key', AdminClass, 'handler', `Bearer ${SERVICE}`, ErrorCode.Forbidden],
+    ['an admin class: admin key', AdminClass, 'handler', `Bearer ${ADMIN}`, true],
+    ['a service method in an admin class: service key', AdminClass, 'serviceHandler', `Bearer ${SERVICE}`, true],
+  ])('%s', async (_label, target, method, header, expected) => {
+    const { guard } = guardWith();
+    expect(await outcome(guard, contextFor(target, method, header).context)).toBe(expected);
+  });
+
+  it('attaches the caller to the request only when it lets the request through', async () => {
+    const { guard } = guardWith();
+    const allowed = contextFor(ServiceClass, 'handler', `Bearer ${SERVICE}`);
+    await guard.canActivate(allowed.context);
+    expect(allowed.request.caller).toEqual(SERVICE_CALLER);
+    const refused = contextFor(AdminClass, 'handler', `Bearer ${SERVICE}`);
+    await outcome(guard, refused.context);
+    expect(refused.request.caller).toBeUndefined();
+  });
+
+  it('does not authenticate at all on a public route', async () => {
+    const { guard, authenticate } = guardWith();
+    await guard.canActivate(contextFor(PublicClass, 'handler', `Bearer ${ADMIN}`).context);
+    expect(authenticate).not.toHaveBeenCalled();
+  });
+});
+
+describe('ApiKeyGuard: reading Authorization', () => {
+  it.each<[string, string | undefined]>([
+    ['Bearer <key>', `Bearer ${ADMIN}`],
+    ['lower-case scheme', `bearer ${ADMIN}`],
+    ['upper-case scheme', `BEARER ${ADMIN}`],
+    ['several spaces', `Bearer    ${ADMIN}`],
+    ['trailing spaces', `Bearer ${ADMIN}   `],
+  ])('accepts %s', async (_label, header) => {
+    const { guard, authenticate } = guardWith();
+    expect(await outcome(guard, contextFor(AdminClass, 'handler', header).context)).toBe(true);
+    expect(authenticate).toHaveBeenCalledWith(ADMIN);
+  });
+
+  it.each<[string, string | undefined]>([
+    ['no header', undefined],
+    ['an empty header', ''],
+    ['"Bearer"', 'Bearer'],
+    ['"Bearer "', 'Bearer '],
+    ['the key alone', ADMIN],
+    ['Basic', `Basic ${ADMIN}`],
+    ['a tab after Bearer', `Bearer\t${ADMIN}`],
+    ['no space after Bearer', `Bearer${ADMIN}`],
+    ['a second token', `Bearer ${ADMIN} ${ADMIN}`],
+    ['a leading space', ` Bearer ${ADMIN}`],
+    ['a comma-separated list', `Bearer ${ADMIN}, Bearer ${ADMIN}`],
+  ])('refuses %s with 401 without authenticating a mangled key', async (_label, header) => {
+    const { guard, authenticate } = guardWith();
+    expect(await outcome(guard, contextFor(AdminClass, 'handler', header).context)).toBe(ErrorCode.Unauthorized);
+    for (const [presented] of authenticate.mock.calls as [string][]) expect(presented).not.toBe(ADMIN);
+  });
+});

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+export const AUTHORIZATION_VIEW_STATUSES = ['active', 'expiring', 'reauthorization_required', 'revoked'] as const;
+export type AuthorizationViewStatus = (typeof AUTHORIZATION_VIEW_STATUSES)[number];
+
+/** An authorization that ends within this window is `expiring`: the seller must consent again soon. */
+export const EXPIRING_WINDOW_SQL = "interval '30 days'";
+
+export interface AuthorizationView {
+  id: string;
+  open_id: string;
+  seller_name: string | null;
+  seller_base_region: string | null;
+  status: AuthorizationViewStatus;
+  granted_scopes: string[];
+  shop_ids: string[];
+  access_token_expires_at: string | null;
+  authorization_expires_at: string | null;
+  last_refreshed_at: string | null;
+  refresh_failures: number;
+  last_refresh_error: string | null;
+  next_refresh_at: string | null;
+}
+
+interface Row {
+  id: string;
+  open_id: string;
+  seller_name: string | null;
+  seller_base_region: string | null;
+  status: AuthorizationViewStatus;
+  granted_scopes: string[];
+  shop_ids: string[] | null;
+  access_token_expires_at: Date | null;
+  refresh_token_expires_at: Date | null;
+  last_refreshed_at: Date | null;
+  refresh_failures: number;
+  last_refresh_error: string | null;
+  next_refresh_at: Date | null;
+}
+
+/** Read-only views of authorizations for operators. Never a token. */
+@Injectable()
+export class AuthorizationsQueryService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async list(status: AuthorizationViewStatus | undefined, limit: number, after?: string): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
+    const rows = await this.dataSource.query<Row[]>(
+      `SELECT * FROM (
+         SELECT a.id, a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes,
+                CASE WHEN a.status = 'active' AND a.refresh_token_expires_at < now() + ${EXPIRING_WINDOW_SQL}
+                     THEN 'expiring' ELSE a.status END AS status,
+                (SELECT array_agg(s.id ORDER BY s.id) FROM shops s WHERE s.authorization_id = a.id AND s.status = 'active') AS shop_ids,
+                a.access_token_expires_at, a.refresh_token_expires_at, a.last_refreshed_at, a.refresh_failures,
+                a.last_refresh_error, a.next_refresh_at
+           FROM seller_authorizations a
+          WHERE ($2::uuid IS NULL OR a.id > $2)
+       ) v
+       WHERE ($1::varchar IS NULL OR v.status = $1)
+       ORDER BY v.id LIMIT $3`,
+      [status ?? null, after ?? null, limit],
+    );
+    return {
+      authorizations: rows.map((row) => ({
+        id: row.id,
+        open_id: row.open_id,
+        seller_name: row.seller_name,
+        seller_base_region: row.seller_base_region,
+        status: row.status,
+        granted_scopes: row.granted_scopes,
+        shop_ids: row.shop_ids ?? [],
+        access_token_expires_at: row.access_token_expires_at?.toISOString() ?? null,
+        authorization_expires_at: row.refresh_token_expires_at?.toISOString() ?? null,
+        last_refreshed_at: row.last_refreshed_at?.toISOString() ?? null,
+        refresh_failures: row.refresh_failures,
+        last_refresh_error: row.last_refresh_error,
+        next_refresh_at: row.next_refresh_at?.toISOString() ?? null,
+      })),
+      next_after: rows.length === limit ? rows[rows.length - 1].id : null,
+    };
+  }
+}
