@@ -15,15 +15,17 @@ interface StoredKey {
 }
 
 /**
- * Stands in for TypeORM's DataSource with the postgres driver: `query()` of an UPDATE answers
- * `[rows, affected count]`, not the rows alone.
+ * Stands in for TypeORM's DataSource with the postgres driver: the key lookup is a SELECT (with a
+ * data-modifying CTE that touches last_used_at), so `query()` answers the rows alone.
  */
 function fakeDataSource(stored: StoredKey[]): { dataSource: DataSource; query: jest.Mock; deleted: string[] } {
   const deleted: string[] = [];
   const query = jest.fn((sql: string, params: unknown[]) => {
-    if (!/^\s*UPDATE api_keys/i.test(sql)) throw new Error(`unexpected SQL: ${sql}`);
+    if (!/^\s*WITH k AS \(SELECT id, name, shop_ids, last_used_at FROM api_keys WHERE key_digest = \$1\)/i.test(sql)) {
+      throw new Error(`unexpected SQL: ${sql}`);
+    }
     const rows = stored.filter((row) => row.key_digest === params[0]).map(({ id, name, shop_ids }) => ({ id, name, shop_ids }));
-    return Promise.resolve([rows, rows.length]);
+    return Promise.resolve(rows);
   });
   const repository = {
     delete: jest.fn(({ id }: { id: string }) => {
@@ -76,7 +78,7 @@ describe('ApiKeysService.authenticate', () => {
     expect(query.mock.calls[0][1]).toEqual([digestApiKey(known, HMAC)]);
   });
 
-  it('answers null for a well-formed key that matches no row (an empty UPDATE result is not a caller)', async () => {
+  it('answers null for a well-formed key that matches no row (no row is not a caller)', async () => {
     const { dataSource, query } = fakeDataSource(stored());
     const service = new ApiKeysService(dataSource, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(`tts_${'u'.repeat(43)}`)).resolves.toBeNull();

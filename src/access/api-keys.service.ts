@@ -26,11 +26,13 @@ export class ApiKeysService {
   async authenticate(presented: string): Promise<Caller | null> {
     if (!looksLikeApiKey(presented)) return null;
     if (secretsEqual(presented, this.secrets.adminApiKey, this.secrets.hmacSecret)) return { kind: 'admin' };
-    // An UPDATE through TypeORM's query() answers [rows, affected count].
-    const [[row]] = await this.dataSource.query<[{ id: string; name: string; shop_ids: string[] | null }[], number]>(
-      `UPDATE api_keys SET last_used_at = now()
-       WHERE key_digest = $1
-       RETURNING id, name, shop_ids`,
+    // last_used_at is written at most once a minute: a busy key must not queue every request on its row.
+    const [row] = await this.dataSource.query<{ id: string; name: string; shop_ids: string[] | null }[]>(
+      `WITH k AS (SELECT id, name, shop_ids, last_used_at FROM api_keys WHERE key_digest = $1),
+            touched AS (
+              UPDATE api_keys SET last_used_at = now() FROM k
+               WHERE api_keys.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'))
+       SELECT id, name, shop_ids FROM k`,
       [digestApiKey(presented, this.secrets.hmacSecret)],
     );
     return row ? { kind: 'service', keyId: row.id, name: row.name, shopIds: row.shop_ids } : null;

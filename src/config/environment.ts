@@ -104,7 +104,8 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(trimmed) @IsString() @MaxLength(100)
   REFRESH_CRON?: string;
 
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(30 * 86400)
+  // TikTok's access tokens live about 7 days: refreshing further ahead would refresh on every run.
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(6 * 86400)
   REFRESH_AHEAD_SECONDS?: number;
 
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(256)

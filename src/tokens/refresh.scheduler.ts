@@ -4,6 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { AuthorizationEventsService } from '../shops/authorization-events.service';
+import { backoffSeconds } from './backoff';
 import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
 
 export interface RefreshRunSummary {
@@ -33,6 +35,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     private readonly config: AppConfig,
     private readonly refresher: TokenRefresher,
     private readonly registry: SchedulerRegistry,
+    private readonly events: AuthorizationEventsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,20 +70,22 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
 
   private async run(): Promise<RefreshRunSummary> {
     const summary: RefreshRunSummary = { skipped: false, claimed: 0, refreshed: 0, failed: 0, reauthorizationRequired: 0 };
-    const seen = new Set<string>();
+    // Once per run is enough for each authorization (a token living less than REFRESH_AHEAD_SECONDS stays
+    // due after its refresh): those already seen are excluded from later claims.
+    const seen: string[] = [];
     while (!this.stopping) {
-      // A token whose whole lifetime is shorter than REFRESH_AHEAD_SECONDS stays due after its refresh:
-      // once per run is enough.
-      const ids = (await this.claim()).filter((id) => !seen.has(id));
+      const ids = await this.claim(seen);
       if (ids.length === 0) break;
-      ids.forEach((id) => seen.add(id));
+      seen.push(...ids);
       summary.claimed += ids.length;
-      await forEachConcurrently(ids, this.config.refresh.concurrency, async (id) => {
+      const unstarted = await forEachConcurrently(ids, this.refresher.capacity, () => this.stopping, async (id) => {
         const outcome = await this.refreshOne(id);
         if (outcome?.kind === 'token') summary.refreshed += outcome.refreshed ? 1 : 0;
         else if (outcome?.kind === 'reauthorization_required') summary.reauthorizationRequired += 1;
         else summary.failed += 1;
       });
+      // Shutting down: hand what was not started back to the other replicas at once.
+      if (unstarted.length > 0) await this.releaseClaims(unstarted);
     }
     if (summary.claimed > 0) {
       this.logger.log(`refresh run: ${summary.claimed} due, ${summary.refreshed} refreshed, ${summary.failed} failed, ${summary.reauthorizationRequired} need re-consent`);
@@ -88,7 +93,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     return summary;
   }
 
-  private async claim(): Promise<string[]> {
+  private async claim(exclude: string[]): Promise<string[]> {
     const { aheadSeconds, batchSize, claimSeconds } = this.config.refresh;
     const rows = await this.dataSource.query<[{ id: string }[], number]>(
       `UPDATE seller_authorizations SET refresh_claimed_until = now() + make_interval(secs => $3)
@@ -98,11 +103,12 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
              AND access_token_expires_at < now() + make_interval(secs => $1)
              AND (next_refresh_at IS NULL OR next_refresh_at <= now())
              AND (refresh_claimed_until IS NULL OR refresh_claimed_until < now())
+             AND NOT (id = ANY($4::uuid[]))
            ORDER BY access_token_expires_at
            LIMIT $2
            FOR UPDATE SKIP LOCKED)
         RETURNING id`,
-      [aheadSeconds, batchSize, claimSeconds],
+      [aheadSeconds, batchSize, claimSeconds, exclude],
     );
     return rows[0].map((row) => row.id);
   }
@@ -115,27 +121,58 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         neededUntil: new Date(Date.now() + this.config.refresh.aheadSeconds * 1000),
       });
     } catch (error) {
+      // Not TikTok's doing (a database fault, an undecryptable row...): back off all the same, so a broken
+      // row cannot come first in every claim and starve the healthy ones.
       this.logger.error(`refresh of authorization ${id} failed: ${describe(error)}`);
+      await this.recordUnexpectedFailure(id, error).catch(() => undefined);
       return undefined;
     } finally {
-      await this.dataSource
-        .query('UPDATE seller_authorizations SET refresh_claimed_until = NULL WHERE id = $1 AND refresh_claimed_until IS NOT NULL', [id])
-        .catch(() => undefined);
+      await this.releaseClaims([id]).catch(() => undefined);
     }
+  }
+
+  private async recordUnexpectedFailure(id: string, error: unknown): Promise<void> {
+    const { backoffBaseSeconds, backoffMaxSeconds } = this.config.refresh;
+    await this.dataSource.transaction(async (manager) => {
+      const [rows] = await manager.query<[{ refresh_failures: number }[], number]>(
+        `UPDATE seller_authorizations SET refresh_failures = refresh_failures + 1, last_refresh_error = 'internal_error',
+           last_refresh_attempt_at = now(), updated_at = now()
+         WHERE id = $1 RETURNING refresh_failures`,
+        [id],
+      );
+      const failures = rows[0]?.refresh_failures ?? 1;
+      const delay = backoffSeconds(failures, backoffBaseSeconds, backoffMaxSeconds);
+      await manager.query('UPDATE seller_authorizations SET next_refresh_at = now() + make_interval(secs => $2) WHERE id = $1', [id, delay]);
+      await this.events.record(
+        { type: 'refresh_failed', authorizationId: id, detail: { trigger: 'scheduled', reason: 'internal_error', error: describe(error).slice(0, 200), attempt: failures, retry_in_seconds: delay } },
+        manager,
+      );
+    });
+  }
+
+  private async releaseClaims(ids: string[]): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE seller_authorizations SET refresh_claimed_until = NULL WHERE id = ANY($1::uuid[]) AND refresh_claimed_until IS NOT NULL',
+      [ids],
+    );
   }
 }
 
-/** Runs `work` over `items` with at most `limit` in flight; one item's failure does not stop the others. */
-export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` over `items` with at most `limit` in flight; one item's failure does not stop the others.
+ * Stops starting new items once `stop()` says so, and returns those never started.
+ */
+export async function forEachConcurrently<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T) => Promise<void>): Promise<T[]> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !stop()) {
       const item = items[next];
       next += 1;
       await work(item).catch(() => undefined);
     }
   });
   await Promise.all(workers);
+  return items.slice(next);
 }
 
 function describe(error: unknown): string {

@@ -7,6 +7,8 @@ import { AuthorizationEventsService } from '../shops/authorization-events.servic
 import { tokenBinding } from '../shops/token-binding';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
+import type { TokenGrant } from '../tiktok/tiktok.types';
+import { Semaphore, SemaphoreTimeoutError } from '../common/semaphore';
 import { backoffSeconds } from './backoff';
 
 export type RefreshTrigger = 'api' | 'forced' | 'scheduled' | 'admin';
@@ -52,6 +54,11 @@ interface LockedRow {
 export class TokenRefresher {
   private readonly logger = new Logger(TokenRefresher.name);
   private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
+  /**
+   * A refresh holds a pooled connection for the whole TikTok call. Capping refreshes (API and scheduler
+   * together) below the pool size keeps connections free for key checks and token reads during a slow TikTok.
+   */
+  private readonly slots: Semaphore;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -59,26 +66,55 @@ export class TokenRefresher {
     private readonly cipher: TokenCipher,
     private readonly tiktok: TiktokClient,
     private readonly events: AuthorizationEventsService,
-  ) {}
+  ) {
+    this.slots = new Semaphore(refreshSlots(config));
+  }
+
+  /** How many refreshes may hold a connection at once on this instance. */
+  get capacity(): number {
+    return this.slots.size;
+  }
 
   refresh(request: RefreshRequest): Promise<RefreshOutcome> {
     if (!request.authorizationId) throw new Error('refresh needs an authorization id');
     const running = this.inFlight.get(request.authorizationId);
     if (running) return running;
-    const promise = this.dataSource
-      .transaction((manager) => this.refreshLocked(manager, request))
-      .finally(() => this.inFlight.delete(request.authorizationId));
+    const promise = this.refreshWithSlot(request).finally(() => this.inFlight.delete(request.authorizationId));
     this.inFlight.set(request.authorizationId, promise);
     return promise;
   }
 
-  private async refreshLocked(manager: EntityManager, request: RefreshRequest): Promise<RefreshOutcome> {
+  private async refreshWithSlot(request: RefreshRequest): Promise<RefreshOutcome> {
+    let release: () => void;
+    try {
+      release = await this.slots.acquire(SLOT_WAIT_MS);
+    } catch (error) {
+      if (error instanceof SemaphoreTimeoutError) return { kind: 'unavailable', retryAfterSeconds: 1, reason: 'busy' };
+      throw error;
+    }
+    const attempt: Attempt = {};
+    try {
+      return await this.dataSource.transaction((manager) => this.refreshLocked(manager, request, attempt));
+    } catch (error) {
+      // TikTok rotated the pair but the transaction died (connection lost, failover, session killed):
+      // the new pair exists nowhere else, so write it again on a fresh connection before anything else.
+      if (attempt.grant && attempt.usedRefreshToken) return this.persistAfterFailedCommit(request, attempt.grant, attempt.usedRefreshToken, error);
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  private async refreshLocked(manager: EntityManager, request: RefreshRequest, attempt: Attempt): Promise<RefreshOutcome> {
     const id = request.authorizationId;
+    // The lock is held across the TikTok call: a server-side idle-in-transaction timeout shorter than that
+    // call would kill the session after TikTok rotated the pair, so this transaction sets its own.
     const [row] = await manager.query<LockedRow[]>(
       `SELECT status, access_token, refresh_token, access_token_expires_at, refresh_token_expires_at,
-              last_refreshed_at, next_refresh_at, refresh_failures, open_id, now() AS now
+              last_refreshed_at, next_refresh_at, refresh_failures, open_id, now() AS now,
+              set_config('idle_in_transaction_session_timeout', $2, true) AS idle_timeout
          FROM seller_authorizations WHERE id = $1 FOR UPDATE`,
-      [id],
+      [id, `${this.config.tiktok.timeoutMs + 10000}ms`],
     );
     if (!row) return { kind: 'not_found' };
     if (row.status !== 'active' || !row.access_token || !row.refresh_token) {
@@ -107,21 +143,37 @@ export class TokenRefresher {
     }
 
     const refreshToken = this.cipher.decrypt(row.refresh_token, tokenBinding(id, 'refresh_token'));
-    let grant;
+    let grant: TokenGrant;
     try {
       grant = await this.tiktok.refresh(refreshToken);
+      attempt.grant = grant;
+      attempt.usedRefreshToken = row.refresh_token;
     } catch (error) {
       if (!(error instanceof TiktokError)) throw error;
       if (error.requiresReauthorization) return this.requireReauthorization(manager, row, id, request, error.reason, error.tiktokCode);
       return this.recordTransientFailure(manager, row, id, request, error);
     }
-    await manager.query(
+    await this.storeGrant(manager, id, grant, row.refresh_token);
+    await this.events.record(
+      { type: 'refreshed', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() } },
+      manager,
+    );
+    return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
+  }
+
+  /**
+   * Writes a refreshed pair, but only over the pair it replaces (compare-and-set on the refresh token's
+   * ciphertext): never over a newer consent or refresh. Returns whether it was written.
+   */
+  private async storeGrant(manager: EntityManager, id: string, grant: TokenGrant, replacedRefreshToken: string): Promise<boolean> {
+    const [rows] = await manager.query<[unknown[], number]>(
       `UPDATE seller_authorizations SET
          access_token = $2, refresh_token = $3, access_token_expires_at = $4, refresh_token_expires_at = $5,
          tokens_issued_at = $6, granted_scopes = CASE WHEN cardinality($7::text[]) > 0 THEN $7::text[] ELSE granted_scopes END,
          last_refreshed_at = now(), last_refresh_attempt_at = now(), refresh_failures = 0, next_refresh_at = NULL,
          last_refresh_error = NULL, refresh_claimed_until = NULL, updated_at = now()
-       WHERE id = $1`,
+       WHERE id = $1 AND refresh_token = $8
+       RETURNING id`,
       [
         id,
         this.cipher.encrypt(grant.accessToken, tokenBinding(id, 'access_token')),
@@ -130,13 +182,30 @@ export class TokenRefresher {
         grant.refreshTokenExpiresAt,
         grant.receivedAt,
         grant.grantedScopes,
+        replacedRefreshToken,
       ],
     );
-    await this.events.record(
-      { type: 'refreshed', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() } },
-      manager,
-    );
-    return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
+    return rows.length === 1;
+  }
+
+  private async persistAfterFailedCommit(request: RefreshRequest, grant: TokenGrant, replaced: string, cause: unknown): Promise<RefreshOutcome> {
+    const id = request.authorizationId;
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      try {
+        const written = await this.dataSource.transaction(async (manager) => {
+          const stored = await this.storeGrant(manager, id, grant, replaced);
+          if (stored) await this.events.record({ type: 'refreshed', authorizationId: id, detail: { trigger: request.trigger, recovered_after: describe(cause) } }, manager);
+          return stored;
+        });
+        if (!written) this.logger.error(`authorization ${id}: refreshed pair not stored, a newer pair is already there`);
+        else this.logger.warn(`authorization ${id}: refreshed pair stored after the first transaction failed (${describe(cause)})`);
+        return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
+      } catch (error) {
+        this.logger.error(`authorization ${id}: storing the refreshed pair failed (attempt ${attempt}): ${describe(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+    throw cause;
   }
 
   private async requireReauthorization(
@@ -187,6 +256,23 @@ export class TokenRefresher {
     );
     return { kind: 'unavailable', retryAfterSeconds: delay, reason: error.reason };
   }
+}
+
+/** The TikTok answer of this attempt, kept outside the transaction so a failed commit does not lose it. */
+interface Attempt {
+  grant?: TokenGrant;
+  usedRefreshToken?: string;
+}
+
+const SLOT_WAIT_MS = 5000;
+
+/** Leaves at least two pooled connections for everything that is not a refresh. */
+export function refreshSlots(config: AppConfig): number {
+  return Math.max(1, Math.min(config.refresh.concurrency, config.databasePoolSize - 2));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function secondsBetween(from: Date, to: Date): number {

@@ -40,6 +40,20 @@ function messageOf(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
+// Connection-level failures (pool exhausted, server down or restarting), as opposed to a bad query.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|terminating connection|the database system is (starting up|shutting down)/i;
+
+function isDatabaseUnavailable(exception: unknown): boolean {
+  if (!(exception instanceof Error)) return false;
+  // TypeORM's word for a transaction whose connection the server closed under it.
+  if (exception.name === 'QueryRunnerProviderAlreadyReleasedError') return true;
+  const { code, driverError } = exception as Error & { code?: unknown; driverError?: { code?: unknown; message?: unknown } };
+  const codes = [code, driverError?.code].filter((value): value is string => typeof value === 'string');
+  if (codes.some((value) => UNAVAILABLE_CODES.has(value))) return true;
+  return UNAVAILABLE_MESSAGES.test(exception.message) || (typeof driverError?.message === 'string' && UNAVAILABLE_MESSAGES.test(driverError.message));
+}
+
 /** body-parser's errors carry `status` and a `type` such as `entity.parse.failed`. */
 interface ParserError {
   status: number;
@@ -67,7 +81,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
     if (body.error === (ErrorCode.Unauthorized as string)) response.setHeader('WWW-Authenticate', 'Bearer');
-    const retryAfter = exception instanceof AppError ? exception.details?.retry_after_seconds : undefined;
+    const retryAfter = exception instanceof AppError ? exception.details?.retry_after_seconds : body.retry_after_seconds;
     if (typeof retryAfter === 'number') {
       response.setHeader('Retry-After', String(retryAfter));
       body.retry_after_seconds = retryAfter;
@@ -95,6 +109,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
       const message = status === 404 ? `no route for ${request.method} ${request.path}` : messageOf(exception);
       return { statusCode: status, error: fromHttpStatus(status), message };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable on ${request.method} ${request.path}: ${exception instanceof Error ? exception.message : 'unknown'}`);
+      return { statusCode: 503, error: ErrorCode.ServiceUnavailable, message: 'the database is unavailable; retry shortly', retry_after_seconds: 1 };
     }
     const errorId = randomUUID();
     const detail = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
