@@ -85,7 +85,14 @@ describe('a TikTok outage seen by two replicas', () => {
     expect(first.reduce((sum, run) => sum + run.claimed, 0)).toBe(12);
     expect(first.reduce((sum, run) => sum + run.failed, 0)).toBe(12);
 
+    // Valid tokens keep being served; one that must live 2 h more cannot be had: 503 with Retry-After, and
+    // no TikTok call during the backoff.
     for (const seller of sellers) expect((await api.get(`/v1/shops/${seller.shopId}/token`)).status).toBe(200);
+    const callsDuringBackoff = (await emulatorStats(cluster.sandbox)).calls.token_refresh;
+    const strict = await api.get(`/v1/shops/${sellers[0].shopId}/token?min_ttl=7200`);
+    expect(strict.status).toBe(503);
+    expect(Number(strict.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await emulatorStats(cluster.sandbox)).calls.token_refresh).toBe(callsDuringBackoff);
     const rows = await query<{ status: string; refresh_failures: number; wait: number }>(
       cluster.db.url,
       'SELECT status, refresh_failures, extract(epoch FROM next_refresh_at - last_refresh_attempt_at)::float AS wait FROM seller_authorizations',
