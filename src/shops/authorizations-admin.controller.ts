@@ -2,14 +2,14 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { IsIn, IsOptional, IsUUID, Max, Min, IsInt } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { AdminAccess } from '../access/caller';
+import { toInteger } from '../common/http/query-transforms';
 import { AuthorizationView, AuthorizationsQueryService, AUTHORIZATION_VIEW_STATUSES } from './authorizations-query.service';
 
 class ListAuthorizationsQueryDto {
   @IsOptional() @IsIn(AUTHORIZATION_VIEW_STATUSES)
   status?: (typeof AUTHORIZATION_VIEW_STATUSES)[number];
 
-  @IsOptional() @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value))
-  @IsInt() @Min(1) @Max(1000)
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
   limit?: number;
 
   /** Cursor: the last id of the previous page. */

@@ -1,9 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { toInteger } from '../../common/http/query-transforms';
 
-function toInteger({ value }: { value: unknown }): unknown {
-  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
-}
 
 export class TokenQueryDto {
   @IsOptional() @Transform(toInteger) @IsInt({ message: 'min_ttl must be a whole number of seconds' }) @Min(0) @Max(86400)
