@@ -2,6 +2,7 @@ import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import { raw } from 'express';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { securityHeaders } from './common/http/security-headers.middleware';
@@ -21,6 +22,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.disable('x-powered-by');
   // Behind a proxy (docker-compose, a load balancer) the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // TikTok signs the exact bytes it sends: the webhook route gets them raw (JSON.parse happens after the
+  // signature check), and the JSON parser below skips bodies already read.
+  app.use('/webhooks', raw({ type: () => true, limit: '256kb' }));
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
   app.use(securityHeaders);

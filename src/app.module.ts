@@ -9,6 +9,7 @@ import { SandboxModule } from './sandbox/sandbox.module';
 import { ShopsModule } from './shops/shops.module';
 import { TiktokModule } from './tiktok/tiktok.module';
 import { TokensModule } from './tokens/tokens.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -28,7 +29,7 @@ export class AppModule {
       : [];
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AccessModule, TiktokModule, ShopsModule, AuthModule, TokensModule, ...sandbox],
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AccessModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, ...sandbox],
     };
   }
 }

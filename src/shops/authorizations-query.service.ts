@@ -49,10 +49,12 @@ export class AuthorizationsQueryService {
     const rows = await this.dataSource.query<Row[]>(
       `SELECT * FROM (
          SELECT a.id, a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes,
-                CASE WHEN a.status = 'active' AND a.refresh_token_expires_at < now() + ${EXPIRING_WINDOW_SQL}
+                CASE WHEN a.status = 'active'
+                      AND LEAST(a.refresh_token_expires_at, a.reported_expires_at) < now() + ${EXPIRING_WINDOW_SQL}
                      THEN 'expiring' ELSE a.status END AS status,
                 (SELECT array_agg(s.id ORDER BY s.id) FROM shops s WHERE s.authorization_id = a.id AND s.status = 'active') AS shop_ids,
-                a.access_token_expires_at, a.refresh_token_expires_at, a.last_refreshed_at, a.refresh_failures,
+                a.access_token_expires_at, LEAST(a.refresh_token_expires_at, a.reported_expires_at) AS refresh_token_expires_at,
+                a.last_refreshed_at, a.refresh_failures,
                 a.last_refresh_error, a.next_refresh_at
            FROM seller_authorizations a
           WHERE ($2::uuid IS NULL OR a.id > $2)

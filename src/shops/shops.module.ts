@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { TiktokModule } from '../tiktok/tiktok.module';
 import { AuthorizationEventsService } from './authorization-events.service';
 import { AuthorizationStore } from './authorization-store.service';
 import { AuthorizationsAdminController } from './authorizations-admin.controller';
 import { AuthorizationsQueryService } from './authorizations-query.service';
+import { RevocationService } from './revocation.service';
 
 @Module({
+  imports: [TiktokModule],
   controllers: [AuthorizationsAdminController],
-  providers: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService],
-  exports: [AuthorizationStore, AuthorizationEventsService],
+  providers: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService, RevocationService],
+  exports: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService, RevocationService],
 })
 export class ShopsModule {}

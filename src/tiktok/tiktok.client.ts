@@ -14,6 +14,7 @@ interface Envelope {
 }
 
 const SHOPS_PATH = '/authorization/202309/shops';
+const DEAUTHORIZE_PATH = '/authorization/202403/shops';
 
 /**
  * The only code that talks to TikTok Shop. Every call has a timeout, every failure becomes a classified
@@ -81,6 +82,13 @@ export class TiktokClient {
     return this.parse('shops', () => parseAuthorizedShops(data));
   }
 
+  /** Developer-side deauthorization of one shop (signed; the cipher travels as `shop_cipher`). */
+  async deauthorizeShop(accessToken: string, shopCipher: string): Promise<void> {
+    const query: Record<string, string> = { app_key: this.config.appKey, timestamp: String(nowSeconds()), shop_cipher: shopCipher };
+    query.sign = signRequest(this.config.appSecret, { path: DEAUTHORIZE_PATH, query });
+    await this.call('deauthorize', `${this.config.apiBaseUrl}${DEAUTHORIZE_PATH}`, query, { 'x-tts-access-token': accessToken }, 'DELETE');
+  }
+
   private parse<T>(step: TiktokStep, parse: () => T): T {
     try {
       return parse();
@@ -90,13 +98,19 @@ export class TiktokClient {
     }
   }
 
-  private async call(step: TiktokStep, url: string, params: Record<string, string>, headers?: Record<string, string>): Promise<unknown> {
+  private async call(
+    step: TiktokStep,
+    url: string,
+    params: Record<string, string>,
+    headers?: Record<string, string>,
+    method: 'GET' | 'DELETE' = 'GET',
+  ): Promise<unknown> {
     let status: number;
     let body: unknown;
     try {
       // axios' own timeout restarts with every byte received; the signal bounds the whole call.
       const signal = AbortSignal.timeout(this.config.timeoutMs);
-      const response = await this.http.get<string>(url, { params, headers, signal });
+      const response = await this.http.request<string>({ method, url, params, headers, signal });
       status = response.status;
       body = response.data;
     } catch (error) {

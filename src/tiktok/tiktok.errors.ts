@@ -1,5 +1,5 @@
 /** Which TikTok call failed. */
-export type TiktokStep = 'token_get' | 'token_refresh' | 'shops';
+export type TiktokStep = 'token_get' | 'token_refresh' | 'shops' | 'deauthorize';
 
 /**
  * Why it failed. Transient reasons are worth retrying later with backoff (`access_token_expired`: after a

@@ -30,7 +30,7 @@ interface ShopRow {
 const SHOP_SELECT = `
   SELECT s.id AS shop_id, s.name AS shop_name, s.region, s.cipher, s.status AS shop_status,
          a.id AS authorization_id, a.status, a.open_id, a.seller_name, a.access_token,
-         a.access_token_expires_at, a.refresh_token_expires_at
+         a.access_token_expires_at, LEAST(a.refresh_token_expires_at, a.reported_expires_at) AS refresh_token_expires_at
     FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
 
 export class TiktokUnavailableError extends AppError {
@@ -141,6 +141,7 @@ function reauthorizationRequired(): AppError {
 }
 
 function shopStatus(row: ShopRow, now: number): ShopStatusView {
+  if (row.shop_status === 'revoked') return 'revoked';
   if (row.shop_status !== 'active') return 'deauthorized';
   if (row.status === 'reauthorization_required' || row.status === 'revoked') return row.status;
   if (row.refresh_token_expires_at && row.refresh_token_expires_at.getTime() - now < EXPIRING_WINDOW_MS) return 'expiring';

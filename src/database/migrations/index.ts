@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { TokenEngine1764100000000 } from './1764100000000-token-engine';
+import { Operations1764200000000 } from './1764200000000-operations';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests) and dist (runtime). */
-export const MIGRATIONS = [InitialSchema1764000000000, TokenEngine1764100000000];
+export const MIGRATIONS = [InitialSchema1764000000000, TokenEngine1764100000000, Operations1764200000000];

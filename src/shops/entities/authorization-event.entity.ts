@@ -9,6 +9,9 @@ export const AUTHORIZATION_EVENT_TYPES = [
   'refreshed',
   'refresh_failed',
   'reauthorization_required',
+  'shop_revoked',
+  'revoked',
+  'expiration_notice',
 ] as const;
 export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
 

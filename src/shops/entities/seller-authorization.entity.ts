@@ -73,6 +73,10 @@ export class SellerAuthorization {
   @Column({ name: 'last_refresh_attempt_at', type: 'timestamptz', nullable: true })
   lastRefreshAttemptAt!: Date | null;
 
+  /** The authorization's end as TikTok announced it (UPCOMING_AUTHORIZATION_EXPIRATION webhook). */
+  @Column({ name: 'reported_expires_at', type: 'timestamptz', nullable: true })
+  reportedExpiresAt!: Date | null;
+
   /** A scheduler run's lease: other replicas skip the row until then (a killed run's lease just expires). */
   @Column({ name: 'refresh_claimed_until', type: 'timestamptz', nullable: true })
   refreshClaimedUntil!: Date | null;

@@ -1,12 +1,12 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation, UpdateDateColumn } from 'typeorm';
 import { SellerAuthorization } from './seller-authorization.entity';
 
-export const SHOP_STATUSES = ['active', 'deauthorized'] as const;
+export const SHOP_STATUSES = ['active', 'deauthorized', 'revoked'] as const;
 export type ShopStatus = (typeof SHOP_STATUSES)[number];
 
 /** A TikTok shop reachable through one seller authorization. `cipher` goes out as `shop_cipher` on shop calls. */
 @Entity({ name: 'shops' })
-@Check('ck_shops_status', `status IN ('active', 'deauthorized')`)
+@Check('ck_shops_status', `status IN ('active', 'deauthorized', 'revoked')`)
 export class Shop {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id!: string;

@@ -1,0 +1,20 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** One TikTok webhook notification, kept to ignore TikTok's retries of it (keyed by tts_notification_id). */
+@Entity({ name: 'webhook_deliveries' })
+export class WebhookDelivery {
+  @PrimaryColumn({ name: 'notification_id', type: 'varchar', length: 128 })
+  notificationId!: string;
+
+  @Column({ type: 'integer' })
+  type!: number;
+
+  @Column({ name: 'shop_id', type: 'varchar', length: 64, nullable: true })
+  shopId!: string | null;
+
+  @Column({ type: 'varchar', length: 32 })
+  outcome!: string;
+
+  @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
+  receivedAt!: Date;
+}
