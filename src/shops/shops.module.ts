@@ -5,11 +5,12 @@ import { AuthorizationStore } from './authorization-store.service';
 import { AuthorizationsAdminController } from './authorizations-admin.controller';
 import { AuthorizationsQueryService } from './authorizations-query.service';
 import { RevocationService } from './revocation.service';
+import { ShopsQueryService } from './shops-query.service';
 
 @Module({
   imports: [TiktokModule],
   controllers: [AuthorizationsAdminController],
-  providers: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService, RevocationService],
-  exports: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService, RevocationService],
+  providers: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService, RevocationService, ShopsQueryService],
+  exports: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService, RevocationService, ShopsQueryService],
 })
 export class ShopsModule {}

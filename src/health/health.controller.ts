@@ -1,0 +1,50 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Public } from '../access/caller';
+
+/** Liveness (the process answers) and readiness (database reachable, every migration applied). */
+@Controller('health')
+@Public()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 }), () => this.migrations()]);
+    } catch (error) {
+      // Terminus reports "not ready" as a 503 carrying its usual body; probes read that body as is.
+      if (error instanceof ServiceUnavailableException) {
+        response.status(503);
+        return error.getResponse() as HealthCheckResult;
+      }
+      throw error;
+    }
+  }
+
+  private async migrations() {
+    const indicator = this.indicators.check('migrations');
+    try {
+      const pending = await this.dataSource.showMigrations();
+      return pending ? indicator.down({ pending: true }) : indicator.up();
+    } catch {
+      return indicator.down({ reason: 'cannot read the migrations table' });
+    }
+  }
+}
+

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { EXPIRING_WINDOW_SQL } from './authorizations-query.service';
+
+export const SHOP_VIEW_STATUSES = ['active', 'expiring', 'reauthorization_required', 'revoked', 'deauthorized'] as const;
+export type ShopViewStatus = (typeof SHOP_VIEW_STATUSES)[number];
+
+export interface AdminShopView {
+  shop_id: string;
+  shop_name: string;
+  region: string;
+  seller_type: string | null;
+  status: ShopViewStatus;
+  authorization_id: string;
+  authorization_status: string;
+  open_id: string;
+  seller_name: string | null;
+  granted_scopes: string[];
+  access_token_expires_at: string | null;
+  authorization_expires_at: string | null;
+  last_refreshed_at: string | null;
+  refresh_failures: number;
+  last_refresh_error: string | null;
+  next_refresh_at: string | null;
+}
+
+export interface AdminEventView {
+  id: string;
+  type: string;
+  shop_id: string | null;
+  detail: Record<string, unknown>;
+  created_at: string;
+}
+
+interface Row {
+  shop_id: string;
+  shop_name: string;
+  region: string;
+  seller_type: string | null;
+  status: ShopViewStatus;
+  authorization_id: string;
+  authorization_status: string;
+  open_id: string;
+  seller_name: string | null;
+  granted_scopes: string[];
+  access_token_expires_at: Date | null;
+  authorization_expires_at: Date | null;
+  last_refreshed_at: Date | null;
+  refresh_failures: number;
+  last_refresh_error: string | null;
+  next_refresh_at: Date | null;
+  total?: string;
+}
+
+/** One derived status per shop, as operators see it. */
+const VIEW = `
+  SELECT s.id AS shop_id, s.name AS shop_name, s.region, s.seller_type,
+         CASE WHEN s.status = 'revoked' THEN 'revoked'
+              WHEN s.status <> 'active' THEN 'deauthorized'
+              WHEN a.status <> 'active' THEN a.status
+              WHEN LEAST(a.refresh_token_expires_at, a.reported_expires_at) < now() + ${EXPIRING_WINDOW_SQL} THEN 'expiring'
+              ELSE 'active' END AS status,
+         a.id AS authorization_id, a.status AS authorization_status, a.open_id, a.seller_name, a.granted_scopes,
+         a.access_token_expires_at, LEAST(a.refresh_token_expires_at, a.reported_expires_at) AS authorization_expires_at,
+         a.last_refreshed_at, a.refresh_failures, a.last_refresh_error, a.next_refresh_at
+    FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
+
+/** Read-only views of shops and their event log for the admin API. Never a token. */
+@Injectable()
+export class ShopsQueryService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async list(filter: { status?: ShopViewStatus; region?: string }, page: number, limit: number): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
+    const rows = await this.dataSource.query<Row[]>(
+      `SELECT v.*, count(*) OVER () AS total FROM (${VIEW}) v
+        WHERE ($1::varchar IS NULL OR v.status = $1) AND ($2::varchar IS NULL OR v.region = $2)
+        ORDER BY v.shop_id LIMIT $3 OFFSET $4`,
+      [filter.status ?? null, filter.region ?? null, limit, (page - 1) * limit],
+    );
+    return { shops: rows.map(toView), page, limit, total: rows.length > 0 ? Number(rows[0].total) : 0 };
+  }
+
+  async get(shopId: string): Promise<AdminShopView> {
+    const [row] = await this.dataSource.query<Row[]>(`${VIEW} WHERE s.id = $1`, [shopId]);
+    if (!row) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
+    return toView(row);
+  }
+
+  /** The shop's events and its authorization's own events (those not about another shop), newest first. */
+  async events(shopId: string, page: number, limit: number): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
+    const shop = await this.get(shopId);
+    const rows = await this.dataSource.query<{ id: string; type: string; shop_id: string | null; detail: Record<string, unknown>; created_at: Date }[]>(
+      `SELECT id, type, shop_id, detail, created_at FROM authorization_events
+        WHERE shop_id = $1 OR (authorization_id = $2 AND shop_id IS NULL)
+        ORDER BY id DESC LIMIT $3 OFFSET $4`,
+      [shopId, shop.authorization_id, limit, (page - 1) * limit],
+    );
+    return {
+      events: rows.map((row) => ({ id: String(row.id), type: row.type, shop_id: row.shop_id, detail: row.detail, created_at: row.created_at.toISOString() })),
+      page,
+      limit,
+    };
+  }
+}
+
+function iso(value: Date | null): string | null {
+  return value ? value.toISOString() : null;
+}
+
+function toView(row: Row): AdminShopView {
+  return {
+    shop_id: row.shop_id,
+    shop_name: row.shop_name,
+    region: row.region,
+    seller_type: row.seller_type,
+    status: row.status,
+    authorization_id: row.authorization_id,
+    authorization_status: row.authorization_status,
+    open_id: row.open_id,
+    seller_name: row.seller_name,
+    granted_scopes: row.granted_scopes,
+    access_token_expires_at: iso(row.access_token_expires_at),
+    authorization_expires_at: iso(row.authorization_expires_at),
+    last_refreshed_at: iso(row.last_refreshed_at),
+    refresh_failures: row.refresh_failures,
+    last_refresh_error: row.last_refresh_error,
+    next_refresh_at: iso(row.next_refresh_at),
+  };
+}
