@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccessModule } from './access/access.module';
 import { AdminModule } from './admin/admin.module';
 import { HealthModule } from './health/health.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { AuthModule } from './auth/auth.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { AppConfig } from './config/app-config';
@@ -31,7 +32,7 @@ export class AppModule {
       : [];
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AccessModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, NotificationsModule, AccessModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
     };
   }
 }

@@ -52,6 +52,8 @@ describe('loadConfig', () => {
     [{ TOKEN_ENCRYPTION_KEYS: `a:${KEY},a:${KEY}` }, 'TOKEN_ENCRYPTION_KEYS'],
     [{ AUTH_ALLOW_STATELESS_CALLBACK: 'sometimes' }, 'AUTH_ALLOW_STATELESS_CALLBACK'],
     [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
+    [{ NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/hook' }, 'NOTIFY_WEBHOOK_SECRET'],
+    [{ NOTIFY_WEBHOOK_URL: 'ftp://x' }, 'NOTIFY_WEBHOOK_URL'],
     [{ ADMIN_API_KEY: 'aaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbb' }, 'ADMIN_API_KEY'],
     [{ REFRESH_CRON: 'every minute' }, 'REFRESH_CRON'],
     [{ REFRESH_CONCURRENCY: '0' }, 'REFRESH_CONCURRENCY'],

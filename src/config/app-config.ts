@@ -55,6 +55,8 @@ export class AppConfig {
   apiKeyHmacSecret!: string | null;
   tokens!: { minTtlSeconds: number };
   refresh!: RefreshConfig;
+  /** Null: no notifications. */
+  notify!: { url: string; secret: string; maxAttempts: number; pollMs: number; backoffBaseSeconds: number } | null;
 }
 
 export interface RefreshConfig {
@@ -111,6 +113,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   for (const name of ['TOKEN_ENCRYPTION_KEYS', 'ADMIN_API_KEY', 'API_KEY_HMAC_SECRET'] as const) {
     if (nodeEnv === 'production' && env[name] === undefined) throw new ConfigError(name, 'is required when NODE_ENV=production');
   }
+  if (env.NOTIFY_WEBHOOK_URL !== undefined && env.NOTIFY_WEBHOOK_SECRET === undefined) {
+    throw new ConfigError('NOTIFY_WEBHOOK_SECRET', 'is required when NOTIFY_WEBHOOK_URL is set');
+  }
   const cron = env.REFRESH_CRON ?? '0 * * * * *';
   const cronCheck = validateCronExpression(cron);
   if (!cronCheck.valid) throw new ConfigError('REFRESH_CRON', `is not a valid cron expression (${cron})`);
@@ -157,6 +162,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     adminApiKey: env.ADMIN_API_KEY ?? null,
     apiKeyHmacSecret: env.API_KEY_HMAC_SECRET ?? null,
     tokens: { minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS ?? 300 },
+    notify:
+      env.NOTIFY_WEBHOOK_URL === undefined
+        ? null
+        : {
+            url: env.NOTIFY_WEBHOOK_URL,
+            secret: env.NOTIFY_WEBHOOK_SECRET ?? '',
+            maxAttempts: env.NOTIFY_MAX_ATTEMPTS ?? 10,
+            pollMs: env.NOTIFY_POLL_MS ?? 1000,
+            backoffBaseSeconds: 2,
+          },
     refresh: {
       schedulerEnabled: env.REFRESH_SCHEDULER_ENABLED ?? true,
       cron,

@@ -123,6 +123,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
   REFRESH_CLAIM_SECONDS?: number;
 
+  @IsOptional() @Transform(trimmed) @IsUrl(HTTP_URL)
+  NOTIFY_WEBHOOK_URL?: string;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MinLength(16, { message: 'must be at least 16 characters' }) @MaxLength(256)
+  NOTIFY_WEBHOOK_SECRET?: string;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(50)
+  NOTIFY_MAX_ATTEMPTS?: number;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(50) @Max(60000)
+  NOTIFY_POLL_MS?: number;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
   SANDBOX_REFRESH_TOKEN_TTL_SECONDS?: number;
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import type { AuthorizedShop, TokenGrant } from '../tiktok/tiktok.types';
+import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsService, NewAuthorizationEvent } from './authorization-events.service';
 import { tokenBinding } from './token-binding';
 
@@ -20,6 +21,8 @@ export interface SavedGrant {
 interface UpsertedRow {
   id: string;
   inserted: boolean;
+  /** The status before this consent (the upsert itself only touches updated_at). */
+  status: string;
 }
 
 /**
@@ -32,6 +35,7 @@ export class AuthorizationStore {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: TokenCipher,
     private readonly events: AuthorizationEventsService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async saveGrant(appKey: string, grant: TokenGrant, authorizedShops: AuthorizedShop[]): Promise<SavedGrant> {
@@ -45,7 +49,7 @@ export class AuthorizationStore {
         `INSERT INTO seller_authorizations (id, app_key, open_id)
          VALUES ($1, $2, $3)
          ON CONFLICT (app_key, open_id) DO UPDATE SET updated_at = now()
-         RETURNING id, (xmax = 0) AS inserted`,
+         RETURNING id, (xmax = 0) AS inserted, status`,
         [randomUUID(), appKey, grant.openId],
       );
       const base = { authorizationId: row.id, openId: grant.openId };
@@ -72,6 +76,16 @@ export class AuthorizationStore {
         })),
       ];
       await this.events.record(events, manager);
+      if (!row.inserted && row.status !== 'active') {
+        await this.notifications.statusChanged(manager, {
+          status: 'active',
+          previousStatus: row.status,
+          authorizationId: row.id,
+          openId: grant.openId,
+          shopIds: shops.map((shop) => shop.id),
+          reason: 'the seller consented again',
+        });
+      }
       return {
         authorizationId: row.id,
         openId: grant.openId,

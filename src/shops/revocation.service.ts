@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { NotificationsService } from '../notifications/notifications.service';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
 import { AuthorizationEventsService } from './authorization-events.service';
@@ -41,6 +42,7 @@ export class RevocationService {
     private readonly cipher: TokenCipher,
     private readonly tiktok: TiktokClient,
     private readonly events: AuthorizationEventsService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async revokeShop(shopId: string, source: RevocationSource, options: { deauthorizeAtTiktok?: boolean; reason?: string } = {}): Promise<RevocationResult> {
@@ -73,6 +75,16 @@ export class RevocationService {
       );
       const base = { authorizationId: shop.authorization_id, openId: shop.open_id };
       await this.events.record({ ...base, type: 'shop_revoked', shopId, detail: { source, reason: options.reason ?? null, deauthorized_at_tiktok: deauthorized } }, manager);
+      if (!alreadyRevoked) {
+        await this.notifications.statusChanged(manager, {
+          status: 'revoked',
+          previousStatus: shop.status,
+          authorizationId: shop.authorization_id,
+          openId: shop.open_id,
+          shopIds: [shopId],
+          reason: source === 'webhook' ? 'the seller deauthorized the shop' : (options.reason ?? 'revoked'),
+        });
+      }
       const authorizationRevoked = remaining === 0;
       if (authorizationRevoked) {
         const [changed] = await manager.query<[unknown[], number]>(

@@ -9,6 +9,8 @@ import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
 import type { TokenGrant } from '../tiktok/tiktok.types';
 import { Semaphore, SemaphoreTimeoutError } from '../common/semaphore';
+import { NotificationsService } from '../notifications/notifications.service';
+import { activeShopIds } from '../shops/shop-ids';
 import { backoffSeconds } from './backoff';
 
 export type RefreshTrigger = 'api' | 'forced' | 'scheduled' | 'admin';
@@ -66,6 +68,7 @@ export class TokenRefresher {
     private readonly cipher: TokenCipher,
     private readonly tiktok: TiktokClient,
     private readonly events: AuthorizationEventsService,
+    private readonly notifications: NotificationsService,
   ) {
     this.slots = new Semaphore(refreshSlots(config));
   }
@@ -226,6 +229,14 @@ export class TokenRefresher {
       { type: 'reauthorization_required', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, reason, tiktok_code: tiktokCode ?? null } },
       manager,
     );
+    await this.notifications.statusChanged(manager, {
+      status: 'reauthorization_required',
+      previousStatus: row.status,
+      authorizationId: id,
+      openId: row.open_id,
+      shopIds: await activeShopIds(manager, id),
+      reason,
+    });
     this.logger.warn(`authorization ${id} needs a new consent (${reason})`);
     return { kind: 'reauthorization_required', reason };
   }

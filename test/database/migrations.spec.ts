@@ -4,7 +4,16 @@ import { runMigrations } from '../../src/database/migration-runner';
 import { MIGRATIONS } from '../../src/database/migrations';
 import { createTestDatabase, query } from '../support/database';
 
-const TABLES = ['api_keys', 'authorization_events', 'oauth_states', 'seller_authorizations', 'shops', 'typeorm_migrations', 'webhook_deliveries'];
+const TABLES = [
+  'api_keys',
+  'authorization_events',
+  'notification_outbox',
+  'oauth_states',
+  'seller_authorizations',
+  'shops',
+  'typeorm_migrations',
+  'webhook_deliveries',
+];
 
 async function tables(url: string): Promise<string[]> {
   const rows = await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");

@@ -1,6 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Revoked shops, expiry notices from TikTok, and de-duplication of TikTok's webhook deliveries. */
+/**
+ * Revoked shops, expiry notices from TikTok, de-duplication of TikTok's webhook deliveries, and the outbox of
+ * status notifications to other systems.
+ */
 export class Operations1764200000000 implements MigrationInterface {
   name = 'Operations1764200000000';
 
@@ -18,9 +21,26 @@ export class Operations1764200000000 implements MigrationInterface {
         outcome varchar(32) NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now()
       )`);
+    await queryRunner.query(`
+      CREATE TABLE notification_outbox (
+        id bigserial PRIMARY KEY,
+        event_id uuid NOT NULL CONSTRAINT uq_notification_outbox_event UNIQUE,
+        type varchar(64) NOT NULL,
+        payload jsonb NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        delivered_at timestamptz,
+        failed_at timestamptz,
+        last_error varchar(200),
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await queryRunner.query(
+      `CREATE INDEX ix_notification_outbox_due ON notification_outbox (next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE notification_outbox`);
     await queryRunner.query(`DROP TABLE webhook_deliveries`);
     await queryRunner.query(`ALTER TABLE seller_authorizations DROP COLUMN reported_expires_at`);
     await queryRunner.query(`UPDATE shops SET status = 'deauthorized' WHERE status = 'revoked'`);

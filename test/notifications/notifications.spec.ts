@@ -1,0 +1,116 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { query } from '../support/database';
+import { consent, UK_SELLER, US_SELLER } from '../support/consent';
+import { HttpClient } from '../support/http-client';
+import { startTestApp, TestApp } from '../support/test-app';
+import { createServiceKey, KeyClient } from '../support/tokens';
+
+const SECRET = 'notify-secret-for-tests-0123456789';
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A receiver on 127.0.0.1 that records deliveries and can refuse the next N. */
+async function startReceiver(): Promise<{ url: string; received: Received[]; failNext: (n: number) => void; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  let failures = 0;
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      if (failures > 0) {
+        failures -= 1;
+        response.writeHead(503).end();
+        return;
+      }
+      received.push({ headers: request.headers, body });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    failNext: (n) => (failures = n),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('status notifications to other systems', () => {
+  let t: TestApp;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let browser: HttpClient;
+  let service: KeyClient;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    t = await startTestApp({ NOTIFY_WEBHOOK_URL: receiver.url, NOTIFY_WEBHOOK_SECRET: SECRET, NOTIFY_POLL_MS: '100', NOTIFY_MAX_ATTEMPTS: '5' });
+    browser = new HttpClient(t.baseUrl);
+    await consent(browser, UK_SELLER);
+    await consent(browser, US_SELLER);
+    service = new KeyClient(t.baseUrl, await createServiceKey(t.baseUrl, t.adminKey, 'svc'));
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  const events = () => receiver.received.map((delivery) => JSON.parse(delivery.body) as { id: string; type: string; data: Record<string, unknown> });
+
+  it('announces reauthorization_required, signed, and retries a receiver that fails', async () => {
+    receiver.failNext(2);
+    await browser.postJson(`/sandbox/_control/authorizations/${US_SELLER}/revoke`, {});
+    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 minute' WHERE open_id = $1", [US_SELLER]);
+    // The token API answers at once, whatever the receiver does.
+    expect((await service.get('/v1/shops/7000000000000101/token')).status).toBe(409);
+    await waitFor(() => receiver.received.length === 1, 15000);
+    const [delivery] = receiver.received;
+    const timestamp = String(delivery.headers['x-tts-timestamp']);
+    const expected = `sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${delivery.body}`).digest('hex')}`;
+    expect(delivery.headers['x-tts-signature']).toBe(expected);
+    expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    const [event] = events();
+    expect(delivery.headers['x-tts-event-id']).toBe(event.id);
+    expect(event).toMatchObject({
+      type: 'authorization.status_changed',
+      data: { status: 'reauthorization_required', previous_status: 'active', open_id: US_SELLER, shop_ids: ['7000000000000101'] },
+    });
+    expect(delivery.body).not.toMatch(/SBX[AR]_/);
+    const [row] = await query<{ attempts: number; delivered: boolean }>(t.db.url, 'SELECT attempts, delivered_at IS NOT NULL AS delivered FROM notification_outbox');
+    expect(row).toEqual({ attempts: 3, delivered: true });
+  });
+
+  it('announces the recovery to active after a new consent, and a revocation', async () => {
+    await consent(browser, US_SELLER);
+    await waitFor(() => events().some((event) => event.data.status === 'active'));
+    expect(events().find((event) => event.data.status === 'active')?.data).toMatchObject({ previous_status: 'reauthorization_required', open_id: US_SELLER });
+
+    const admin = new KeyClient(t.baseUrl, t.adminKey);
+    expect((await admin.request('/admin/shops/7000000000000002', { method: 'DELETE' })).status).toBe(200);
+    await waitFor(() => events().some((event) => event.data.status === 'revoked'));
+    expect(events().find((event) => event.data.status === 'revoked')?.data).toMatchObject({ shop_ids: ['7000000000000002'], open_id: UK_SELLER });
+  });
+
+  it('gives up after NOTIFY_MAX_ATTEMPTS without ever blocking anything', async () => {
+    await query(t.db.url, "INSERT INTO notification_outbox (event_id, type, payload) VALUES (gen_random_uuid(), 'authorization.status_changed', '{}'::jsonb)");
+    receiver.failNext(1000);
+    await query(t.db.url, "UPDATE notification_outbox SET attempts = 4 WHERE delivered_at IS NULL");
+    await waitFor(() => false, 600).catch(() => undefined);
+    const [row] = await query<{ failed: boolean; attempts: number }>(t.db.url, 'SELECT failed_at IS NOT NULL AS failed, attempts FROM notification_outbox WHERE delivered_at IS NULL');
+    expect(row).toEqual({ failed: true, attempts: 5 });
+    receiver.failNext(0);
+    expect((await service.get('/v1/shops/7000000000000001/token')).status).toBe(200);
+  });
+});
