@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccessModule } from './access/access.module';
 import { AdminModule } from './admin/admin.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { AuthModule } from './auth/auth.module';
 import { CryptoModule } from './common/crypto/crypto.module';
@@ -32,7 +33,7 @@ export class AppModule {
       : [];
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, NotificationsModule, AccessModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, NotificationsModule, MetricsModule, AccessModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
     };
   }
 }

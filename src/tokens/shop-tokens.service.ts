@@ -5,6 +5,7 @@ import { assertShopAccess, Caller, visibleShopIds } from '../access/caller';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { tokenBinding } from '../shops/token-binding';
 import type { ShopStatusView, ShopTokenResponse, ShopView } from './dto/token-query.dto';
 import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
@@ -49,9 +50,14 @@ export class ShopTokensService {
     private readonly config: AppConfig,
     private readonly cipher: TokenCipher,
     private readonly refresher: TokenRefresher,
+    private readonly metrics: MetricsService,
   ) {}
 
-  async getToken(caller: Caller, shopId: string, minTtlSeconds = this.config.tokens.minTtlSeconds): Promise<ShopTokenResponse> {
+  getToken(caller: Caller, shopId: string, minTtlSeconds = this.config.tokens.minTtlSeconds): Promise<ShopTokenResponse> {
+    return this.counted(this.tokenFor(caller, shopId, minTtlSeconds));
+  }
+
+  private async tokenFor(caller: Caller, shopId: string, minTtlSeconds: number): Promise<ShopTokenResponse> {
     const row = await this.findShop(caller, shopId);
     const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);
     if (row.access_token && row.access_token_expires_at && row.access_token_expires_at >= neededUntil) {
@@ -62,9 +68,24 @@ export class ShopTokensService {
   }
 
   /** For a caller whose TikTok call was just refused with 105002: a new token unless one was just issued. */
-  async forceRefresh(caller: Caller, shopId: string): Promise<ShopTokenResponse> {
-    const row = await this.findShop(caller, shopId);
-    return this.fromOutcome(row, await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'forced', force: true }));
+  forceRefresh(caller: Caller, shopId: string): Promise<ShopTokenResponse> {
+    return this.counted(
+      this.findShop(caller, shopId).then(async (row) =>
+        this.fromOutcome(row, await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'forced', force: true })),
+      ),
+    );
+  }
+
+  /** Counts token answers by outcome: `served`, or the error code. */
+  private async counted(answer: Promise<ShopTokenResponse>): Promise<ShopTokenResponse> {
+    try {
+      const response = await answer;
+      this.metrics.tokenRequests.inc({ outcome: 'served' });
+      return response;
+    } catch (error) {
+      this.metrics.tokenRequests.inc({ outcome: error instanceof AppError ? error.code : 'internal_error' });
+      throw error;
+    }
   }
 
   async listShops(caller: Caller, limit = 1000, after?: string): Promise<{ shops: ShopView[]; next_after: string | null }> {

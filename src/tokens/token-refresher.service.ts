@@ -9,6 +9,7 @@ import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
 import type { TokenGrant } from '../tiktok/tiktok.types';
 import { Semaphore, SemaphoreTimeoutError } from '../common/semaphore';
+import { MetricsService, RefreshMetricOutcome } from '../metrics/metrics.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { activeShopIds } from '../shops/shop-ids';
 import { backoffSeconds } from './backoff';
@@ -69,6 +70,7 @@ export class TokenRefresher {
     private readonly tiktok: TiktokClient,
     private readonly events: AuthorizationEventsService,
     private readonly notifications: NotificationsService,
+    private readonly metrics: MetricsService,
   ) {
     this.slots = new Semaphore(refreshSlots(config));
   }
@@ -82,7 +84,18 @@ export class TokenRefresher {
     if (!request.authorizationId) throw new Error('refresh needs an authorization id');
     const running = this.inFlight.get(request.authorizationId);
     if (running) return running;
-    const promise = this.refreshWithSlot(request).finally(() => this.inFlight.delete(request.authorizationId));
+    const promise = this.refreshWithSlot(request)
+      .then(
+        (outcome) => {
+          this.metrics.refreshes.inc({ outcome: metricOutcome(outcome), trigger: request.trigger });
+          return outcome;
+        },
+        (error: unknown) => {
+          this.metrics.refreshes.inc({ outcome: 'error', trigger: request.trigger });
+          throw error;
+        },
+      )
+      .finally(() => this.inFlight.delete(request.authorizationId));
     this.inFlight.set(request.authorizationId, promise);
     return promise;
   }
@@ -147,11 +160,14 @@ export class TokenRefresher {
 
     const refreshToken = this.cipher.decrypt(row.refresh_token, tokenBinding(id, 'refresh_token'));
     let grant: TokenGrant;
+    const stopTimer = this.metrics.refreshDuration.startTimer();
     try {
       grant = await this.tiktok.refresh(refreshToken);
+      stopTimer({ outcome: 'success' });
       attempt.grant = grant;
       attempt.usedRefreshToken = row.refresh_token;
     } catch (error) {
+      stopTimer({ outcome: 'failure' });
       if (!(error instanceof TiktokError)) throw error;
       if (error.requiresReauthorization) return this.requireReauthorization(manager, row, id, request, error.reason, error.tiktokCode);
       return this.recordTransientFailure(manager, row, id, request, error);
@@ -266,6 +282,19 @@ export class TokenRefresher {
       manager,
     );
     return { kind: 'unavailable', retryAfterSeconds: delay, reason: error.reason };
+  }
+}
+
+function metricOutcome(outcome: RefreshOutcome): RefreshMetricOutcome {
+  switch (outcome.kind) {
+    case 'token':
+      return outcome.refreshed ? 'refreshed' : 'already_fresh';
+    case 'reauthorization_required':
+      return 'reauthorization_required';
+    case 'unavailable':
+      return outcome.reason === 'busy' ? 'busy' : 'transient_failure';
+    case 'not_found':
+      return 'error';
   }
 }
 

@@ -1,0 +1,20 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { Public } from '../access/caller';
+import { MetricsService } from './metrics.service';
+
+/**
+ * Prometheus scrape endpoint. Public on purpose, like the health probes: it carries counts and times, never a
+ * token, key or seller identity; restrict it at the network edge if counts are sensitive.
+ */
+@Controller('metrics')
+@Public()
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  render(): Promise<string> {
+    return this.metrics.render();
+  }
+}
