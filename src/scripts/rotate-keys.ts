@@ -1,0 +1,53 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { loadOrCreateDevelopmentKey } from '../common/crypto/development-key';
+import { countStale, rotateKeys } from '../common/crypto/key-rotation';
+import { TokenCipher } from '../common/crypto/token-cipher';
+import { loadConfig } from '../config/app-config';
+import { ConfigError } from '../config/config.error';
+import { dataSourceOptions } from '../database/data-source-options';
+import { startEmbeddedPostgres } from '../database/embedded-postgres';
+
+/** A one-line progress bar on stderr (a plain line per 10% when stderr is not a terminal). */
+function progressBar(): (progress: { done: number; total: number }) => void {
+  let lastDecile = -1;
+  return ({ done, total }) => {
+    const ratio = total === 0 ? 1 : done / total;
+    const width = 30;
+    const filled = Math.round(ratio * width);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ${done}/${total}`;
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${line}`);
+    } else if (Math.floor(ratio * 10) !== lastDecile) {
+      lastDecile = Math.floor(ratio * 10);
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
+
+/**
+ * `npm run keys:rotate`: re-encrypts every stored token with the first key of TOKEN_ENCRYPTION_KEYS. Safe to
+ * run while the service runs (restart the service with the new key first, so it writes with it too), and
+ * safe to interrupt and run again.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const url = config.databaseUrl ?? (await startEmbeddedPostgres({ dataDir: config.dataDir })).url;
+  const cipher = new TokenCipher(config.encryptionKeys ?? loadOrCreateDevelopmentKey(config.dataDir));
+  const dataSource = await new DataSource({ ...dataSourceOptions(url, 2), migrations: [] }).initialize();
+  try {
+    process.stderr.write(`re-encrypting stored tokens with key "${cipher.currentKeyId}"\n`);
+    const rewritten = await rotateKeys(dataSource, cipher, progressBar());
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const left = await countStale(dataSource, cipher);
+    process.stdout.write(`${rewritten} authorization(s) re-encrypted; ${left} left on older keys\n`);
+    if (left > 0) process.exitCode = 1;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(error instanceof ConfigError ? `configuration error: ${error.message}\n` : `key rotation failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
