@@ -8,6 +8,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { securityHeaders } from './common/http/security-headers.middleware';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { DOCS_PATH, setupOpenApi } from './openapi/openapi';
 
 export interface CreateAppOptions {
   logger?: LogLevel[] | false;
@@ -22,15 +23,17 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.disable('x-powered-by');
   // Behind a proxy (docker-compose, a load balancer) the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // First, so that every answer carries them, a body parser's refusal included.
+  app.use(securityHeaders({ https: config.auth.secureCookies, docsPath: DOCS_PATH }));
   // TikTok signs the exact bytes it sends: the webhook route gets them raw (JSON.parse happens after the
   // signature check), and the JSON parser below skips bodies already read.
   app.use('/webhooks', raw({ type: () => true, limit: '256kb' }));
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
-  app.use(securityHeaders);
   app.use(cookieParser());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
+  setupOpenApi(app);
   return app;
 }

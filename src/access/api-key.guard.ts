@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { ApiKeysService } from './api-keys.service';
-import { ACCESS_METADATA, AccessLevel, RequestWithCaller } from './caller';
+import { RequestWithCaller, requiredAccess } from './caller';
 
 /**
  * Global guard, deny by default: a route is public only when marked {@link Public}. Others need
@@ -17,9 +17,7 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const level =
-      this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]) ??
-      'admin';
+    const level = requiredAccess(this.reflector, context.getHandler(), context.getClass());
     if (level === 'public') return true;
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
     const presented = bearerToken(request.headers.authorization);

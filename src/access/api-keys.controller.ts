@@ -1,25 +1,37 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '../common/errors/app-error';
+import { ApiErrors } from '../openapi/api-errors.decorator';
 import { AdminAccess } from './caller';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
+import { ApiKeyListResponse, ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
 
+@ApiTags('admin')
 @Controller('admin/api-keys')
 @AdminAccess()
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a service key, optionally limited to some shops; the key is shown once' })
+  @ApiCreatedResponse({ type: CreatedApiKey })
   create(@Body() body: CreateApiKeyDto): Promise<CreatedApiKey> {
     return this.keys.create(body);
   }
 
   @Get()
+  @ApiOperation({ summary: 'The service keys, without secrets' })
+  @ApiOkResponse({ type: ApiKeyListResponse })
   async list(): Promise<{ api_keys: ApiKeyView[] }> {
     return { api_keys: await this.keys.list() };
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a service key; every replica refuses it at once' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiErrors(ErrorCode.ApiKeyNotFound)
   remove(@Param('id') id: string): Promise<void> {
     return this.keys.remove(id);
   }

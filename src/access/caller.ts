@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, SetMetadata, Type } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 
@@ -16,6 +17,14 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS
 export const ServiceAccess = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_METADATA, 'service');
 /** The admin key only. */
 export const AdminAccess = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_METADATA, 'admin');
+
+/**
+ * The level a route requires. Unmarked routes need the admin key (default deny). The guard, the rate limit
+ * and the OpenAPI document all read it here, so they cannot disagree about a route.
+ */
+export function requiredAccess(reflector: Reflector, handler: ReturnType<ExecutionContext['getHandler']>, controller: Type<unknown>): AccessLevel {
+  return reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [handler, controller]) ?? 'admin';
+}
 
 export interface RequestWithCaller extends Request {
   caller?: Caller;

@@ -1,37 +1,65 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminAccess } from '../access/caller';
+import { ErrorCode } from '../common/errors/app-error';
+import { ApiErrors } from '../openapi/api-errors.decorator';
 import { RevocationResult } from '../shops/revocation.service';
 import { AdminEventView, AdminShopView } from '../shops/shops-query.service';
 import { AdminShopsService } from './admin-shops.service';
 import { ListShopsAdminQueryDto, PageQueryDto, RevokeQueryDto } from './dto/admin-query.dto';
+import { AdminEventListResponse, AdminShopListResponse, AdminShopRefreshResponse, AdminShopResponse, RevocationResponse } from './dto/admin-responses.dto';
 
+const SHOP_ID = ApiParam({ name: 'shop_id', description: 'TikTok shop id (1-64 characters of [A-Za-z0-9_-])' });
+
+@ApiTags('admin')
 @Controller('admin/shops')
 @AdminAccess()
 export class AdminShopsController {
   constructor(private readonly shops: AdminShopsService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Every shop with its status, expiries and refresh state; never a token' })
+  @ApiOkResponse({ type: AdminShopListResponse })
   list(@Query() query: ListShopsAdminQueryDto): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
     return this.shops.list(query);
   }
 
   @Get(':shop_id')
+  @ApiOperation({ summary: 'One shop' })
+  @SHOP_ID
+  @ApiOkResponse({ type: AdminShopResponse })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound)
   get(@Param('shop_id') shopId: string): Promise<AdminShopView> {
     return this.shops.get(shopId);
   }
 
   @Post(':shop_id/refresh')
   @HttpCode(200)
+  @ApiOperation({ summary: "Refresh the shop's authorization now, through the same engine as the scheduler" })
+  @SHOP_ID
+  @ApiOkResponse({ type: AdminShopRefreshResponse })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.ReauthorizationRequired, ErrorCode.TiktokUnavailable)
   refresh(@Param('shop_id') shopId: string): Promise<AdminShopView & { refreshed: boolean }> {
     return this.shops.refresh(shopId);
   }
 
   @Delete(':shop_id')
+  @ApiOperation({
+    summary: 'Revoke the shop: it gets no more tokens; the last shop of an authorization destroys its tokens',
+    description: 'With `deauthorize=true` TikTok is asked to deauthorize the shop first; if TikTok refuses, nothing changes.',
+  })
+  @SHOP_ID
+  @ApiOkResponse({ type: RevocationResponse })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.TiktokError)
   revoke(@Param('shop_id') shopId: string, @Query() query: RevokeQueryDto): Promise<RevocationResult> {
     return this.shops.revoke(shopId, query.deauthorize === 'true');
   }
 
   @Get(':shop_id/events')
+  @ApiOperation({ summary: "The shop's event log (and its authorization's), newest first" })
+  @SHOP_ID
+  @ApiOkResponse({ type: AdminEventListResponse })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound)
   events(@Param('shop_id') shopId: string, @Query() query: PageQueryDto): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
     return this.shops.events(shopId, query.page ?? 1, query.limit ?? 50);
   }

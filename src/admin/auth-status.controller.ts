@@ -1,7 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AdminAccess } from '../access/caller';
+import { AuthStatusResponse } from './dto/admin-responses.dto';
 
 export interface AuthStatusEntry {
   open_id: string;
@@ -19,12 +21,15 @@ export interface AuthStatusEntry {
  * The summary the original single-seller design exposed, one entry per authorization. Admin only: it lists
  * every seller.
  */
+@ApiTags('admin')
 @Controller('auth/status')
 @AdminAccess()
 export class AuthStatusController {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   @Get()
+  @ApiOperation({ summary: 'One entry per seller authorization: status, expiries, shops' })
+  @ApiOkResponse({ type: AuthStatusResponse })
   async status(): Promise<{ authorizations: AuthStatusEntry[] }> {
     const rows = await this.dataSource.query<(Omit<AuthStatusEntry, 'expires_at' | 'refresh_expires_at'> & { expires_at: Date | null; refresh_expires_at: Date | null })[]>(
       `SELECT a.open_id, a.seller_name, a.status,

@@ -1,11 +1,13 @@
 import { Controller, createParamDecorator, ExecutionContext, Get, Header, Req, Res, ValidationPipe } from '@nestjs/common';
+import { ApiExtraModels, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../access/caller';
 import { AppConfig } from '../config/app-config';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { ApiErrors } from '../openapi/api-errors.decorator';
 import { homePage, successPage } from './auth-pages';
 import { AuthService } from './auth.service';
-import { CallbackQueryDto } from './dto/callback-query.dto';
+import { CallbackQueryDto, ConnectedSellerResponse } from './dto/callback-query.dto';
 import { randomToken } from './oauth-state.service';
 
 const BROWSER_COOKIE_MAX_AGE_MS = 24 * 3600 * 1000;
@@ -40,6 +42,7 @@ const callbackPipe = new ValidationPipe({
     ),
 });
 
+@ApiTags('consent')
 @Controller()
 @Public()
 export class AuthController {
@@ -49,6 +52,9 @@ export class AuthController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Home page with the "Authorize with TikTok Shop" button' })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'an HTML page' })
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   home(): string {
@@ -56,6 +62,12 @@ export class AuthController {
   }
 
   @Get('auth/tiktok')
+  @ApiOperation({
+    summary: "Start a seller's consent: redirects to TikTok's consent page",
+    description: 'Creates a single-use `state` bound to this browser by an HttpOnly cookie.',
+  })
+  @ApiFoundResponse({ description: "redirect to TikTok's consent page", headers: { Location: { schema: { type: 'string' } } } })
+  @ApiErrors(ErrorCode.ServiceUnavailable)
   async start(@Req() request: Request, @Res() response: Response): Promise<void> {
     const browserId = this.browserId(request) ?? randomToken();
     const cookie = browserCookie(this.config.auth.secureCookies);
@@ -71,6 +83,18 @@ export class AuthController {
   }
 
   @Get('auth/callback')
+  @ApiOperation({
+    summary: "TikTok's redirect after the consent: stores the seller's tokens and shops",
+    description: 'An HTML page for a browser; JSON with `Accept: application/json`. Unknown parameters are ignored.',
+  })
+  @ApiQuery({ type: CallbackQueryDto, required: false })
+  @ApiExtraModels(ConnectedSellerResponse)
+  @ApiProduces('text/html', 'application/json')
+  @ApiOkResponse({
+    description: 'the seller is connected',
+    content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
+  })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.InvalidState, ErrorCode.AccessDenied, ErrorCode.TiktokError, ErrorCode.ServiceUnavailable)
   async callback(@CallbackQuery(callbackPipe) query: CallbackQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
     const seller = await this.auth.complete(query, this.browserId(request));
     response.set('Cache-Control', 'no-store');

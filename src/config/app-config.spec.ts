@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     expect(config.tiktok.authBaseUrl).toBe('http://127.0.0.1:3000/sandbox');
     expect(config.encryptionKeys).toBeNull();
     expect(config.auth.allowStatelessCallback).toBe(false);
+    expect(config.rateLimit.perMinute).toBe(120);
   });
 
   it('uses the real TikTok hosts when credentials are set', () => {
@@ -57,6 +58,7 @@ describe('loadConfig', () => {
     [{ ADMIN_API_KEY: 'aaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbb' }, 'ADMIN_API_KEY'],
     [{ REFRESH_CRON: 'every minute' }, 'REFRESH_CRON'],
     [{ REFRESH_CONCURRENCY: '0' }, 'REFRESH_CONCURRENCY'],
+    [{ RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ TOKEN_MIN_TTL_SECONDS: '-1' }, 'TOKEN_MIN_TTL_SECONDS'],
     [{ REFRESH_BACKOFF_BASE_SECONDS: '60', REFRESH_BACKOFF_MAX_SECONDS: '30' }, 'REFRESH_BACKOFF_MAX_SECONDS'],
     [{ NODE_ENV: 'production', TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'i', TOKEN_ENCRYPTION_KEYS: `a:${KEY}` }, 'ADMIN_API_KEY'],

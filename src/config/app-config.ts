@@ -49,6 +49,9 @@ export class AppConfig {
   /** Null outside production when unset: a development key is generated into {@link dataDir}. */
   encryptionKeys!: EncryptionKey[] | null;
   auth!: { allowStatelessCallback: boolean; stateTtlSeconds: number; secureCookies: boolean };
+  /** Requests per minute per client IP on each public /auth and /webhooks route. */
+  /** Per client address; TikTok delivers webhooks from few addresses, hence their own, higher limit. */
+  rateLimit!: { perMinute: number; webhooksPerMinute: number };
   /** Null outside production when unset: generated into {@link dataDir}. */
   adminApiKey!: string | null;
   /** Key of the HMAC that turns service API keys into stored digests; null: generated as above. */
@@ -159,6 +162,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       stateTtlSeconds: env.AUTH_STATE_TTL_SECONDS ?? 600,
       secureCookies: publicBaseUrl.startsWith('https://'),
     },
+    rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE ?? 120, webhooksPerMinute: env.RATE_LIMIT_WEBHOOKS_PER_MINUTE ?? 6000 },
     adminApiKey: env.ADMIN_API_KEY ?? null,
     apiKeyHmacSecret: env.API_KEY_HMAC_SECRET ?? null,
     tokens: { minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS ?? 300 },

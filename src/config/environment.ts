@@ -85,6 +85,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(60) @Max(3600)
   AUTH_STATE_TTL_SECONDS?: number;
 
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  RATE_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000000)
+  RATE_LIMIT_WEBHOOKS_PER_MINUTE?: number;
+
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1)
   SANDBOX_ACCESS_TOKEN_TTL_SECONDS?: number;
 

@@ -1,4 +1,5 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -6,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '../access/caller';
 
 /** Liveness (the process answers) and readiness (database reachable, every migration applied). */
+@ApiTags('operations')
 @Controller('health')
 @Public()
 export class HealthController {
@@ -17,12 +19,14 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the database is reachable and every migration applied (503 otherwise)' })
   @HealthCheck()
   async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     try {

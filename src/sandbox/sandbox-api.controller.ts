@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../access/caller';
 import { Controller, Delete, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
@@ -9,6 +10,8 @@ import { sendReply } from './sandbox-reply';
 /** TikTok's auth host (`/api/v2/token/*`) and Open API host (`/authorization/*`) under one prefix. */
 @Controller('sandbox')
 @Public()
+// A development tool that imitates TikTok, not part of this service's API.
+@ApiExcludeController()
 @UseFilters(SandboxApiExceptionFilter)
 export class SandboxApiController {
   constructor(private readonly api: SandboxApiService) {}

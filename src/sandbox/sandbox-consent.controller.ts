@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../access/caller';
 import { Body, Controller, Get, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
@@ -8,6 +9,8 @@ import { htmlReply, sendRedirect, sendReply } from './sandbox-reply';
 /** The seller consent page TikTok hosts at services.tiktokshop.com/open/authorize. */
 @Controller('sandbox/open')
 @Public()
+// A development tool that imitates TikTok, not part of this service's API.
+@ApiExcludeController()
 @UseFilters(SandboxPageExceptionFilter)
 export class SandboxConsentController {
   constructor(private readonly consent: SandboxConsentService) {}

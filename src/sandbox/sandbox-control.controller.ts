@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../access/caller';
 import { Body, Controller, Delete, Get, Param, Post, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
@@ -8,6 +9,8 @@ import { jsonReply, sendReply } from './sandbox-reply';
 /** Test levers, JSON in and out. Exists only where the sandbox module is loaded, never in production. */
 @Controller('sandbox/_control')
 @Public()
+// A development tool that imitates TikTok, not part of this service's API.
+@ApiExcludeController()
 @UseFilters(SandboxControlExceptionFilter)
 export class SandboxControlController {
   constructor(private readonly control: SandboxControlService) {}

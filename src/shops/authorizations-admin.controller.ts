@@ -1,28 +1,36 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Max, Min, IsInt } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { AdminAccess } from '../access/caller';
 import { toInteger } from '../common/http/query-transforms';
 import { AuthorizationView, AuthorizationsQueryService, AUTHORIZATION_VIEW_STATUSES } from './authorizations-query.service';
+import { AuthorizationListResponse } from './dto/authorization-view.dto';
 
 class ListAuthorizationsQueryDto {
+  @ApiPropertyOptional({ enum: AUTHORIZATION_VIEW_STATUSES, description: '`expiring`: ends within 30 days' })
   @IsOptional() @IsIn(AUTHORIZATION_VIEW_STATUSES)
   status?: (typeof AUTHORIZATION_VIEW_STATUSES)[number];
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
   limit?: number;
 
   /** Cursor: the last id of the previous page. */
+  @ApiPropertyOptional({ format: 'uuid', description: 'the last id of the previous page' })
   @IsOptional() @IsUUID()
   after?: string;
 }
 
+@ApiTags('admin')
 @Controller('admin/authorizations')
 @AdminAccess()
 export class AuthorizationsAdminController {
   constructor(private readonly authorizations: AuthorizationsQueryService) {}
 
   @Get()
+  @ApiOperation({ summary: "Sellers' authorizations: status, expiries, shops, failures and last error" })
+  @ApiOkResponse({ type: AuthorizationListResponse })
   list(@Query() query: ListAuthorizationsQueryDto): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
     return this.authorizations.list(query.status, query.limit ?? 100, query.after);
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -45,9 +45,24 @@ export class RevocationService {
     private readonly notifications: NotificationsService,
   ) {}
 
-  async revokeShop(shopId: string, source: RevocationSource, options: { deauthorizeAtTiktok?: boolean; reason?: string } = {}): Promise<RevocationResult> {
+  /** Pass `manager` to revoke inside the caller's transaction (a webhook delivery and its effect commit together). */
+  async revokeShop(
+    shopId: string,
+    source: RevocationSource,
+    options: { deauthorizeAtTiktok?: boolean; reason?: string } = {},
+    manager?: EntityManager,
+  ): Promise<RevocationResult> {
     if (!shopId) throw new Error('revokeShop needs a shop id');
-    return this.dataSource.transaction(async (manager) => {
+    return manager ? this.revokeIn(manager, shopId, source, options) : this.dataSource.transaction((own) => this.revokeIn(own, shopId, source, options));
+  }
+
+  private async revokeIn(
+    manager: EntityManager,
+    shopId: string,
+    source: RevocationSource,
+    options: { deauthorizeAtTiktok?: boolean; reason?: string },
+  ): Promise<RevocationResult> {
+    {
       const [shop] = await manager.query<LockedShop[]>(
         `SELECT s.status, s.cipher, s.authorization_id, a.open_id, a.access_token
            FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
@@ -98,6 +113,6 @@ export class RevocationService {
       }
       this.logger.log(`shop ${shopId} revoked (${source})${authorizationRevoked ? '; authorization revoked, tokens destroyed' : ''}`);
       return { shop_id: shopId, status: 'revoked', authorization_revoked: authorizationRevoked, already_revoked: alreadyRevoked, deauthorized_at_tiktok: deauthorized };
-    });
+    }
   }
 }

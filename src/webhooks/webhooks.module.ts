@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ShopsModule } from '../shops/shops.module';
+import { TiktokWebhooksController } from './tiktok-webhooks.controller';
+import { TiktokWebhooksService } from './tiktok-webhooks.service';
+import { WebhookDeliveriesService } from './webhook-deliveries.service';
 
 /** Inbound TikTok webhooks (POST /webhooks/tiktok). */
 @Module({
   imports: [ShopsModule],
-  controllers: [],
-  providers: [],
+  controllers: [TiktokWebhooksController],
+  providers: [TiktokWebhooksService, WebhookDeliveriesService],
 })
 export class WebhooksModule {}

@@ -104,12 +104,16 @@ describe('status notifications to other systems', () => {
   });
 
   it('gives up after NOTIFY_MAX_ATTEMPTS without ever blocking anything', async () => {
-    await query(t.db.url, "INSERT INTO notification_outbox (event_id, type, payload) VALUES (gen_random_uuid(), 'authorization.status_changed', '{}'::jsonb)");
     receiver.failNext(1000);
-    await query(t.db.url, "UPDATE notification_outbox SET attempts = 4 WHERE delivered_at IS NULL");
-    await waitFor(() => false, 600).catch(() => undefined);
-    const [row] = await query<{ failed: boolean; attempts: number }>(t.db.url, 'SELECT failed_at IS NOT NULL AS failed, attempts FROM notification_outbox WHERE delivered_at IS NULL');
-    expect(row).toEqual({ failed: true, attempts: 5 });
+    const [{ event_id: eventId }] = await query<{ event_id: string }>(
+      t.db.url,
+      "INSERT INTO notification_outbox (event_id, type, payload, attempts) VALUES (gen_random_uuid(), 'authorization.status_changed', '{}'::jsonb, 4) RETURNING event_id",
+    );
+    const state = async () =>
+      (await query<{ failed: boolean; attempts: number }>(t.db.url, 'SELECT failed_at IS NOT NULL AS failed, attempts FROM notification_outbox WHERE event_id = $1', [eventId]))[0];
+    const deadline = Date.now() + 5000;
+    while (!(await state()).failed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await state()).toEqual({ failed: true, attempts: 5 });
     receiver.failNext(0);
     expect((await service.get('/v1/shops/7000000000000001/token')).status).toBe(200);
   });

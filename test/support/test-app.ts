@@ -54,6 +54,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
     API_KEY_HMAC_SECRET: randomSecret(),
     // Tests drive refresh runs themselves (RefreshScheduler.runOnce) unless they enable the cron.
     REFRESH_SCHEDULER_ENABLED: 'false',
+    // Tests drive many consents from one address; the rate-limit tests set their own limits.
+    RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   });
   const app = await createApp(config, { logger: process.env.TEST_LOGS ? undefined : false });

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 export const SHOP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -6,28 +7,58 @@ export const SHOP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
 export class CreateApiKeyDto {
+  @ApiProperty({ minLength: 1, maxLength: 100, description: 'who uses the key (printable, not blank)', example: 'orders-service' })
   @IsString() @MinLength(1) @MaxLength(100) @Matches(PRINTABLE, { message: 'name must not contain control characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
   name!: string;
 
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 10000,
+    uniqueItems: true,
+    description: 'the shops the key may see (each 1-64 characters of [A-Za-z0-9_-]); omitted: every shop',
+  })
   @IsOptional() @IsArray() @ArrayMaxSize(10000) @ArrayUnique()
   @IsString({ each: true }) @Matches(SHOP_ID_PATTERN, { each: true, message: 'each shop id must be 1-64 characters of [A-Za-z0-9_-]' })
   shop_ids?: string[];
 }
 
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  key_prefix: string;
-  shop_ids: string[] | null;
-  created_at: string;
-  last_used_at: string | null;
+export class ApiKeyView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ description: 'the first characters of the key, to recognise it' })
+  key_prefix!: string;
+
+  @ApiProperty({ type: [String], nullable: true, description: 'null: every shop' })
+  shop_ids!: string[] | null;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  last_used_at!: string | null;
 }
 
-export interface CreatedApiKey {
-  id: string;
-  name: string;
+export class ApiKeyListResponse {
+  @ApiProperty({ type: [ApiKeyView] })
+  api_keys!: ApiKeyView[];
+}
+
+export class CreatedApiKey {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
   /** Shown once, never stored. */
-  key: string;
-  shop_ids: string[] | null;
+  @ApiProperty({ description: 'the key itself, shown this once: only a digest is stored' })
+  key!: string;
+
+  @ApiProperty({ type: [String], nullable: true, description: 'null: every shop' })
+  shop_ids!: string[] | null;
 }

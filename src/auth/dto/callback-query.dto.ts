@@ -1,4 +1,7 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { STRING_OR_NULL } from '../../openapi/schema-types';
+import type { ConnectedSeller } from '../auth.service';
 
 /**
  * What TikTok appends to the redirect URL. Each field is a single string (a repeated parameter arrives as
@@ -6,12 +9,41 @@ import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
  * ones are ignored rather than refused.
  */
 export class CallbackQueryDto {
+  @ApiPropertyOptional({ maxLength: 1024, description: 'the authorization code TikTok issued' })
   @IsOptional() @IsString() @MaxLength(1024)
   code?: string;
 
+  @ApiPropertyOptional({ maxLength: 512, description: 'the state GET /auth/tiktok created, bound to this browser' })
   @IsOptional() @IsString() @MaxLength(512)
   state?: string;
 
+  @ApiPropertyOptional({ maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$', description: 'set by TikTok instead of a code when the consent failed' })
   @IsOptional() @IsString() @MaxLength(64) @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'error must be a short error code' })
   error?: string;
+}
+
+class ConnectedShop {
+  @ApiProperty()
+  shop_id!: string;
+
+  @ApiProperty()
+  shop_name!: string;
+
+  @ApiProperty({ example: 'GB' })
+  region!: string;
+
+  @ApiProperty({ description: 'the shop_cipher parameter of TikTok Shop API calls' })
+  cipher!: string;
+}
+
+/** The callback's JSON answer (`Accept: application/json`). */
+export class ConnectedSellerResponse implements Pick<ConnectedSeller, 'open_id' | 'seller_name' | 'shops'> {
+  @ApiProperty()
+  open_id!: string;
+
+  @ApiProperty(STRING_OR_NULL)
+  seller_name!: string | null;
+
+  @ApiProperty({ type: [ConnectedShop], description: 'the shops this consent granted' })
+  shops!: ConnectedShop[];
 }

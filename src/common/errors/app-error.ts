@@ -4,6 +4,7 @@ export enum ErrorCode {
   InvalidJson = 'invalid_json',
   InvalidState = 'invalid_state',
   Unauthorized = 'unauthorized',
+  InvalidSignature = 'invalid_signature',
   Forbidden = 'forbidden',
   ShopNotFound = 'shop_not_found',
   ApiKeyNotFound = 'api_key_not_found',
@@ -40,6 +41,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.AccessDenied:
       return 400;
     case ErrorCode.Unauthorized:
+    case ErrorCode.InvalidSignature:
       return 401;
     case ErrorCode.Forbidden:
       return 403;

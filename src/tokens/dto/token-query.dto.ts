@@ -1,42 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { toInteger } from '../../common/http/query-transforms';
 
-
 export class TokenQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 86400, description: 'seconds the token must stay valid at least; default TOKEN_MIN_TTL_SECONDS' })
   @IsOptional() @Transform(toInteger) @IsInt({ message: 'min_ttl must be a whole number of seconds' }) @Min(0) @Max(86400)
   min_ttl?: number;
 }
 
 export class ListShopsQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 1000 })
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
   limit?: number;
 
   /** Cursor: the last shop_id of the previous page. */
+  @ApiPropertyOptional({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'the last shop_id of the previous page' })
   @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'after must be a shop id' })
   after?: string;
 }
 
-export interface ShopTokenResponse {
-  shop_id: string;
-  shop_cipher: string;
-  access_token: string;
-  expires_at: string;
-  open_id: string;
-  seller_name: string | null;
-  region: string;
+export class ShopTokenResponse {
+  @ApiProperty()
+  shop_id!: string;
+
+  @ApiProperty({ description: 'the shop_cipher parameter of TikTok Shop API calls' })
+  shop_cipher!: string;
+
+  @ApiProperty({ description: 'the x-tts-access-token for calls about this shop; never the refresh token' })
+  access_token!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  expires_at!: string;
+
+  @ApiProperty()
+  open_id!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  seller_name!: string | null;
+
+  @ApiProperty({ example: 'GB' })
+  region!: string;
 }
 
-export type ShopStatusView = 'active' | 'expiring' | 'reauthorization_required' | 'revoked' | 'deauthorized';
+export const SHOP_STATUS_VIEWS = ['active', 'expiring', 'reauthorization_required', 'revoked', 'deauthorized'] as const;
+export type ShopStatusView = (typeof SHOP_STATUS_VIEWS)[number];
 
-export interface ShopView {
-  shop_id: string;
-  shop_name: string;
-  region: string;
-  shop_cipher: string;
-  status: ShopStatusView;
-  open_id: string;
-  seller_name: string | null;
-  access_token_expires_at: string | null;
-  authorization_expires_at: string | null;
+export class ShopView {
+  @ApiProperty()
+  shop_id!: string;
+
+  @ApiProperty()
+  shop_name!: string;
+
+  @ApiProperty()
+  region!: string;
+
+  @ApiProperty()
+  shop_cipher!: string;
+
+  @ApiProperty({ enum: SHOP_STATUS_VIEWS, description: '`expiring`: the authorization ends within 30 days' })
+  status!: ShopStatusView;
+
+  @ApiProperty()
+  open_id!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  seller_name!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  access_token_expires_at!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  authorization_expires_at!: string | null;
+}
+
+export class ShopListResponse {
+  @ApiProperty({ type: [ShopView] })
+  shops!: ShopView[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'pass as `after` for the next page; null on the last page' })
+  next_after!: string | null;
 }

@@ -1,0 +1,29 @@
+import type { NextFunction, Request, Response } from 'express';
+import { securityHeaders } from './security-headers.middleware';
+
+function run(options: { https: boolean }, path: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  } as unknown as Response;
+  const next = jest.fn() as NextFunction;
+  securityHeaders({ ...options, docsPath: '/docs' })({ path, method: 'GET', headers: {} } as Request, response, next);
+  expect(next).toHaveBeenCalledWith();
+  return headers;
+}
+
+describe('securityHeaders', () => {
+  it('pins browsers to https only when the public URL is https', () => {
+    expect(run({ https: true }, '/')['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(run({ https: false }, '/')['strict-transport-security']).toBeUndefined();
+  });
+
+  it('lets scripts run under the docs path only', () => {
+    expect(run({ https: false }, '/docs')['content-security-policy']).toContain("script-src 'self'");
+    expect(run({ https: false }, '/docs/swagger-ui-bundle.js')['content-security-policy']).toContain("script-src 'self'");
+    for (const path of ['/', '/docs-json', '/docsx', '/auth/docs']) {
+      expect(run({ https: false }, path)['content-security-policy']).not.toContain('script-src');
+    }
+  });
+});
