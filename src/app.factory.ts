@@ -1,6 +1,6 @@
-import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import cookieParser from 'cookie-parser';
 import { raw } from 'express';
 import { AppModule } from './app.module';
@@ -11,15 +11,19 @@ import { AppConfig } from './config/app-config';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi';
 
 export interface CreateAppOptions {
-  logger?: LogLevel[] | false;
+  /** `false`: no logs at all (LOG_LEVEL=silent does the same through the configuration). */
+  logger?: false;
 }
 
 /** Builds the application (shared by main.ts and the tests) without listening. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: options.logger ?? ['log', 'warn', 'error'],
+    bufferLogs: options.logger !== false,
+    logger: options.logger,
   });
+  // Everything Nest and this code log goes through pino as JSON, with the request id (LoggingModule).
+  if (options.logger !== false) app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
   // Behind a proxy (docker-compose, a load balancer) the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');

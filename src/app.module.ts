@@ -6,6 +6,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { AuthModule } from './auth/auth.module';
 import { CryptoModule } from './common/crypto/crypto.module';
+import { LoggingModule } from './common/logging/logging.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -34,7 +35,7 @@ export class AppModule {
       : [];
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, NotificationsModule, MetricsModule, AccessModule, RateLimitModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
+      imports: [ConfigModule.forRoot(config), LoggingModule, CryptoModule, DatabaseModule, NotificationsModule, MetricsModule, AccessModule, RateLimitModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
     };
   }
 }

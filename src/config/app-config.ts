@@ -58,6 +58,8 @@ export class AppConfig {
   apiKeyHmacSecret!: string | null;
   tokens!: { minTtlSeconds: number };
   refresh!: RefreshConfig;
+  /** JSON logs to stdout, or appended to `file`. */
+  log!: { level: string; file: string | null };
   /** Null: no notifications. */
   notify!: { url: string; secret: string; maxAttempts: number; pollMs: number; backoffBaseSeconds: number } | null;
 }
@@ -166,6 +168,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     adminApiKey: env.ADMIN_API_KEY ?? null,
     apiKeyHmacSecret: env.API_KEY_HMAC_SECRET ?? null,
     tokens: { minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS ?? 300 },
+    log: { level: env.LOG_LEVEL ?? 'info', file: env.LOG_FILE ? path.resolve(env.LOG_FILE) : null },
     notify:
       env.NOTIFY_WEBHOOK_URL === undefined
         ? null

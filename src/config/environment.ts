@@ -129,6 +129,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(3600)
   REFRESH_CLAIM_SECONDS?: number;
 
+  @IsOptional() @Transform(trimmed) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @IsOptional() @Transform(trimmed) @IsString() @MaxLength(1024)
+  LOG_FILE?: string;
+
   @IsOptional() @Transform(trimmed) @IsUrl(HTTP_URL)
   NOTIFY_WEBHOOK_URL?: string;
 

