@@ -32,7 +32,8 @@ function progressBar(): (progress: { done: number; total: number }) => void {
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const url = config.databaseUrl ?? (await startEmbeddedPostgres({ dataDir: config.dataDir })).url;
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
+  const url = config.databaseUrl ?? (embedded as { url: string }).url;
   const cipher = new TokenCipher(config.encryptionKeys ?? loadOrCreateDevelopmentKey(config.dataDir));
   const dataSource = await new DataSource({ ...dataSourceOptions(url, 2), migrations: [] }).initialize();
   try {
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
     if (left > 0) process.exitCode = 1;
   } finally {
     await dataSource.destroy();
+    // An embedded server started here (none was running) must not outlive the script.
+    await embedded?.stop();
   }
 }
 
