@@ -104,7 +104,8 @@ export class AuthorizationStore {
          seller_name = $2, seller_base_region = $3, user_type = $4, granted_scopes = $5,
          access_token = $6, refresh_token = $7, access_token_expires_at = $8, refresh_token_expires_at = $9,
          tokens_issued_at = $10, status = 'active', last_granted_at = now(), updated_at = now(),
-         refresh_failures = 0, next_refresh_at = NULL, last_refresh_error = NULL, reported_expires_at = NULL
+         refresh_failures = 0, next_refresh_at = NULL, last_refresh_error = NULL, reported_expires_at = NULL,
+         expiring_notified_at = NULL
        WHERE id = $1 AND (tokens_issued_at IS NULL OR tokens_issued_at <= $10)
        RETURNING id`,
       [

@@ -4,7 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsService } from '../shops/authorization-events.service';
+import { activeShopIds } from '../shops/shop-ids';
 import { backoffSeconds } from './backoff';
 import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
 
@@ -36,6 +38,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     private readonly refresher: TokenRefresher,
     private readonly registry: SchedulerRegistry,
     private readonly events: AuthorizationEventsService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -87,10 +90,38 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
       // Shutting down: hand what was not started back to the other replicas at once.
       if (unstarted.length > 0) await this.releaseClaims(unstarted);
     }
+    if (!this.stopping) await this.announceExpiring().catch((error: unknown) => this.logger.error(`expiring check failed: ${describe(error)}`));
     if (summary.claimed > 0) {
       this.logger.log(`refresh run: ${summary.claimed} due, ${summary.refreshed} refreshed, ${summary.failed} failed, ${summary.reauthorizationRequired} need re-consent`);
     }
     return summary;
+  }
+
+  /**
+   * Authorizations that entered the last 30 days of their life since the last run are announced once as
+   * `expiring` (the seller must consent again before the end). Marked and announced in one transaction.
+   */
+  private async announceExpiring(): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [rows] = await manager.query<[{ id: string; open_id: string; ends: Date }[], number]>(
+        `UPDATE seller_authorizations SET expiring_notified_at = now()
+          WHERE id IN (SELECT id FROM seller_authorizations
+                        WHERE status = 'active' AND expiring_notified_at IS NULL
+                          AND LEAST(refresh_token_expires_at, reported_expires_at) < now() + interval '30 days'
+                        LIMIT 1000 FOR UPDATE SKIP LOCKED)
+          RETURNING id, open_id, LEAST(refresh_token_expires_at, reported_expires_at) AS ends`,
+      );
+      for (const row of rows) {
+        await this.notifications.statusChanged(manager, {
+          status: 'expiring',
+          previousStatus: 'active',
+          authorizationId: row.id,
+          openId: row.open_id,
+          shopIds: await activeShopIds(manager, row.id),
+          reason: `the authorization ends at ${row.ends.toISOString()}`,
+        });
+      }
+    });
   }
 
   private async claim(exclude: string[]): Promise<string[]> {

@@ -92,7 +92,7 @@ export class WebhookDeliveriesService {
     const shopId = envelope.shopId;
     if (seconds === null || !shopId) return 'invalid_data';
     const [updated] = await manager.query<[ExpiringAuthorization[], number]>(
-      `UPDATE seller_authorizations a SET reported_expires_at = to_timestamp($2), updated_at = now()
+      `UPDATE seller_authorizations a SET reported_expires_at = to_timestamp($2), expiring_notified_at = now(), updated_at = now()
          FROM shops s
         WHERE s.id = $1 AND a.id = s.authorization_id
         RETURNING a.id, a.open_id`,

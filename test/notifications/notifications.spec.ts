@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
 import { query } from '../support/database';
 import { consent, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
@@ -116,5 +117,29 @@ describe('status notifications to other systems', () => {
     expect(await state()).toEqual({ failed: true, attempts: 5 });
     receiver.failNext(0);
     expect((await service.get('/v1/shops/7000000000000001/token')).status).toBe(200);
+  });
+});
+
+describe('expiring announcements', () => {
+  it('announces once when an authorization enters its last 30 days', async () => {
+    const receiver = await startReceiver();
+    const t = await startTestApp({ NOTIFY_WEBHOOK_URL: receiver.url, NOTIFY_WEBHOOK_SECRET: SECRET, NOTIFY_POLL_MS: '100' });
+    try {
+      const browser = new HttpClient(t.baseUrl);
+      await consent(browser, UK_SELLER);
+      const scheduler = t.app.get(RefreshScheduler);
+      await scheduler.runOnce();
+      await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '20 days'");
+      await scheduler.runOnce();
+      await scheduler.runOnce();
+      const expiring = () => receiver.received.map((delivery) => JSON.parse(delivery.body) as { data: { status: string; open_id: string } }).filter((event) => event.data.status === 'expiring');
+      await waitFor(() => expiring().length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(expiring()).toHaveLength(1);
+      expect(expiring()[0].data.open_id).toBe(UK_SELLER);
+    } finally {
+      await t.close();
+      await receiver.close();
+    }
   });
 });

@@ -77,6 +77,10 @@ export class SellerAuthorization {
   @Column({ name: 'reported_expires_at', type: 'timestamptz', nullable: true })
   reportedExpiresAt!: Date | null;
 
+  /** When other systems were told this authorization is `expiring` (once per authorization period). */
+  @Column({ name: 'expiring_notified_at', type: 'timestamptz', nullable: true })
+  expiringNotifiedAt!: Date | null;
+
   /** A scheduler run's lease: other replicas skip the row until then (a killed run's lease just expires). */
   @Column({ name: 'refresh_claimed_until', type: 'timestamptz', nullable: true })
   refreshClaimedUntil!: Date | null;
