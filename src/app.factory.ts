@@ -31,7 +31,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.use(securityHeaders({ https: config.auth.secureCookies, docsPath: DOCS_PATH }));
   // TikTok signs the exact bytes it sends: the webhook route gets them raw (JSON.parse happens after the
   // signature check), and the JSON parser below skips bodies already read.
-  app.use('/webhooks', raw({ type: () => true, limit: '256kb' }));
+  app.use('/webhooks', raw({ type: () => true, limit: '256kb', inflate: false }));
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
   app.use(cookieParser());

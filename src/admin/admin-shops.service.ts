@@ -32,6 +32,9 @@ export class AdminShopsService {
 
   async refresh(shopId: string): Promise<AdminShopView & { refreshed: boolean }> {
     const shop = await this.get(shopId);
+    if (shop.status === 'revoked' || shop.status === 'deauthorized') {
+      throw new AppError(ErrorCode.ReauthorizationRequired, 'the shop is no longer authorized; only a new consent that includes it restores it');
+    }
     const outcome = await this.refresher.refresh({ authorizationId: shop.authorization_id, trigger: 'admin', force: true, ignoreBackoff: true });
     switch (outcome.kind) {
       case 'token':

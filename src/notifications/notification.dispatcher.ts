@@ -14,7 +14,9 @@ interface Due {
 }
 
 const BATCH = 20;
-const LEASE_SECONDS = 60;
+const TIMEOUT_MS = 5000;
+/** Deliveries of one batch go one after another: the lease covers them all, timeouts included. */
+const LEASE_SECONDS = Math.ceil((BATCH * (TIMEOUT_MS + 1000)) / 1000);
 
 /**
  * Delivers the outbox to NOTIFY_WEBHOOK_URL: signed POSTs, retried with exponential backoff and jitter up to
@@ -33,7 +35,14 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnModuleD
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
   ) {
-    this.http = axios.create({ timeout: 5000, maxRedirects: 0, validateStatus: () => true, responseType: 'text', transformResponse: [(body: unknown) => body] });
+    this.http = axios.create({
+      timeout: TIMEOUT_MS,
+      maxRedirects: 0,
+      maxContentLength: 64 * 1024,
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(body: unknown) => body],
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -84,6 +93,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnModuleD
     let problem: string | undefined;
     try {
       const response = await this.http.post(notify.url, body, {
+        // axios' timeout restarts with every byte: a receiver dripping bytes must not hold the pass.
+        signal: AbortSignal.timeout(TIMEOUT_MS),
         headers: {
           'content-type': 'application/json',
           [SIGNATURE_HEADER]: signNotification(notify.secret, timestamp, body),

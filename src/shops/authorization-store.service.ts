@@ -23,6 +23,8 @@ interface UpsertedRow {
   inserted: boolean;
   /** The status before this consent (the upsert itself only touches updated_at). */
   status: string;
+  /** Whether other systems had been told it was expiring. */
+  was_expiring: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export class AuthorizationStore {
         `INSERT INTO seller_authorizations (id, app_key, open_id)
          VALUES ($1, $2, $3)
          ON CONFLICT (app_key, open_id) DO UPDATE SET updated_at = now()
-         RETURNING id, (xmax = 0) AS inserted, status`,
+         RETURNING id, (xmax = 0) AS inserted, status, expiring_notified_at IS NOT NULL AS was_expiring`,
         [randomUUID(), appKey, grant.openId],
       );
       const base = { authorizationId: row.id, openId: grant.openId };
@@ -58,7 +60,7 @@ export class AuthorizationStore {
         await this.events.record({ ...base, type: 're_granted', detail: { superseded: true } }, manager);
         return { authorizationId: row.id, openId: grant.openId, sellerName: grant.sellerName, reGranted: true, shops, removedShopIds: [] };
       }
-      const { added, moved } = await this.upsertShops(manager, row.id, shops);
+      const { added, moved, recovered } = await this.upsertShops(manager, row.id, shops);
       const removedShopIds = await this.deauthorizeMissingShops(manager, row.id, shops);
       const events: NewAuthorizationEvent[] = [
         {
@@ -76,13 +78,17 @@ export class AuthorizationStore {
         })),
       ];
       await this.events.record(events, manager);
-      if (!row.inserted && row.status !== 'active') {
+      // Back to active: the whole authorization (it was not active, or announced as expiring), or else the
+      // individual shops that had been revoked or deauthorized.
+      const authorizationRecovered = !row.inserted && (row.status !== 'active' || row.was_expiring);
+      const recoveredShops = authorizationRecovered ? shops.map((shop) => shop.id) : recovered;
+      if (recoveredShops.length > 0) {
         await this.notifications.statusChanged(manager, {
           status: 'active',
-          previousStatus: row.status,
+          previousStatus: authorizationRecovered ? (row.status === 'active' ? 'expiring' : row.status) : 'revoked',
           authorizationId: row.id,
           openId: grant.openId,
-          shopIds: shops.map((shop) => shop.id),
+          shopIds: recoveredShops,
           reason: 'the seller consented again',
         });
       }
@@ -143,8 +149,8 @@ export class AuthorizationStore {
     manager: EntityManager,
     authorizationId: string,
     shops: AuthorizedShop[],
-  ): Promise<{ added: string[]; moved: { shopId: string; from: string }[] }> {
-    if (shops.length === 0) return { added: [], moved: [] };
+  ): Promise<{ added: string[]; moved: { shopId: string; from: string }[]; recovered: string[] }> {
+    if (shops.length === 0) return { added: [], moved: [], recovered: [] };
     const rows = await manager.query<{ id: string; previous_authorization_id: string | null; previous_status: string | null }[]>(
       `WITH previous AS (
          -- The state before this statement (all parts of one statement share a snapshot).
@@ -183,7 +189,10 @@ export class AuthorizationStore {
     const moved = rows
       .filter((row) => row.previous_authorization_id !== null && row.previous_authorization_id !== authorizationId && row.previous_status === 'active')
       .map((row) => ({ shopId: row.id, from: row.previous_authorization_id as string }));
-    return { added, moved };
+    const recovered = rows
+      .filter((row) => row.previous_authorization_id === authorizationId && row.previous_status !== null && row.previous_status !== 'active')
+      .map((row) => row.id);
+    return { added, moved, recovered };
   }
 
   private async deauthorizeMissingShops(manager: EntityManager, authorizationId: string, shops: AuthorizedShop[]): Promise<string[]> {

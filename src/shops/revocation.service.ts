@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { AppConfig } from '../config/app-config';
 import { NotificationsService } from '../notifications/notifications.service';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
@@ -43,6 +44,7 @@ export class RevocationService {
     private readonly tiktok: TiktokClient,
     private readonly events: AuthorizationEventsService,
     private readonly notifications: NotificationsService,
+    private readonly config: AppConfig,
   ) {}
 
   /** Pass `manager` to revoke inside the caller's transaction (a webhook delivery and its effect commit together). */
@@ -64,10 +66,11 @@ export class RevocationService {
   ): Promise<RevocationResult> {
     {
       const [shop] = await manager.query<LockedShop[]>(
-        `SELECT s.status, s.cipher, s.authorization_id, a.open_id, a.access_token
+        `SELECT s.status, s.cipher, s.authorization_id, a.open_id, a.access_token,
+                set_config('idle_in_transaction_session_timeout', $2, true) AS idle_timeout
            FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
           WHERE s.id = $1 FOR UPDATE OF s, a`,
-        [shopId],
+        [shopId, `${this.config.tiktok.timeoutMs + 10000}ms`],
       );
       if (!shop) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
       let deauthorized = false;

@@ -43,6 +43,8 @@ interface LockedRow {
   next_refresh_at: Date | null;
   refresh_failures: number;
   open_id: string;
+  /** As text, with PostgreSQL's microseconds (a JavaScript Date would drop them and never compare equal). */
+  tokens_issued_at: string | null;
   now: Date;
 }
 
@@ -114,7 +116,7 @@ export class TokenRefresher {
     } catch (error) {
       // TikTok rotated the pair but the transaction died (connection lost, failover, session killed):
       // the new pair exists nowhere else, so write it again on a fresh connection before anything else.
-      if (attempt.grant && attempt.usedRefreshToken) return this.persistAfterFailedCommit(request, attempt.grant, attempt.usedRefreshToken, error);
+      if (attempt.grant && attempt.replaced) return this.persistAfterFailedCommit(request, attempt.grant, attempt.replacedIssuedAt ?? null, error);
       throw error;
     } finally {
       release();
@@ -127,7 +129,7 @@ export class TokenRefresher {
     // call would kill the session after TikTok rotated the pair, so this transaction sets its own.
     const [row] = await manager.query<LockedRow[]>(
       `SELECT status, access_token, refresh_token, access_token_expires_at, refresh_token_expires_at,
-              last_refreshed_at, next_refresh_at, refresh_failures, open_id, now() AS now,
+              last_refreshed_at, next_refresh_at, refresh_failures, open_id, tokens_issued_at::text AS tokens_issued_at, now() AS now,
               set_config('idle_in_transaction_session_timeout', $2, true) AS idle_timeout
          FROM seller_authorizations WHERE id = $1 FOR UPDATE`,
       [id, `${this.config.tiktok.timeoutMs + 10000}ms`],
@@ -165,14 +167,16 @@ export class TokenRefresher {
       grant = await this.tiktok.refresh(refreshToken);
       stopTimer({ outcome: 'success' });
       attempt.grant = grant;
-      attempt.usedRefreshToken = row.refresh_token;
+      attempt.replacedIssuedAt = row.tokens_issued_at;
+      attempt.replaced = true;
     } catch (error) {
       stopTimer({ outcome: 'failure' });
       if (!(error instanceof TiktokError)) throw error;
       if (error.requiresReauthorization) return this.requireReauthorization(manager, row, id, request, error.reason, error.tiktokCode);
       return this.recordTransientFailure(manager, row, id, request, error);
     }
-    await this.storeGrant(manager, id, grant, row.refresh_token);
+    // The row is locked: the pair it replaces is still there, so this write cannot be refused.
+    if (!(await this.storeGrant(manager, id, grant, row.tokens_issued_at))) throw new Error(`authorization ${id}: refreshed pair not written`);
     await this.events.record(
       { type: 'refreshed', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() } },
       manager,
@@ -181,17 +185,18 @@ export class TokenRefresher {
   }
 
   /**
-   * Writes a refreshed pair, but only over the pair it replaces (compare-and-set on the refresh token's
-   * ciphertext): never over a newer consent or refresh. Returns whether it was written.
+   * Writes a refreshed pair, but only over the pair it replaces (compare-and-set on when that pair was
+   * issued, which key rotation leaves alone): never over a newer consent or refresh. Returns whether it was
+   * written.
    */
-  private async storeGrant(manager: EntityManager, id: string, grant: TokenGrant, replacedRefreshToken: string): Promise<boolean> {
+  private async storeGrant(manager: EntityManager, id: string, grant: TokenGrant, replacedIssuedAt: string | null): Promise<boolean> {
     const [rows] = await manager.query<[unknown[], number]>(
       `UPDATE seller_authorizations SET
          access_token = $2, refresh_token = $3, access_token_expires_at = $4, refresh_token_expires_at = $5,
          tokens_issued_at = $6, granted_scopes = CASE WHEN cardinality($7::text[]) > 0 THEN $7::text[] ELSE granted_scopes END,
          last_refreshed_at = now(), last_refresh_attempt_at = now(), refresh_failures = 0, next_refresh_at = NULL,
          last_refresh_error = NULL, refresh_claimed_until = NULL, updated_at = now()
-       WHERE id = $1 AND refresh_token = $8
+       WHERE id = $1 AND tokens_issued_at::text IS NOT DISTINCT FROM $8
        RETURNING id`,
       [
         id,
@@ -201,13 +206,13 @@ export class TokenRefresher {
         grant.refreshTokenExpiresAt,
         grant.receivedAt,
         grant.grantedScopes,
-        replacedRefreshToken,
+        replacedIssuedAt,
       ],
     );
     return rows.length === 1;
   }
 
-  private async persistAfterFailedCommit(request: RefreshRequest, grant: TokenGrant, replaced: string, cause: unknown): Promise<RefreshOutcome> {
+  private async persistAfterFailedCommit(request: RefreshRequest, grant: TokenGrant, replaced: string | null, cause: unknown): Promise<RefreshOutcome> {
     const id = request.authorizationId;
     for (let attempt = 1; attempt <= 5; attempt += 1) {
       try {
@@ -301,7 +306,8 @@ function metricOutcome(outcome: RefreshOutcome): RefreshMetricOutcome {
 /** The TikTok answer of this attempt, kept outside the transaction so a failed commit does not lose it. */
 interface Attempt {
   grant?: TokenGrant;
-  usedRefreshToken?: string;
+  replaced?: boolean;
+  replacedIssuedAt?: string | null;
 }
 
 const SLOT_WAIT_MS = 5000;

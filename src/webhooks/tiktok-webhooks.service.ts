@@ -13,7 +13,6 @@ import { webhookSignatureMatches } from './webhook-signature';
  */
 export const PROCESSING_BUDGET_MS = 2000;
 
-// TODO(app-error owner): a dedicated `invalid_signature` code (401); until it exists, `unauthorized`.
 const INVALID_SIGNATURE = ErrorCode.InvalidSignature;
 
 /** Inbound TikTok notifications: signature first, then the envelope, then the effect, once per notification. */

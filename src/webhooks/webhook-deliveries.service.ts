@@ -68,16 +68,7 @@ export class WebhookDeliveriesService {
   /** In this delivery's transaction: the revocation and the delivery record commit together. */
   private async revokeShop(manager: EntityManager, envelope: WebhookEnvelope): Promise<WebhookOutcome> {
     const shopId = envelope.shopId as string;
-    // A deauthorization TikTok sent before the seller's latest consent (a late retry) must not undo that
-    // consent; 30 s of slack absorbs clock skew between TikTok and this service.
-    if (envelope.timestamp !== null) {
-      const [stale] = await manager.query<unknown[]>(
-        `SELECT 1 FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
-          WHERE s.id = $1 AND a.last_granted_at > to_timestamp($2) + interval '30 seconds'`,
-        [shopId, envelope.timestamp],
-      );
-      if (stale) return 'stale';
-    }
+    if (await this.olderThanLatestConsent(manager, shopId, envelope.timestamp)) return 'stale';
     try {
       await this.revocation.revokeShop(shopId, 'webhook', { reason: 'seller_deauthorized' }, manager);
       return 'revoked';
@@ -91,23 +82,31 @@ export class WebhookDeliveriesService {
     const seconds = parseExpirationTime(envelope.data);
     const shopId = envelope.shopId;
     if (seconds === null || !shopId) return 'invalid_data';
-    const [updated] = await manager.query<[ExpiringAuthorization[], number]>(
-      `UPDATE seller_authorizations a SET reported_expires_at = to_timestamp($2), expiring_notified_at = now(), updated_at = now()
-         FROM shops s
-        WHERE s.id = $1 AND a.id = s.authorization_id
-        RETURNING a.id, a.open_id`,
+    if (await this.olderThanLatestConsent(manager, shopId, envelope.timestamp)) return 'stale';
+    // Only a granted shop of an active authorization can be expiring; TikTok repeats the notice daily, so
+    // other systems hear about it once, and only when the end is within the 30 days that make it `expiring`.
+    const [updated] = await manager.query<[(ExpiringAuthorization & { announce: boolean })[], number]>(
+      `UPDATE seller_authorizations a SET reported_expires_at = to_timestamp($2), updated_at = now(),
+              expiring_notified_at = CASE WHEN a.expiring_notified_at IS NULL AND to_timestamp($2) < now() + interval '30 days'
+                                          THEN now() ELSE a.expiring_notified_at END
+         FROM shops s, (SELECT expiring_notified_at AS before FROM seller_authorizations x
+                          JOIN shops y ON y.authorization_id = x.id WHERE y.id = $1 FOR UPDATE OF x) previous
+        WHERE s.id = $1 AND a.id = s.authorization_id AND s.status = 'active' AND a.status = 'active'
+        RETURNING a.id, a.open_id, (previous.before IS NULL AND a.expiring_notified_at IS NOT NULL) AS announce`,
       [shopId, seconds],
     );
     const [authorization] = updated;
     if (!authorization) return 'unknown_shop';
-    await this.notifications.statusChanged(manager, {
-      status: 'expiring',
-      previousStatus: 'active',
-      authorizationId: authorization.id,
-      openId: authorization.open_id,
-      shopIds: await activeShopIds(manager, authorization.id),
-      reason: `TikTok announced the end of the authorization at ${new Date(seconds * 1000).toISOString()}`,
-    });
+    if (authorization.announce) {
+      await this.notifications.statusChanged(manager, {
+        status: 'expiring',
+        previousStatus: 'active',
+        authorizationId: authorization.id,
+        openId: authorization.open_id,
+        shopIds: await activeShopIds(manager, authorization.id),
+        reason: `TikTok announced the end of the authorization at ${new Date(seconds * 1000).toISOString()}`,
+      });
+    }
     await this.events.record(
       {
         type: 'expiration_notice',
@@ -119,5 +118,19 @@ export class WebhookDeliveriesService {
       manager,
     );
     return 'expiring';
+  }
+
+  /**
+   * A notification TikTok emitted before the seller's latest consent (a late retry) must not undo that
+   * consent; 30 s of slack absorbs clock skew between TikTok and this service.
+   */
+  private async olderThanLatestConsent(manager: EntityManager, shopId: string, timestamp: number | null): Promise<boolean> {
+    if (timestamp === null) return false;
+    const rows = await manager.query<unknown[]>(
+      `SELECT 1 FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
+        WHERE s.id = $1 AND a.last_granted_at > to_timestamp($2) + interval '30 seconds'`,
+      [shopId, timestamp],
+    );
+    return rows.length > 0;
   }
 }

@@ -39,10 +39,12 @@ describe('encryption key rotation', () => {
     const app = await start(`${newKey},${oldKey}`);
     try {
       const api = new KeyClient(app.baseUrl, await createServiceKey(app.baseUrl, app.adminKey, 'rotation'));
+      // Every token needs a refresh: the traffic below rewrites token pairs while the rotation rewrites rows.
+      await query(db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '60 seconds'");
       let serving = true;
       const statuses: number[] = [];
       const traffic = (async () => {
-        for (let i = 0; serving; i += 1) statuses.push((await api.get(`/v1/shops/${sellers[i % sellers.length].shopId}/token`)).status);
+        for (let i = 0; serving || i < sellers.length; i += 1) statuses.push((await api.get(`/v1/shops/${sellers[i % sellers.length].shopId}/token`)).status);
       })();
       const cipher = app.app.get(TokenCipher);
       const progress: RotationProgress[] = [];

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
+import { notification, WebhookSender } from '../webhooks/webhook-sender';
 import { query } from '../support/database';
 import { consent, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
@@ -137,6 +138,44 @@ describe('expiring announcements', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(expiring()).toHaveLength(1);
       expect(expiring()[0].data.open_id).toBe(UK_SELLER);
+    } finally {
+      await t.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe('announcements from webhooks and re-consents', () => {
+  it('announces a type 7 notice once, then the recovery; a single revoked shop recovering too', async () => {
+    const receiver = await startReceiver();
+    const t = await startTestApp({ NOTIFY_WEBHOOK_URL: receiver.url, NOTIFY_WEBHOOK_SECRET: SECRET, NOTIFY_POLL_MS: '100' });
+    try {
+      const browser = new HttpClient(t.baseUrl);
+      await consent(browser, UK_SELLER);
+      const statuses = () => receiver.received.map((delivery) => (JSON.parse(delivery.body) as { data: { status: string; shop_ids: string[]; previous_status: string } }).data);
+      const webhooks = new WebhookSender(t);
+      const soon = String(Math.floor(Date.now() / 1000) + 10 * 86400);
+      // TikTok repeats the notice daily: one announcement only.
+      await webhooks.deliver(notification(7, '7000000000000001', { expiration_time: soon }));
+      await webhooks.deliver(notification(7, '7000000000000001', { expiration_time: soon }));
+      await waitFor(() => statuses().length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(statuses()).toEqual([expect.objectContaining({ status: 'expiring', shop_ids: ['7000000000000001', '7000000000000002'] })]);
+
+      // The seller renews: announced as active again.
+      await consent(browser, UK_SELLER);
+      await waitFor(() => statuses().length === 2);
+      expect(statuses()[1]).toMatchObject({ status: 'active', previous_status: 'expiring' });
+
+      // One shop revoked, then granted again by a new consent.
+      const admin = new KeyClient(t.baseUrl, t.adminKey);
+      expect((await admin.request('/admin/shops/7000000000000002', { method: 'DELETE' })).status).toBe(200);
+      await consent(browser, UK_SELLER);
+      await waitFor(() => statuses().length === 4);
+      expect(statuses().slice(2)).toEqual([
+        expect.objectContaining({ status: 'revoked', shop_ids: ['7000000000000002'] }),
+        expect.objectContaining({ status: 'active', previous_status: 'revoked', shop_ids: ['7000000000000002'] }),
+      ]);
     } finally {
       await t.close();
       await receiver.close();

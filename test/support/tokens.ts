@@ -1,4 +1,5 @@
 import { HttpClient } from './http-client';
+import { recordSecrets } from './secrets';
 
 /** An HTTP client that sends `Authorization: Bearer <key>` on every request. */
 export class KeyClient extends HttpClient {
@@ -29,5 +30,7 @@ export interface TokenBody {
 export async function createServiceKey(baseUrl: string, adminKey: string, name: string, shopIds?: string[]): Promise<string> {
   const response = await new KeyClient(baseUrl, adminKey).postJson('/admin/api-keys', shopIds ? { name, shop_ids: shopIds } : { name });
   if (response.status !== 201) throw new Error(`creating an API key failed: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { key: string }).key;
+  const { key } = (await response.json()) as { key: string };
+  recordSecrets([key]);
+  return key;
 }

@@ -11,7 +11,7 @@ export const UNKNOWN_SHOP = '7999999999999999';
 /** Every delivery here comes from one loopback address; the per-address limit has its own test (test/operability). */
 export const WEBHOOK_TEST_ENV: NodeJS.ProcessEnv = { RATE_LIMIT_PER_MINUTE: '100000' };
 
-/** Until ErrorCode gains `invalid_signature`, a bad signature answers 401 `unauthorized`. */
+/** A bad or missing webhook signature answers 401 with this code. */
 export const INVALID_SIGNATURE = 'invalid_signature';
 
 export interface Notification {
