@@ -1,0 +1,190 @@
+'use strict';
+// Benchmark 1 (issue 5): GET /v1/shops/{random shop}/token with a service key, 1,000 shops with valid
+// tokens, against the service (`node dist/main.js`) and a hand-written node:http + pg baseline, one after the
+// other on the same machine and database. Closed loop at 32 connections, then open loop at 500 requests/s.
+// Usage: npm run bench   (DATABASE_URL optional; without it an embedded PostgreSQL is started)
+const { spawn } = require('node:child_process');
+const { randomBytes, randomUUID } = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const autocannon = require('autocannon');
+const { Client } = require('pg');
+const { startEmbeddedPostgres, freePort } = require('../dist/database/embedded-postgres');
+const { TokenCipher } = require('../dist/common/crypto/token-cipher');
+const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
+
+const ROOT = path.resolve(__dirname, '..');
+const SHOPS = Number(process.env.BENCH_SHOPS || 1000);
+const DURATION = Number(process.env.BENCH_SECONDS || 10);
+const CONNECTIONS = 32;
+const OPEN_LOOP_RATE = 500;
+
+function withDatabase(url, name) {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function sql(url, text, params) {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+function start(command, args, env) {
+  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+async function waitFor(url, headers = {}) {
+  for (let i = 0; i < 300; i += 1) {
+    try {
+      const response = await fetch(url, { headers });
+      if (response.status < 500) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function seed(url, keysEnv) {
+  const cipher = new TokenCipher(parseEncryptionKeys(keysEnv));
+  const shopIds = [];
+  for (let offset = 0; offset < SHOPS; offset += 500) {
+    const auths = [];
+    const shops = [];
+    for (let i = offset; i < Math.min(SHOPS, offset + 500); i += 1) {
+      const id = randomUUID();
+      const shopId = `73${String(i).padStart(14, '0')}`;
+      shopIds.push(shopId);
+      auths.push([id, `bench-open-${i}`, `Seller ${i}`,
+        cipher.encrypt(`ROW_${randomBytes(24).toString('base64url')}`, `seller_authorizations:${id}:access_token`),
+        cipher.encrypt(`ROW_${randomBytes(24).toString('base64url')}`, `seller_authorizations:${id}:refresh_token`)]);
+      shops.push([shopId, id, `Shop ${i}`, `CIPHER_${i}`]);
+    }
+    await sql(url, `INSERT INTO seller_authorizations (id, app_key, open_id, seller_name, access_token, refresh_token,
+        access_token_expires_at, refresh_token_expires_at, tokens_issued_at, status, last_granted_at)
+      SELECT a.id::uuid, 'sandbox-app-key', a.open_id, a.name, a.at, a.rt, now() + interval '7 days', now() + interval '300 days', now(), 'active', now()
+        FROM json_to_recordset($1::json) AS a(id text, open_id text, name text, at text, rt text)`,
+      [JSON.stringify(auths.map(([id, openId, name, at, rt]) => ({ id, open_id: openId, name, at, rt })))]);
+    await sql(url, `INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, status)
+      SELECT s.id, s.auth::uuid, s.name, 'GB', 'LOCAL', s.cipher, 'active' FROM json_to_recordset($1::json) AS s(id text, auth text, name text, cipher text)`,
+      [JSON.stringify(shops.map(([id, auth, name, c]) => ({ id, auth, name, cipher: c })))]);
+  }
+  return shopIds;
+}
+
+function load(port, key, shopIds, options) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        duration: options.duration,
+        overallRate: options.rate,
+        headers: { authorization: `Bearer ${key}` },
+        requests: [{ setupRequest: (request) => ({ ...request, path: `/v1/shops/${shopIds[Math.floor(Math.random() * shopIds.length)]}/token` }) }],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('error', reject);
+  });
+}
+
+function summary(result) {
+  return {
+    requests_per_second: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    non_2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function measure(name, port, key, shopIds) {
+  await load(port, key, shopIds, { duration: 2 }); // warm-up
+  const closed = summary(await load(port, key, shopIds, { duration: DURATION }));
+  const open = summary(await load(port, key, shopIds, { duration: DURATION, rate: OPEN_LOOP_RATE }));
+  process.stdout.write(`${name.padEnd(9)} closed loop (${CONNECTIONS} conn): ${closed.requests_per_second} req/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, non-2xx ${closed.non_2xx}\n`);
+  process.stdout.write(`${name.padEnd(9)} open loop (${OPEN_LOOP_RATE} req/s): p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, non-2xx ${open.non_2xx}\n`);
+  return { closed, open };
+}
+
+async function main() {
+  const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, memory_gb: Math.round(os.totalmem() / 2 ** 30) };
+  process.stdout.write(`machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.memory_gb} GiB\n`);
+  let embedded;
+  let serverUrl = process.env.DATABASE_URL;
+  let dataDir;
+  if (!serverUrl) {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-pg-'));
+    fs.chmodSync(dataDir, 0o755);
+    embedded = await startEmbeddedPostgres({ dataDir, ephemeral: true, database: 'postgres', logger: { log: () => {}, warn: () => {} } });
+    serverUrl = embedded.url;
+  }
+  const database = `tts_bench_${randomBytes(4).toString('hex')}`;
+  await sql(withDatabase(serverUrl, 'postgres'), `CREATE DATABASE ${database}`);
+  const url = withDatabase(serverUrl, database);
+  const env = {
+    DATABASE_URL: url,
+    TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    ADMIN_API_KEY: randomBytes(32).toString('base64url'),
+    API_KEY_HMAC_SECRET: randomBytes(32).toString('base64url'),
+  };
+  const children = [];
+  try {
+    const servicePort = await freePort();
+    const service = start(process.execPath, ['dist/main.js'], {
+      ...env, NODE_ENV: 'development', PORT: String(servicePort), HOST: '127.0.0.1', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-')),
+      REFRESH_SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10',
+    });
+    children.push(service.child);
+    await waitFor(`http://127.0.0.1:${servicePort}/health/ready`).catch((error) => { throw new Error(`${error.message}\n${service.output()}`); });
+    const shopIds = await seed(url, env.TOKEN_ENCRYPTION_KEYS);
+    const created = await fetch(`http://127.0.0.1:${servicePort}/admin/api-keys`, {
+      method: 'POST', headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }),
+    });
+    const { key } = await created.json();
+
+    const baselinePort = await freePort();
+    const baseline = start(process.execPath, ['bench/baseline-server.cjs'], { ...env, PORT: String(baselinePort), POOL_SIZE: '10' });
+    children.push(baseline.child);
+    await waitFor(`http://127.0.0.1:${baselinePort}/`);
+
+    const check = await (await fetch(`http://127.0.0.1:${servicePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })).json();
+    const checkBaseline = await (await fetch(`http://127.0.0.1:${baselinePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })).json();
+    if (check.access_token !== checkBaseline.access_token) throw new Error('service and baseline disagree on the token');
+
+    process.stdout.write(`token fetch: ${SHOPS} shops, ${DURATION} s per phase, database ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}\n`);
+    const results = { baseline: await measure('baseline', baselinePort, key, shopIds), service: await measure('service', servicePort, key, shopIds) };
+    const ratio = {
+      requests_per_second: +(results.service.closed.requests_per_second / results.baseline.closed.requests_per_second).toFixed(2),
+      p99_open_loop: +(results.service.open.p99_ms / results.baseline.open.p99_ms).toFixed(2),
+    };
+    process.stdout.write(`ratio service/baseline: ${ratio.requests_per_second}x requests/s (target >= 1.0), p99 at ${OPEN_LOOP_RATE} req/s ${ratio.p99_open_loop}x (target <= 1.0 within noise)\n`);
+    const out = path.join(__dirname, 'results', `token-fetch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded', shops: SHOPS, duration_seconds: DURATION, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
+    process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sql(withDatabase(serverUrl, 'postgres'), `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+    await embedded?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`benchmark failed: ${error.stack || error}\n`);
+  process.exit(1);
+});
