@@ -5,6 +5,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { AuthModule } from './auth/auth.module';
+import { CacheModule } from './common/cache/cache.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -35,7 +36,7 @@ export class AppModule {
       : [];
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, CryptoModule, DatabaseModule, NotificationsModule, MetricsModule, AccessModule, RateLimitModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
+      imports: [ConfigModule.forRoot(config), LoggingModule, CryptoModule, CacheModule, DatabaseModule, NotificationsModule, MetricsModule, AccessModule, RateLimitModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
     };
   }
 }

@@ -3,6 +3,9 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AccessSecrets } from './access-secrets';
 import { digestApiKey } from './api-key-secrets';
 import { ApiKeysService } from './api-keys.service';
+import { InvalidationBus } from '../common/cache/invalidation-bus.service';
+import { TokenCache } from '../common/cache/token-cache.service';
+import type { AppConfig } from '../config/app-config';
 
 const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
 const HMAC = 'hmac-secret-0123456789-0123456789-0123456789';
@@ -37,8 +40,19 @@ function fakeDataSource(stored: StoredKey[]): { dataSource: DataSource; query: j
       return Promise.resolve({ raw: [], affected: index >= 0 ? 1 : 0 });
     }),
   };
-  const dataSource = { query, getRepository: () => repository } as unknown as DataSource;
+  const manager = { getRepository: () => repository, query: () => Promise.resolve([]) };
+  const dataSource = {
+    query,
+    getRepository: () => repository,
+    transaction: (work: (m: typeof manager) => Promise<unknown>) => work(manager),
+  } as unknown as DataSource;
   return { dataSource, query, deleted };
+}
+
+/** The service with its caches bypassed (an invalidation bus that never connected is unhealthy). */
+function keysService(dataSource: DataSource, secrets: AccessSecrets): ApiKeysService {
+  const bus = new InvalidationBus({} as AppConfig);
+  return new ApiKeysService(dataSource, secrets, new TokenCache(bus), bus);
 }
 
 async function errorCodeOf(promise: Promise<unknown>): Promise<ErrorCode | undefined> {
@@ -59,14 +73,14 @@ describe('ApiKeysService.authenticate', () => {
 
   it('resolves the admin key without touching the database', async () => {
     const { dataSource, query } = fakeDataSource(stored());
-    const service = new ApiKeysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(ADMIN)).resolves.toEqual({ kind: 'admin' });
     expect(query).not.toHaveBeenCalled();
   });
 
   it('resolves a service key by its digest, and sends only the digest to the database', async () => {
     const { dataSource, query } = fakeDataSource(stored());
-    const service = new ApiKeysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(known)).resolves.toEqual({
       kind: 'service',
       keyId: '11111111-1111-4111-8111-111111111111',
@@ -80,7 +94,7 @@ describe('ApiKeysService.authenticate', () => {
 
   it('answers null for a well-formed key that matches no row (no row is not a caller)', async () => {
     const { dataSource, query } = fakeDataSource(stored());
-    const service = new ApiKeysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(`tts_${'u'.repeat(43)}`)).resolves.toBeNull();
     await expect(service.authenticate(ADMIN.slice(0, -1))).resolves.toBeNull();
     await expect(service.authenticate(`${ADMIN}x`)).resolves.toBeNull();
@@ -89,7 +103,7 @@ describe('ApiKeysService.authenticate', () => {
 
   it('answers null for a key digested with another secret', async () => {
     const { dataSource } = fakeDataSource(stored());
-    const service = new ApiKeysService(dataSource, new AccessSecrets(ADMIN, `${HMAC}-rotated`));
+    const service = keysService(dataSource, new AccessSecrets(ADMIN, `${HMAC}-rotated`));
     await expect(service.authenticate(known)).resolves.toBeNull();
   });
 
@@ -101,7 +115,7 @@ describe('ApiKeysService.authenticate', () => {
     ['non-ASCII', `${'k'.repeat(40)}é`],
   ])('answers null for a value %s, without a database query', async (_label, value) => {
     const { dataSource, query } = fakeDataSource(stored());
-    const service = new ApiKeysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(value)).resolves.toBeNull();
     expect(query).not.toHaveBeenCalled();
   });
@@ -112,7 +126,7 @@ describe('ApiKeysService.remove', () => {
 
   it('deletes an existing key, then answers api_key_not_found', async () => {
     const { dataSource, deleted } = fakeDataSource([{ id, name: 'n', key_digest: 'd', shop_ids: null }]);
-    const service = new ApiKeysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
     await expect(service.remove(id)).resolves.toBeUndefined();
     expect(deleted).toEqual([id]);
     expect(await errorCodeOf(service.remove(id))).toBe(ErrorCode.ApiKeyNotFound);
@@ -123,7 +137,7 @@ describe('ApiKeysService.remove', () => {
     async (value) => {
       const { dataSource } = fakeDataSource([]);
       const getRepository = jest.spyOn(dataSource, 'getRepository');
-      const service = new ApiKeysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+      const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
       expect(await errorCodeOf(service.remove(value))).toBe(ErrorCode.ApiKeyNotFound);
       expect(getRepository).not.toHaveBeenCalled();
     },

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { InvalidationBus } from '../common/cache/invalidation-bus.service';
+import { TokenCache } from '../common/cache/token-cache.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AccessSecrets } from './access-secrets';
 import { digestApiKey, generateApiKey, looksLikeApiKey, secretsEqual } from './api-key-secrets';
@@ -16,6 +18,8 @@ export class ApiKeysService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly secrets: AccessSecrets,
+    private readonly cache: TokenCache,
+    private readonly bus: InvalidationBus,
   ) {}
 
   /**
@@ -26,6 +30,9 @@ export class ApiKeysService {
   async authenticate(presented: string): Promise<Caller | null> {
     if (!looksLikeApiKey(presented)) return null;
     if (secretsEqual(presented, this.secrets.adminApiKey, this.secrets.hmacSecret)) return { kind: 'admin' };
+    const digest = digestApiKey(presented, this.secrets.hmacSecret);
+    const cached = this.cache.getCaller(digest);
+    if (cached) return cached.value as Caller;
     // last_used_at is written at most once a minute: a busy key must not queue every request on its row.
     const [row] = await this.dataSource.query<{ id: string; name: string; shop_ids: string[] | null }[]>(
       `WITH k AS (SELECT id, name, shop_ids, last_used_at FROM api_keys WHERE key_digest = $1),
@@ -33,9 +40,12 @@ export class ApiKeysService {
               UPDATE api_keys SET last_used_at = now() FROM k
                WHERE api_keys.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'))
        SELECT id, name, shop_ids FROM k`,
-      [digestApiKey(presented, this.secrets.hmacSecret)],
+      [digest],
     );
-    return row ? { kind: 'service', keyId: row.id, name: row.name, shopIds: row.shop_ids } : null;
+    if (!row) return null;
+    const caller: Caller = { kind: 'service', keyId: row.id, name: row.name, shopIds: row.shop_ids };
+    this.cache.setCaller(digest, { keyId: row.id, value: caller });
+    return caller;
   }
 
   async create(input: CreateApiKeyDto): Promise<CreatedApiKey> {
@@ -65,7 +75,11 @@ export class ApiKeysService {
 
   async remove(id: string): Promise<void> {
     if (!UUID.test(id)) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
-    const result = await this.dataSource.getRepository(ApiKey).delete({ id });
-    if (!result.affected) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
+    const deleted = await this.dataSource.transaction(async (manager) => {
+      const result = await manager.getRepository(ApiKey).delete({ id });
+      if (result.affected) await this.bus.publish(manager, { kind: 'api_key', id });
+      return !!result.affected;
+    });
+    if (!deleted) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
   }
 }

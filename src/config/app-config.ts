@@ -56,7 +56,8 @@ export class AppConfig {
   adminApiKey!: string | null;
   /** Key of the HMAC that turns service API keys into stored digests; null: generated as above. */
   apiKeyHmacSecret!: string | null;
-  tokens!: { minTtlSeconds: number };
+  /** cache: serve tokens and API keys from memory, invalidated on every replica through LISTEN/NOTIFY. */
+  tokens!: { minTtlSeconds: number; cache: boolean };
   refresh!: RefreshConfig;
   /** JSON logs to stdout, or appended to `file`. */
   log!: { level: string; file: string | null };
@@ -167,7 +168,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE ?? 120, webhooksPerMinute: env.RATE_LIMIT_WEBHOOKS_PER_MINUTE ?? 6000 },
     adminApiKey: env.ADMIN_API_KEY ?? null,
     apiKeyHmacSecret: env.API_KEY_HMAC_SECRET ?? null,
-    tokens: { minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS ?? 300 },
+    tokens: { minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS ?? 300, cache: env.TOKEN_CACHE_ENABLED ?? true },
     log: { level: env.LOG_LEVEL ?? 'info', file: env.LOG_FILE ? path.resolve(env.LOG_FILE) : null },
     notify:
       env.NOTIFY_WEBHOOK_URL === undefined

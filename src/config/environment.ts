@@ -132,6 +132,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(trimmed) @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 
+  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  TOKEN_CACHE_ENABLED?: boolean;
+
   @IsOptional() @Transform(trimmed) @IsString() @MaxLength(1024)
   LOG_FILE?: string;
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { InvalidationBus } from '../common/cache/invalidation-bus.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import type { AuthorizedShop, TokenGrant } from '../tiktok/tiktok.types';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -38,6 +39,7 @@ export class AuthorizationStore {
     private readonly cipher: TokenCipher,
     private readonly events: AuthorizationEventsService,
     private readonly notifications: NotificationsService,
+    private readonly bus: InvalidationBus,
   ) {}
 
   async saveGrant(appKey: string, grant: TokenGrant, authorizedShops: AuthorizedShop[]): Promise<SavedGrant> {
@@ -55,12 +57,14 @@ export class AuthorizationStore {
         [randomUUID(), appKey, grant.openId],
       );
       const base = { authorizationId: row.id, openId: grant.openId };
+      await this.bus.publish(manager, { kind: 'authorization', id: row.id });
       if (!(await this.storeGrant(manager, row.id, grant))) {
         // Two consents of one seller raced and this older pair lost: TikTok has already replaced it.
         await this.events.record({ ...base, type: 're_granted', detail: { superseded: true } }, manager);
         return { authorizationId: row.id, openId: grant.openId, sellerName: grant.sellerName, reGranted: true, shops, removedShopIds: [] };
       }
       const { added, moved, recovered } = await this.upsertShops(manager, row.id, shops);
+      for (const from of new Set(moved.map((move) => move.from))) await this.bus.publish(manager, { kind: 'authorization', id: from });
       const removedShopIds = await this.deauthorizeMissingShops(manager, row.id, shops);
       const events: NewAuthorizationEvent[] = [
         {

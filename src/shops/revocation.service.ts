@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { InvalidationBus } from '../common/cache/invalidation-bus.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
@@ -45,6 +46,7 @@ export class RevocationService {
     private readonly events: AuthorizationEventsService,
     private readonly notifications: NotificationsService,
     private readonly config: AppConfig,
+    private readonly bus: InvalidationBus,
   ) {}
 
   /** Pass `manager` to revoke inside the caller's transaction (a webhook delivery and its effect commit together). */
@@ -87,6 +89,7 @@ export class RevocationService {
       }
       const alreadyRevoked = shop.status === 'revoked';
       await manager.query(`UPDATE shops SET status = 'revoked', updated_at = now() WHERE id = $1`, [shopId]);
+      await this.bus.publish(manager, { kind: 'authorization', id: shop.authorization_id });
       const [{ remaining }] = await manager.query<{ remaining: number }[]>(
         `SELECT count(*)::int AS remaining FROM shops WHERE authorization_id = $1 AND status = 'active'`,
         [shop.authorization_id],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { assertShopAccess, Caller, visibleShopIds } from '../access/caller';
+import { CachedToken, TokenCache } from '../common/cache/token-cache.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
@@ -51,6 +52,7 @@ export class ShopTokensService {
     private readonly cipher: TokenCipher,
     private readonly refresher: TokenRefresher,
     private readonly metrics: MetricsService,
+    private readonly cache: TokenCache,
   ) {}
 
   getToken(caller: Caller, shopId: string, minTtlSeconds = this.config.tokens.minTtlSeconds): Promise<ShopTokenResponse> {
@@ -58,8 +60,13 @@ export class ShopTokensService {
   }
 
   private async tokenFor(caller: Caller, shopId: string, minTtlSeconds: number): Promise<ShopTokenResponse> {
-    const row = await this.findShop(caller, shopId);
+    checkShopId(shopId);
+    assertShopAccess(caller, shopId);
     const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);
+    // The hot path: a token this replica served before, still valid for min_ttl, and not invalidated since.
+    const cached = this.cache.getToken(shopId);
+    if (cached && cached.expiresAt >= neededUntil) return cachedResponse(cached);
+    const row = await this.findShop(caller, shopId);
     if (row.access_token && row.access_token_expires_at && row.access_token_expires_at >= neededUntil) {
       return this.response(row, this.cipher.decrypt(row.access_token, tokenBinding(row.authorization_id, 'access_token')), row.access_token_expires_at);
     }
@@ -115,7 +122,7 @@ export class ShopTokensService {
 
   /** Access is checked before existence: a limited key learns nothing about shops outside its list. */
   private async findShop(caller: Caller, shopId: string): Promise<ShopRow> {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(shopId)) throw new AppError(ErrorCode.InvalidRequest, 'shop_id must be 1-64 characters of [A-Za-z0-9_-]');
+    checkShopId(shopId);
     assertShopAccess(caller, shopId);
     const [row] = await this.dataSource.query<ShopRow[]>(`${SHOP_SELECT} WHERE s.id = $1`, [shopId]);
     if (!row) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
@@ -142,6 +149,16 @@ export class ShopTokensService {
   }
 
   private response(row: ShopRow, accessToken: string, expiresAt: Date): ShopTokenResponse {
+    this.cache.setToken({
+      authorizationId: row.authorization_id,
+      shopId: row.shop_id,
+      shopCipher: row.cipher,
+      accessToken,
+      expiresAt,
+      openId: row.open_id,
+      sellerName: row.seller_name,
+      region: row.region,
+    });
     return {
       shop_id: row.shop_id,
       shop_cipher: row.cipher,
@@ -152,6 +169,22 @@ export class ShopTokensService {
       region: row.region,
     };
   }
+}
+
+function checkShopId(shopId: string): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(shopId)) throw new AppError(ErrorCode.InvalidRequest, 'shop_id must be 1-64 characters of [A-Za-z0-9_-]');
+}
+
+function cachedResponse(token: CachedToken): ShopTokenResponse {
+  return {
+    shop_id: token.shopId,
+    shop_cipher: token.shopCipher,
+    access_token: token.accessToken,
+    expires_at: token.expiresAt.toISOString(),
+    open_id: token.openId,
+    seller_name: token.sellerName,
+    region: token.region,
+  };
 }
 
 function reauthorizationRequired(): AppError {

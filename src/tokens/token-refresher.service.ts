@@ -8,6 +8,7 @@ import { tokenBinding } from '../shops/token-binding';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
 import type { TokenGrant } from '../tiktok/tiktok.types';
+import { InvalidationBus } from '../common/cache/invalidation-bus.service';
 import { Semaphore, SemaphoreTimeoutError } from '../common/semaphore';
 import { MetricsService, RefreshMetricOutcome } from '../metrics/metrics.service';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -73,6 +74,7 @@ export class TokenRefresher {
     private readonly events: AuthorizationEventsService,
     private readonly notifications: NotificationsService,
     private readonly metrics: MetricsService,
+    private readonly bus: InvalidationBus,
   ) {
     this.slots = new Semaphore(refreshSlots(config));
   }
@@ -177,6 +179,7 @@ export class TokenRefresher {
     }
     // The row is locked: the pair it replaces is still there, so this write cannot be refused.
     if (!(await this.storeGrant(manager, id, grant, row.tokens_issued_at))) throw new Error(`authorization ${id}: refreshed pair not written`);
+    await this.bus.publish(manager, { kind: 'authorization', id });
     await this.events.record(
       { type: 'refreshed', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() } },
       manager,
@@ -218,6 +221,7 @@ export class TokenRefresher {
       try {
         const written = await this.dataSource.transaction(async (manager) => {
           const stored = await this.storeGrant(manager, id, grant, replaced);
+          await this.bus.publish(manager, { kind: 'authorization', id });
           if (stored) await this.events.record({ type: 'refreshed', authorizationId: id, detail: { trigger: request.trigger, recovered_after: describe(cause) } }, manager);
           return stored;
         });
@@ -246,6 +250,7 @@ export class TokenRefresher {
        WHERE id = $1`,
       [id, reason],
     );
+    await this.bus.publish(manager, { kind: 'authorization', id });
     await this.events.record(
       { type: 'reauthorization_required', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, reason, tiktok_code: tiktokCode ?? null } },
       manager,
