@@ -31,6 +31,7 @@ export class ApiKeysService {
     if (!looksLikeApiKey(presented)) return null;
     if (secretsEqual(presented, this.secrets.adminApiKey, this.secrets.hmacSecret)) return { kind: 'admin' };
     const digest = digestApiKey(presented, this.secrets.hmacSecret);
+    const generation = this.cache.generation;
     const cached = this.cache.getCaller(digest);
     if (cached) return cached.value as Caller;
     // last_used_at is written at most once a minute: a busy key must not queue every request on its row.
@@ -44,7 +45,7 @@ export class ApiKeysService {
     );
     if (!row) return null;
     const caller: Caller = { kind: 'service', keyId: row.id, name: row.name, shopIds: row.shop_ids };
-    this.cache.setCaller(digest, { keyId: row.id, value: caller });
+    this.cache.setCaller(digest, { keyId: row.id, value: caller }, generation);
     return caller;
   }
 

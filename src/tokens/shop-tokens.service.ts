@@ -63,22 +63,24 @@ export class ShopTokensService {
     checkShopId(shopId);
     assertShopAccess(caller, shopId);
     const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);
+    const generation = this.cache.generation;
     // The hot path: a token this replica served before, still valid for min_ttl, and not invalidated since.
     const cached = this.cache.getToken(shopId);
     if (cached && cached.expiresAt >= neededUntil) return cachedResponse(cached);
     const row = await this.findShop(caller, shopId);
     if (row.access_token && row.access_token_expires_at && row.access_token_expires_at >= neededUntil) {
-      return this.response(row, this.cipher.decrypt(row.access_token, tokenBinding(row.authorization_id, 'access_token')), row.access_token_expires_at);
+      return this.response(row, this.cipher.decrypt(row.access_token, tokenBinding(row.authorization_id, 'access_token')), row.access_token_expires_at, generation);
     }
     const outcome = await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'api', neededUntil });
-    return this.fromOutcome(row, outcome);
+    return this.fromOutcome(row, outcome, generation);
   }
 
   /** For a caller whose TikTok call was just refused with 105002: a new token unless one was just issued. */
   forceRefresh(caller: Caller, shopId: string): Promise<ShopTokenResponse> {
+    const generation = this.cache.generation;
     return this.counted(
       this.findShop(caller, shopId).then(async (row) =>
-        this.fromOutcome(row, await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'forced', force: true })),
+        this.fromOutcome(row, await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'forced', force: true }), generation),
       ),
     );
   }
@@ -133,12 +135,12 @@ export class ShopTokensService {
     return row;
   }
 
-  private fromOutcome(row: ShopRow, outcome: RefreshOutcome): ShopTokenResponse {
+  private fromOutcome(row: ShopRow, outcome: RefreshOutcome, generation: number): ShopTokenResponse {
     switch (outcome.kind) {
       case 'token':
         // A token TikTok issued with less life than min_ttl is still the freshest there is.
         if (outcome.accessTokenExpiresAt.getTime() <= Date.now()) throw new TiktokUnavailableError(this.config.refresh.backoffBaseSeconds);
-        return this.response(row, outcome.accessToken, outcome.accessTokenExpiresAt);
+        return this.response(row, outcome.accessToken, outcome.accessTokenExpiresAt, generation);
       case 'reauthorization_required':
         throw reauthorizationRequired();
       case 'unavailable':
@@ -148,7 +150,7 @@ export class ShopTokensService {
     }
   }
 
-  private response(row: ShopRow, accessToken: string, expiresAt: Date): ShopTokenResponse {
+  private response(row: ShopRow, accessToken: string, expiresAt: Date, generation: number): ShopTokenResponse {
     this.cache.setToken({
       authorizationId: row.authorization_id,
       shopId: row.shop_id,
@@ -158,7 +160,7 @@ export class ShopTokensService {
       openId: row.open_id,
       sellerName: row.seller_name,
       region: row.region,
-    });
+    }, generation);
     return {
       shop_id: row.shop_id,
       shop_cipher: row.cipher,

@@ -36,9 +36,11 @@ export class TokenCache {
   private readonly tokens = new Map<string, Entry<CachedToken>>();
   private readonly shopsByAuthorization = new Map<string, Set<string>>();
   private readonly keys = new Map<string, Entry<CachedCaller>>();
+  private generationCounter = 0;
 
   constructor(private readonly bus: InvalidationBus) {
     bus.subscribe((message) => {
+      this.generationCounter += 1;
       switch (message.kind) {
         case 'authorization':
           this.forgetAuthorization(message.id);
@@ -59,8 +61,16 @@ export class TokenCache {
     return this.fresh(this.tokens, shopId);
   }
 
-  setToken(token: CachedToken): void {
-    if (!this.bus.healthy) return;
+  /**
+   * Take this before reading what will be cached, and hand it to the setter: a value read before an
+   * invalidation that arrived in the meantime is not stored (it may predate a revocation).
+   */
+  get generation(): number {
+    return this.generationCounter;
+  }
+
+  setToken(token: CachedToken, generation: number): void {
+    if (!this.bus.healthy || generation !== this.generationCounter) return;
     this.bound(this.tokens);
     this.tokens.set(token.shopId, { value: token, storedAt: Date.now() });
     let shops = this.shopsByAuthorization.get(token.authorizationId);
@@ -72,8 +82,8 @@ export class TokenCache {
     return this.fresh(this.keys, digest);
   }
 
-  setCaller(digest: string, caller: CachedCaller): void {
-    if (!this.bus.healthy) return;
+  setCaller(digest: string, caller: CachedCaller, generation: number): void {
+    if (!this.bus.healthy || generation !== this.generationCounter) return;
     this.bound(this.keys);
     this.keys.set(digest, { value: caller, storedAt: Date.now() });
   }
