@@ -1,0 +1,169 @@
+'use strict';
+// Benchmark 2 (issue 5): 10,000 authorizations all due, the emulator answering refreshes with 50 ms of added
+// latency, REFRESH_CONCURRENCY 16: time until all are refreshed by the scheduler of `node dist/main.js`,
+// against the ideal (count x latency / concurrency), the refresh calls the emulator saw, and the database
+// transactions per refresh (pg_stat_database).
+// Usage: npm run bench:sweep   (DATABASE_URL optional; BENCH_AUTHORIZATIONS to change the count)
+const { spawn } = require('node:child_process');
+const { randomBytes, randomUUID } = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Client } = require('pg');
+const { startEmbeddedPostgres, freePort } = require('../dist/database/embedded-postgres');
+const { startSandboxServer } = require('../dist/sandbox/standalone');
+const { TokenCipher } = require('../dist/common/crypto/token-cipher');
+const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
+
+const ROOT = path.resolve(__dirname, '..');
+const COUNT = Number(process.env.BENCH_AUTHORIZATIONS || 10000);
+const LATENCY_MS = 50;
+const CONCURRENCY = 16;
+const CREDENTIALS = { appKey: 'bench-app', appSecret: 'bench-secret-0123456789', serviceId: 'bench-service' };
+
+const withDatabase = (url, name) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
+
+async function sql(url, text, params) {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+async function control(sandbox, pathname, body) {
+  const response = await fetch(`${sandbox.url}/_control/${pathname}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status >= 300) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Grants in the emulator and the matching encrypted rows in the database, as consents would leave them. */
+async function seed(sandbox, url, keys) {
+  const cipher = new TokenCipher(parseEncryptionKeys(keys));
+  const batch = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await sql(url, `INSERT INTO seller_authorizations (id, app_key, open_id, seller_name, access_token, refresh_token,
+        access_token_expires_at, refresh_token_expires_at, tokens_issued_at, status, last_granted_at)
+      SELECT a.id::uuid, $2, a.open_id, a.open_id, a.at, a.rt, to_timestamp(a.at_exp), to_timestamp(a.rt_exp), now(), 'active', now()
+        FROM json_to_recordset($1::json) AS a(id text, open_id text, at text, rt text, at_exp bigint, rt_exp bigint)`,
+      [JSON.stringify(batch), CREDENTIALS.appKey]);
+    await sql(url, `INSERT INTO shops (id, authorization_id, name, region, cipher, status)
+      SELECT a.shop, a.id::uuid, a.shop, 'GB', 'C' || a.shop, 'active' FROM json_to_recordset($1::json) AS a(id text, shop text)`,
+      [JSON.stringify(batch)]);
+    batch.length = 0;
+  };
+  const one = async (i) => {
+    const openId = `sweep-${i}`;
+    const shop = `74${String(i).padStart(14, '0')}`;
+    await control(sandbox, 'sellers', { open_id: openId, seller_name: openId, seller_base_region: 'GB', shops: [{ id: shop, name: shop, region: 'GB', seller_type: 'LOCAL' }] });
+    const { code } = await control(sandbox, 'codes', { open_id: openId });
+    const query = new URLSearchParams({ app_key: CREDENTIALS.appKey, app_secret: CREDENTIALS.appSecret, auth_code: code, grant_type: 'authorized_code' });
+    const { data } = await (await fetch(`${sandbox.url}/api/v2/token/get?${query}`)).json();
+    const id = randomUUID();
+    batch.push({
+      id, shop, open_id: openId,
+      at: cipher.encrypt(data.access_token, `seller_authorizations:${id}:access_token`),
+      rt: cipher.encrypt(data.refresh_token, `seller_authorizations:${id}:refresh_token`),
+      at_exp: data.access_token_expire_in, rt_exp: data.refresh_token_expire_in,
+    });
+    if (batch.length >= 500) await flush();
+  };
+  for (let i = 0; i < COUNT; i += 50) await Promise.all(Array.from({ length: Math.min(50, COUNT - i) }, (_, j) => one(i + j)));
+  await flush();
+}
+
+async function main() {
+  const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version };
+  process.stdout.write(`machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}\n`);
+  let embedded;
+  let dataDir;
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-pg-'));
+    fs.chmodSync(dataDir, 0o755);
+    embedded = await startEmbeddedPostgres({ dataDir, ephemeral: true, database: 'postgres', logger: { log: () => {}, warn: () => {} } });
+    serverUrl = embedded.url;
+  }
+  const database = `tts_sweep_${randomBytes(4).toString('hex')}`;
+  await sql(withDatabase(serverUrl, 'postgres'), `CREATE DATABASE ${database}`);
+  const url = withDatabase(serverUrl, database);
+  const sandbox = await startSandboxServer({ ...CREDENTIALS, redirectUrl: 'http://127.0.0.1:9/auth/callback', accessTokenTtlSeconds: 7 * 86400, refreshTokenTtlSeconds: 365 * 86400 });
+  const keys = `bench:${randomBytes(32).toString('base64')}`;
+  let child;
+  try {
+    // Migrate by starting the service once with the scheduler off.
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tts-sweep-')),
+      TOKEN_ENCRYPTION_KEYS: keys, ADMIN_API_KEY: randomBytes(32).toString('base64url'), API_KEY_HMAC_SECRET: randomBytes(32).toString('base64url'),
+      TIKTOK_SANDBOX: 'false', TIKTOK_APP_KEY: CREDENTIALS.appKey, TIKTOK_APP_SECRET: CREDENTIALS.appSecret, TIKTOK_SERVICE_ID: CREDENTIALS.serviceId,
+      TIKTOK_AUTHORIZE_URL: `${sandbox.url}/open/authorize`, TIKTOK_AUTH_BASE_URL: sandbox.url, TIKTOK_API_BASE_URL: sandbox.url,
+      LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: String(CONCURRENCY + 4), REFRESH_CONCURRENCY: String(CONCURRENCY), REFRESH_BATCH_SIZE: '200',
+      REFRESH_CRON: '* * * * * *', REFRESH_CLAIM_SECONDS: '120',
+    };
+    const migrate = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: { ...env, REFRESH_SCHEDULER_ENABLED: 'false' }, stdio: 'ignore' });
+    for (let i = 0; i < 300; i += 1) {
+      try { if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200) break; } catch { /* starting */ }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    migrate.kill('SIGTERM');
+    await new Promise((resolve) => migrate.once('exit', resolve));
+
+    const seedStart = Date.now();
+    await seed(sandbox, url, keys);
+    process.stdout.write(`seeded ${COUNT} authorizations in ${((Date.now() - seedStart) / 1000).toFixed(1)} s\n`);
+    await control(sandbox, 'config', { latency_ms: LATENCY_MS });
+    await sql(url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 hour'");
+    const callsBefore = (await control(sandbox, 'stats')).calls.token_refresh ?? 0;
+    const [{ xact: xactBefore }] = (await sql(url, 'SELECT xact_commit + xact_rollback AS xact FROM pg_stat_database WHERE datname = current_database()')).rows;
+
+    const started = Date.now();
+    child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: { ...env, REFRESH_SCHEDULER_ENABLED: 'true' }, stdio: 'ignore' });
+    let done = 0;
+    while (done < COUNT) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      done = Number((await sql(url, "SELECT count(*) AS n FROM seller_authorizations WHERE access_token_expires_at > now() + interval '2 days'")).rows[0].n);
+      if (Date.now() - started > 600000) throw new Error(`only ${done} refreshed after 10 minutes`);
+    }
+    const elapsed = (Date.now() - started) / 1000;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    child = undefined;
+    const stats = await control(sandbox, 'stats');
+    const calls = stats.calls.token_refresh - callsBefore;
+    const perSeller = Object.values(stats.refreshes_by_open_id);
+    const [{ xact: xactAfter }] = (await sql(url, 'SELECT xact_commit + xact_rollback AS xact FROM pg_stat_database WHERE datname = current_database()')).rows;
+    const ideal = (COUNT * LATENCY_MS) / 1000 / CONCURRENCY;
+    const result = {
+      benchmark: 'refresh-sweep', date: new Date().toISOString(), machine, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
+      authorizations: COUNT, latency_ms: LATENCY_MS, concurrency: CONCURRENCY,
+      seconds: +elapsed.toFixed(1), ideal_seconds: +ideal.toFixed(1), ratio_to_ideal: +(elapsed / ideal).toFixed(2),
+      refresh_calls: calls, sellers_refreshed_more_than_once: perSeller.filter((n) => n > 1).length,
+      transactions_per_refresh: +((Number(xactAfter) - Number(xactBefore)) / COUNT).toFixed(2),
+    };
+    process.stdout.write(`refresh sweep: ${COUNT} authorizations in ${result.seconds} s; ideal ${result.ideal_seconds} s (${COUNT} x ${LATENCY_MS} ms / ${CONCURRENCY}); ratio ${result.ratio_to_ideal}x (target <= 1.25)\n`);
+    process.stdout.write(`emulator refresh calls: ${calls} (must be ${COUNT}); sellers refreshed more than once: ${result.sellers_refreshed_more_than_once}\n`);
+    process.stdout.write(`database transactions per refresh (including the service's start-up and the pollers): ${result.transactions_per_refresh}\n`);
+    const out = path.join(__dirname, 'results', `refresh-sweep-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
+  } finally {
+    child?.kill('SIGKILL');
+    await sandbox.close();
+    await sql(withDatabase(serverUrl, 'postgres'), `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+    await embedded?.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`benchmark failed: ${error.stack || error}\n`);
+  process.exit(1);
+});
