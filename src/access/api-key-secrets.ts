@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { readOrCreateDevelopmentFile } from '../common/crypto/development-file';
 
 const KEY_PREFIX = 'tts_';
 
@@ -19,9 +18,9 @@ export function digestApiKey(key: string, hmacSecret: string): string {
   return createHmac('sha256', hmacSecret).update(key, 'utf8').digest('hex');
 }
 
-/** Constant-time comparison of two secrets of any length (compares their digests). */
-export function secretsEqual(a: string, b: string, hmacSecret: string): boolean {
-  return timingSafeEqual(Buffer.from(digestApiKey(a, hmacSecret), 'hex'), Buffer.from(digestApiKey(b, hmacSecret), 'hex'));
+/** Constant-time comparison of two hex digests of equal length (secrets of any length are compared this way). */
+export function digestsEqual(a: string, b: string): boolean {
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
 
 /**
@@ -29,14 +28,7 @@ export function secretsEqual(a: string, b: string, hmacSecret: string): boolean 
  * logged: only the file's path, so a developer can read the admin key from it.
  */
 export function loadOrCreateDevelopmentSecret(dataDir: string, fileName: string, variable: string, logger = new Logger('ApiKeys')): string {
-  const file = path.join(dataDir, fileName);
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    logger.warn(`${variable} is not set: generated a development value into ${file}`);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    logger.warn(`${variable} is not set: using the development value in ${file}`);
-  }
-  return fs.readFileSync(file, 'utf8').trim();
+  const { file, value, created } = readOrCreateDevelopmentFile(dataDir, fileName, () => randomBytes(32).toString('base64url'));
+  logger.warn(`${variable} is not set: ${created ? 'generated a development value into' : 'using the development value in'} ${file}`);
+  return value;
 }

@@ -6,7 +6,7 @@ import { InvalidationBus } from '../common/cache/invalidation-bus.service';
 import { TokenCache } from '../common/cache/token-cache.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AccessSecrets } from './access-secrets';
-import { digestApiKey, generateApiKey, looksLikeApiKey, secretsEqual } from './api-key-secrets';
+import { digestApiKey, digestsEqual, generateApiKey, looksLikeApiKey } from './api-key-secrets';
 import type { Caller } from './caller';
 import { ApiKey } from './entities/api-key.entity';
 import type { ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
@@ -15,12 +15,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class ApiKeysService {
+  /** The admin key's digest, computed once: each request then costs a single HMAC. */
+  private readonly adminDigest: string;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly secrets: AccessSecrets,
     private readonly cache: TokenCache,
     private readonly bus: InvalidationBus,
-  ) {}
+  ) {
+    this.adminDigest = digestApiKey(secrets.adminApiKey, secrets.hmacSecret);
+  }
 
   /**
    * Resolves a presented key. The admin key is compared in constant time; a service key is looked up by
@@ -29,8 +34,8 @@ export class ApiKeysService {
    */
   async authenticate(presented: string): Promise<Caller | null> {
     if (!looksLikeApiKey(presented)) return null;
-    if (secretsEqual(presented, this.secrets.adminApiKey, this.secrets.hmacSecret)) return { kind: 'admin' };
     const digest = digestApiKey(presented, this.secrets.hmacSecret);
+    if (digestsEqual(digest, this.adminDigest)) return { kind: 'admin' };
     const generation = this.cache.generation;
     const cached = this.cache.getCaller(digest);
     if (cached) return cached.value as Caller;

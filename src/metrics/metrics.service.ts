@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { authorizationEndSql, authorizationStatusSql } from '../shops/derived-status';
 
 export type RefreshMetricOutcome = 'refreshed' | 'already_fresh' | 'transient_failure' | 'reauthorization_required' | 'busy' | 'error';
 
@@ -53,9 +54,7 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         const rows = await source.query<{ status: string; n: number }[]>(
-          `SELECT CASE WHEN status = 'active' AND LEAST(refresh_token_expires_at, reported_expires_at) < now() + interval '30 days'
-                       THEN 'expiring' ELSE status END AS status, count(*)::int AS n
-             FROM seller_authorizations GROUP BY 1`,
+          `SELECT ${authorizationStatusSql('a')} AS status, count(*)::int AS n FROM seller_authorizations a GROUP BY 1`,
         );
         this.reset();
         for (const status of ['active', 'expiring', 'reauthorization_required', 'revoked']) this.set({ status }, 0);
@@ -70,8 +69,8 @@ export class MetricsService {
       async collect() {
         const [row] = await source.query<{ access: number | null; authorization: number | null }[]>(
           `SELECT extract(epoch FROM min(access_token_expires_at) - now())::float AS access,
-                  extract(epoch FROM min(LEAST(refresh_token_expires_at, reported_expires_at)) - now())::float AS authorization
-             FROM seller_authorizations WHERE status = 'active'`,
+                  extract(epoch FROM min(${authorizationEndSql('a')}) - now())::float AS authorization
+             FROM seller_authorizations a WHERE status = 'active'`,
         );
         this.reset();
         if (row?.access !== null && row?.access !== undefined) this.set({ token: 'access' }, row.access);

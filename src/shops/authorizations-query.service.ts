@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { authorizationEndSql, authorizationStatusSql, AuthorizationViewStatus } from './derived-status';
 
-export const AUTHORIZATION_VIEW_STATUSES = ['active', 'expiring', 'reauthorization_required', 'revoked'] as const;
-export type AuthorizationViewStatus = (typeof AUTHORIZATION_VIEW_STATUSES)[number];
 
-/** An authorization that ends within this window is `expiring`: the seller must consent again soon. */
-export const EXPIRING_WINDOW_SQL = "interval '30 days'";
+export { AUTHORIZATION_VIEW_STATUSES } from './derived-status';
+export type { AuthorizationViewStatus } from './derived-status';
 
 export interface AuthorizationView {
   id: string;
@@ -49,11 +48,9 @@ export class AuthorizationsQueryService {
     const rows = await this.dataSource.query<Row[]>(
       `SELECT * FROM (
          SELECT a.id, a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes,
-                CASE WHEN a.status = 'active'
-                      AND LEAST(a.refresh_token_expires_at, a.reported_expires_at) < now() + ${EXPIRING_WINDOW_SQL}
-                     THEN 'expiring' ELSE a.status END AS status,
+                ${authorizationStatusSql('a')} AS status,
                 (SELECT array_agg(s.id ORDER BY s.id) FROM shops s WHERE s.authorization_id = a.id AND s.status = 'active') AS shop_ids,
-                a.access_token_expires_at, LEAST(a.refresh_token_expires_at, a.reported_expires_at) AS refresh_token_expires_at,
+                a.access_token_expires_at, ${authorizationEndSql('a')} AS refresh_token_expires_at,
                 a.last_refreshed_at, a.refresh_failures,
                 a.last_refresh_error, a.next_refresh_at
            FROM seller_authorizations a

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { EXPIRING_WINDOW_SQL } from './authorizations-query.service';
+import { authorizationEndSql, shopStatusSql, ShopViewStatus } from './derived-status';
 
-export const SHOP_VIEW_STATUSES = ['active', 'expiring', 'reauthorization_required', 'revoked', 'deauthorized'] as const;
-export type ShopViewStatus = (typeof SHOP_VIEW_STATUSES)[number];
+export { SHOP_VIEW_STATUSES } from './derived-status';
+export type { ShopViewStatus } from './derived-status';
 
 export interface AdminShopView {
   shop_id: string;
@@ -57,13 +57,9 @@ interface Row {
 /** One derived status per shop, as operators see it. */
 const VIEW = `
   SELECT s.id AS shop_id, s.name AS shop_name, s.region, s.seller_type,
-         CASE WHEN s.status = 'revoked' THEN 'revoked'
-              WHEN s.status <> 'active' THEN 'deauthorized'
-              WHEN a.status <> 'active' THEN a.status
-              WHEN LEAST(a.refresh_token_expires_at, a.reported_expires_at) < now() + ${EXPIRING_WINDOW_SQL} THEN 'expiring'
-              ELSE 'active' END AS status,
+         ${shopStatusSql('s', 'a')} AS status,
          a.id AS authorization_id, a.status AS authorization_status, a.open_id, a.seller_name, a.granted_scopes,
-         a.access_token_expires_at, LEAST(a.refresh_token_expires_at, a.reported_expires_at) AS authorization_expires_at,
+         a.access_token_expires_at, ${authorizationEndSql('a')} AS authorization_expires_at,
          a.last_refreshed_at, a.refresh_failures, a.last_refresh_error, a.next_refresh_at
     FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
 

@@ -6,9 +6,11 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsService } from '../shops/authorization-events.service';
+import { authorizationEndSql, endsSoonSql } from '../shops/derived-status';
 import { activeShopIds } from '../shops/shop-ids';
 import { backoffSeconds } from './backoff';
 import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
+import { describeError } from '../common/errors/describe-error';
 
 export interface RefreshRunSummary {
   skipped: boolean;
@@ -46,7 +48,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     const job = CronJob.from({
       cronTime: this.config.refresh.cron,
       onTick: () => {
-        this.runOnce().catch((error: unknown) => this.logger.error(`refresh run failed: ${describe(error)}`));
+        this.runOnce().catch((error: unknown) => this.logger.error(`refresh run failed: ${describeError(error)}`));
       },
       start: true,
     });
@@ -90,7 +92,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
       // Shutting down: hand what was not started back to the other replicas at once.
       if (unstarted.length > 0) await this.releaseClaims(unstarted);
     }
-    if (!this.stopping) await this.announceExpiring().catch((error: unknown) => this.logger.error(`expiring check failed: ${describe(error)}`));
+    if (!this.stopping) await this.announceExpiring().catch((error: unknown) => this.logger.error(`expiring check failed: ${describeError(error)}`));
     if (summary.claimed > 0) {
       this.logger.log(`refresh run: ${summary.claimed} due, ${summary.refreshed} refreshed, ${summary.failed} failed, ${summary.reauthorizationRequired} need re-consent`);
     }
@@ -105,11 +107,10 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     await this.dataSource.transaction(async (manager) => {
       const [rows] = await manager.query<[{ id: string; open_id: string; ends: Date }[], number]>(
         `UPDATE seller_authorizations SET expiring_notified_at = now()
-          WHERE id IN (SELECT id FROM seller_authorizations
-                        WHERE status = 'active' AND expiring_notified_at IS NULL
-                          AND LEAST(refresh_token_expires_at, reported_expires_at) < now() + interval '30 days'
+          WHERE id IN (SELECT id FROM seller_authorizations a
+                        WHERE status = 'active' AND expiring_notified_at IS NULL AND ${endsSoonSql('a')}
                         LIMIT 1000 FOR UPDATE SKIP LOCKED)
-          RETURNING id, open_id, LEAST(refresh_token_expires_at, reported_expires_at) AS ends`,
+          RETURNING id, open_id, ${authorizationEndSql('seller_authorizations')} AS ends`,
       );
       for (const row of rows) {
         await this.notifications.statusChanged(manager, {
@@ -154,7 +155,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     } catch (error) {
       // Not TikTok's doing (a database fault, an undecryptable row...): back off all the same, so a broken
       // row cannot come first in every claim and starve the healthy ones.
-      this.logger.error(`refresh of authorization ${id} failed: ${describe(error)}`);
+      this.logger.error(`refresh of authorization ${id} failed: ${describeError(error)}`);
       await this.recordUnexpectedFailure(id, error).catch(() => undefined);
       return undefined;
     } finally {
@@ -175,7 +176,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
       const delay = backoffSeconds(failures, backoffBaseSeconds, backoffMaxSeconds);
       await manager.query('UPDATE seller_authorizations SET next_refresh_at = now() + make_interval(secs => $2) WHERE id = $1', [id, delay]);
       await this.events.record(
-        { type: 'refresh_failed', authorizationId: id, detail: { trigger: 'scheduled', reason: 'internal_error', error: describe(error).slice(0, 200), attempt: failures, retry_in_seconds: delay } },
+        { type: 'refresh_failed', authorizationId: id, detail: { trigger: 'scheduled', reason: 'internal_error', error: describeError(error).slice(0, 200), attempt: failures, retry_in_seconds: delay } },
         manager,
       );
     });
@@ -206,6 +207,3 @@ export async function forEachConcurrently<T>(items: readonly T[], limit: number,
   return items.slice(next);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

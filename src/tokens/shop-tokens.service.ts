@@ -7,12 +7,11 @@ import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { authorizationEndSql, shopStatusSql, ShopViewStatus } from '../shops/derived-status';
 import { tokenBinding } from '../shops/token-binding';
-import type { ShopStatusView, ShopTokenResponse, ShopView } from './dto/token-query.dto';
+import type { ShopTokenResponse, ShopView } from './dto/token-query.dto';
 import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
 
-/** An authorization that ends within this window is reported as `expiring`. */
-const EXPIRING_WINDOW_MS = 30 * 86400 * 1000;
 
 interface ShopRow {
   shop_id: string;
@@ -27,12 +26,14 @@ interface ShopRow {
   access_token: string | null;
   access_token_expires_at: Date | null;
   refresh_token_expires_at: Date | null;
+  view_status: ShopViewStatus;
 }
 
 const SHOP_SELECT = `
   SELECT s.id AS shop_id, s.name AS shop_name, s.region, s.cipher, s.status AS shop_status,
          a.id AS authorization_id, a.status, a.open_id, a.seller_name, a.access_token,
-         a.access_token_expires_at, LEAST(a.refresh_token_expires_at, a.reported_expires_at) AS refresh_token_expires_at
+         a.access_token_expires_at, ${authorizationEndSql('a')} AS refresh_token_expires_at,
+         ${shopStatusSql('s', 'a')} AS view_status
     FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
 
 export class TiktokUnavailableError extends AppError {
@@ -67,7 +68,7 @@ export class ShopTokensService {
     // The hot path: a token this replica served before, still valid for min_ttl, and not invalidated since.
     const cached = this.cache.getToken(shopId);
     if (cached && cached.expiresAt >= neededUntil) return cachedResponse(cached);
-    const row = await this.findShop(caller, shopId);
+    const row = await this.loadShop(shopId);
     if (row.access_token && row.access_token_expires_at && row.access_token_expires_at >= neededUntil) {
       return this.response(row, this.cipher.decrypt(row.access_token, tokenBinding(row.authorization_id, 'access_token')), row.access_token_expires_at, generation);
     }
@@ -105,14 +106,13 @@ export class ShopTokensService {
         ORDER BY s.id LIMIT $3`,
       [visible, after ?? null, limit],
     );
-    const now = Date.now();
     return {
       shops: rows.map((row) => ({
         shop_id: row.shop_id,
         shop_name: row.shop_name,
         region: row.region,
         shop_cipher: row.cipher,
-        status: shopStatus(row, now),
+        status: row.view_status,
         open_id: row.open_id,
         seller_name: row.seller_name,
         access_token_expires_at: row.access_token_expires_at?.toISOString() ?? null,
@@ -123,9 +123,14 @@ export class ShopTokensService {
   }
 
   /** Access is checked before existence: a limited key learns nothing about shops outside its list. */
-  private async findShop(caller: Caller, shopId: string): Promise<ShopRow> {
+  private findShop(caller: Caller, shopId: string): Promise<ShopRow> {
     checkShopId(shopId);
     assertShopAccess(caller, shopId);
+    return this.loadShop(shopId);
+  }
+
+  /** The shop, if it is still granted by an active authorization; access must have been checked. */
+  private async loadShop(shopId: string): Promise<ShopRow> {
     const [row] = await this.dataSource.query<ShopRow[]>(`${SHOP_SELECT} WHERE s.id = $1`, [shopId]);
     if (!row) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
     if (row.shop_status !== 'active') {
@@ -196,10 +201,3 @@ function reauthorizationRequired(): AppError {
   );
 }
 
-function shopStatus(row: ShopRow, now: number): ShopStatusView {
-  if (row.shop_status === 'revoked') return 'revoked';
-  if (row.shop_status !== 'active') return 'deauthorized';
-  if (row.status === 'reauthorization_required' || row.status === 'revoked') return row.status;
-  if (row.refresh_token_expires_at && row.refresh_token_expires_at.getTime() - now < EXPIRING_WINDOW_MS) return 'expiring';
-  return 'active';
-}

@@ -14,6 +14,7 @@ import { MetricsService, RefreshMetricOutcome } from '../metrics/metrics.service
 import { NotificationsService } from '../notifications/notifications.service';
 import { activeShopIds } from '../shops/shop-ids';
 import { backoffSeconds } from './backoff';
+import { describeError } from '../common/errors/describe-error';
 
 export type RefreshTrigger = 'api' | 'forced' | 'scheduled' | 'admin';
 
@@ -222,14 +223,14 @@ export class TokenRefresher {
         const written = await this.dataSource.transaction(async (manager) => {
           const stored = await this.storeGrant(manager, id, grant, replaced);
           await this.bus.publish(manager, { kind: 'authorization', id });
-          if (stored) await this.events.record({ type: 'refreshed', authorizationId: id, detail: { trigger: request.trigger, recovered_after: describe(cause) } }, manager);
+          if (stored) await this.events.record({ type: 'refreshed', authorizationId: id, detail: { trigger: request.trigger, recovered_after: describeError(cause) } }, manager);
           return stored;
         });
         if (!written) this.logger.error(`authorization ${id}: refreshed pair not stored, a newer pair is already there`);
-        else this.logger.warn(`authorization ${id}: refreshed pair stored after the first transaction failed (${describe(cause)})`);
+        else this.logger.warn(`authorization ${id}: refreshed pair stored after the first transaction failed (${describeError(cause)})`);
         return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
       } catch (error) {
-        this.logger.error(`authorization ${id}: storing the refreshed pair failed (attempt ${attempt}): ${describe(error)}`);
+        this.logger.error(`authorization ${id}: storing the refreshed pair failed (attempt ${attempt}): ${describeError(error)}`);
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
     }
@@ -322,9 +323,6 @@ export function refreshSlots(config: AppConfig): number {
   return Math.max(1, Math.min(config.refresh.concurrency, config.databasePoolSize - 2));
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 function secondsBetween(from: Date, to: Date): number {
   return Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 1000));

@@ -5,6 +5,7 @@ import { DeadlineExceededError, withinDeadline } from './deadline';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { parseWebhookEnvelope } from './webhook-envelope';
 import { webhookSignatureMatches } from './webhook-signature';
+import { describeError } from '../common/errors/describe-error';
 
 /**
  * TikTok wants an answer within 3 s. Work still running after this long (a refresh holding the
@@ -50,10 +51,7 @@ export class TiktokWebhooksService {
   /** TikTok was already told to retry; the retry applies the notification since nothing was recorded. */
   private logLateFailure(label: string, error: unknown): void {
     if (error instanceof AppError) this.logger.warn(`${label} gave up after the reply: ${error.message}`);
-    else this.logger.error(`${label} failed after the reply: ${describe(error)}`);
+    else this.logger.error(`${label} failed after the reply: ${describeError(error)}`);
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

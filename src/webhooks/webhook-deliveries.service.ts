@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsService } from '../shops/authorization-events.service';
+import { EXPIRING_WINDOW_SQL } from '../shops/derived-status';
 import { activeShopIds } from '../shops/shop-ids';
 import { RevocationService } from '../shops/revocation.service';
 import { parseExpirationTime, SELLER_DEAUTHORIZATION, UPCOMING_AUTHORIZATION_EXPIRATION, WebhookEnvelope } from './webhook-envelope';
@@ -87,7 +88,7 @@ export class WebhookDeliveriesService {
     // other systems hear about it once, and only when the end is within the 30 days that make it `expiring`.
     const [updated] = await manager.query<[(ExpiringAuthorization & { announce: boolean })[], number]>(
       `UPDATE seller_authorizations a SET reported_expires_at = to_timestamp($2), updated_at = now(),
-              expiring_notified_at = CASE WHEN a.expiring_notified_at IS NULL AND to_timestamp($2) < now() + interval '30 days'
+              expiring_notified_at = CASE WHEN a.expiring_notified_at IS NULL AND to_timestamp($2) < now() + ${EXPIRING_WINDOW_SQL}
                                           THEN now() ELSE a.expiring_notified_at END
          FROM shops s, (SELECT expiring_notified_at AS before FROM seller_authorizations x
                           JOIN shops y ON y.authorization_id = x.id WHERE y.id = $1 FOR UPDATE OF x) previous

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AppError, ErrorCode, httpStatusOf } from './app-error';
+import { describeError } from './describe-error';
 import { errorPage } from './error-page';
 
 interface ErrorBody {
@@ -115,7 +116,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return { statusCode: 503, error: ErrorCode.ServiceUnavailable, message: 'the database is unavailable; retry shortly', retry_after_seconds: 1 };
     }
     const errorId = randomUUID();
-    const detail = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+    const detail = describeError(exception);
     this.logger.error(`unhandled error ${errorId} on ${request.method} ${request.path}: ${detail}`);
     return {
       statusCode: 500,

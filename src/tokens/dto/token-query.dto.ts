@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { toInteger } from '../../common/http/query-transforms';
+import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/derived-status';
 
 export class TokenQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 86400, description: 'seconds the token must stay valid at least; default TOKEN_MIN_TTL_SECONDS' })
@@ -43,8 +44,6 @@ export class ShopTokenResponse {
   region!: string;
 }
 
-export const SHOP_STATUS_VIEWS = ['active', 'expiring', 'reauthorization_required', 'revoked', 'deauthorized'] as const;
-export type ShopStatusView = (typeof SHOP_STATUS_VIEWS)[number];
 
 export class ShopView {
   @ApiProperty()
@@ -59,8 +58,8 @@ export class ShopView {
   @ApiProperty()
   shop_cipher!: string;
 
-  @ApiProperty({ enum: SHOP_STATUS_VIEWS, description: '`expiring`: the authorization ends within 30 days' })
-  status!: ShopStatusView;
+  @ApiProperty({ enum: SHOP_VIEW_STATUSES, description: '`expiring`: the authorization ends within 30 days' })
+  status!: ShopViewStatus;
 
   @ApiProperty()
   open_id!: string;
