@@ -1,5 +1,6 @@
 import { defaultSellers } from './sandbox-seed';
-import { consentPage, errorPage, escapeHtml } from './sandbox-pages';
+import { escapeHtml } from '../common/http/html';
+import { consentPage, errorPage } from './sandbox-pages';
 
 describe('sandbox pages', () => {
   it('escapes text and attribute values', () => {

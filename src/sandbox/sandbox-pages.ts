@@ -1,14 +1,7 @@
+// Everything echoed into HTML goes through the service's one escaper: text and attribute values alike.
+import { escapeHtml } from '../common/http/html';
 import type { SandboxSeller } from './sandbox.types';
 
-/** Everything echoed into HTML goes through here: text and attribute values alike. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 0; background: #f6f6f7; color: #161823; }
