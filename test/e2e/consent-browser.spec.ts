@@ -1,43 +1,17 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeWithBrowser, launchBrowser } from '../support/browser';
 import { query } from '../support/database';
 import { startTestApp, TestApp } from '../support/test-app';
 
-/** Debian's chromium (installed by .ci/run); CHROMIUM_PATH overrides. Never a downloaded browser. */
-function chromiumPath(): string | undefined {
-  return [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-    (candidate): candidate is string => !!candidate && fs.existsSync(candidate),
-  );
-}
-
-const executablePath = chromiumPath();
-// On a laptop without Chromium the browser test is skipped with a notice; in CI it must run.
-if (!executablePath && process.env.CI) throw new Error('CI=true but no Chromium found: .ci/run installs Debian\'s chromium');
-const describeBrowser = executablePath ? describe : describe.skip;
-if (!executablePath) console.warn('browser test skipped: install Chromium (apt-get install chromium) or set CHROMIUM_PATH');
-
-describeBrowser('consent flow in a real browser', () => {
+describeWithBrowser('consent flow in a real browser', () => {
   let t: TestApp;
   let browser: Browser;
 
   beforeAll(async () => {
     t = await startTestApp();
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {

@@ -1,25 +1,14 @@
-import fs from 'node:fs';
-import { Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeWithBrowser, launchBrowser } from '../support/browser';
 import { startTestApp, TestApp } from '../support/test-app';
 
-/** Debian's chromium; CHROMIUM_PATH overrides. Never a downloaded browser (see consent-browser.spec.ts). */
-const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (candidate): candidate is string => !!candidate && fs.existsSync(candidate),
-);
-if (!executablePath && process.env.CI) throw new Error('CI=true but no Chromium found');
-const describeBrowser = executablePath ? describe : describe.skip;
-
-describeBrowser('Swagger UI in a real browser', () => {
+describeWithBrowser('Swagger UI in a real browser', () => {
   let t: TestApp;
   let browser: Browser;
 
   beforeAll(async () => {
     t = await startTestApp();
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
