@@ -9,8 +9,8 @@ const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Client } = require('pg');
-const { startEmbeddedPostgres, freePort } = require('../dist/database/embedded-postgres');
+const { freePort } = require('../dist/database/embedded-postgres');
+const { benchDatabase, machine, sql } = require('./support.cjs');
 const { startSandboxServer } = require('../dist/sandbox/standalone');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
@@ -21,17 +21,6 @@ const LATENCY_MS = 50;
 const CONCURRENCY = 16;
 const CREDENTIALS = { appKey: 'bench-app', appSecret: 'bench-secret-0123456789', serviceId: 'bench-service' };
 
-const withDatabase = (url, name) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
-
-async function sql(url, text, params) {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text, params);
-  } finally {
-    await client.end();
-  }
-}
 
 async function control(sandbox, pathname, body) {
   const response = await fetch(`${sandbox.url}/_control/${pathname}`, {
@@ -80,20 +69,10 @@ async function seed(sandbox, url, keys) {
 }
 
 async function main() {
-  const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version };
-  process.stdout.write(`machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}\n`);
-  let embedded;
-  let dataDir;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-pg-'));
-    fs.chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir, ephemeral: true, database: 'postgres', logger: { log: () => {}, warn: () => {} } });
-    serverUrl = embedded.url;
-  }
-  const database = `tts_sweep_${randomBytes(4).toString('hex')}`;
-  await sql(withDatabase(serverUrl, 'postgres'), `CREATE DATABASE ${database}`);
-  const url = withDatabase(serverUrl, database);
+  const host = machine();
+  process.stdout.write(`machine: ${host.cores} cores (${host.cpu}), Node ${host.node}\n`);
+  const db = await benchDatabase('tts_sweep');
+  const url = db.url;
   const sandbox = await startSandboxServer({ ...CREDENTIALS, redirectUrl: 'http://127.0.0.1:9/auth/callback', accessTokenTtlSeconds: 7 * 86400, refreshTokenTtlSeconds: 365 * 86400 });
   const keys = `bench:${randomBytes(32).toString('base64')}`;
   let child;
@@ -142,7 +121,7 @@ async function main() {
     const [{ xact: xactAfter }] = (await sql(url, 'SELECT xact_commit + xact_rollback AS xact FROM pg_stat_database WHERE datname = current_database()')).rows;
     const ideal = (COUNT * LATENCY_MS) / 1000 / CONCURRENCY;
     const result = {
-      benchmark: 'refresh-sweep', date: new Date().toISOString(), machine, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
+      benchmark: 'refresh-sweep', date: new Date().toISOString(), machine: host, database: db.kind,
       authorizations: COUNT, latency_ms: LATENCY_MS, concurrency: CONCURRENCY,
       seconds: +elapsed.toFixed(1), ideal_seconds: +ideal.toFixed(1), ratio_to_ideal: +(elapsed / ideal).toFixed(2),
       refresh_calls: calls, sellers_refreshed_more_than_once: perSeller.filter((n) => n > 1).length,
@@ -157,9 +136,7 @@ async function main() {
   } finally {
     child?.kill('SIGKILL');
     await sandbox.close();
-    await sql(withDatabase(serverUrl, 'postgres'), `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
-    await embedded?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await db.drop();
   }
 }
 

@@ -9,8 +9,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
-const { Client } = require('pg');
-const { startEmbeddedPostgres, freePort } = require('../dist/database/embedded-postgres');
+const { freePort } = require('../dist/database/embedded-postgres');
+const { benchDatabase, machine, sql } = require('./support.cjs');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
 
@@ -19,22 +19,6 @@ const SHOPS = Number(process.env.BENCH_SHOPS || 1000);
 const DURATION = Number(process.env.BENCH_SECONDS || 10);
 const CONNECTIONS = 32;
 const OPEN_LOOP_RATE = 500;
-
-function withDatabase(url, name) {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
-async function sql(url, text, params) {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text, params);
-  } finally {
-    await client.end();
-  }
-}
 
 function start(command, args, env) {
   const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,20 +105,10 @@ async function measure(name, port, key, shopIds) {
 }
 
 async function main() {
-  const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, memory_gb: Math.round(os.totalmem() / 2 ** 30) };
-  process.stdout.write(`machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.memory_gb} GiB\n`);
-  let embedded;
-  let serverUrl = process.env.DATABASE_URL;
-  let dataDir;
-  if (!serverUrl) {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-pg-'));
-    fs.chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir, ephemeral: true, database: 'postgres', logger: { log: () => {}, warn: () => {} } });
-    serverUrl = embedded.url;
-  }
-  const database = `tts_bench_${randomBytes(4).toString('hex')}`;
-  await sql(withDatabase(serverUrl, 'postgres'), `CREATE DATABASE ${database}`);
-  const url = withDatabase(serverUrl, database);
+  const host = machine();
+  process.stdout.write(`machine: ${host.cores} cores (${host.cpu}), Node ${host.node}, ${host.memory_gb} GiB\n`);
+  const db = await benchDatabase('tts_bench');
+  const url = db.url;
   const env = {
     DATABASE_URL: url,
     TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
@@ -165,7 +139,7 @@ async function main() {
     const checkBaseline = await (await fetch(`http://127.0.0.1:${baselinePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })).json();
     if (check.access_token !== checkBaseline.access_token) throw new Error('service and baseline disagree on the token');
 
-    process.stdout.write(`token fetch: ${SHOPS} shops, ${DURATION} s per phase, database ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}\n`);
+    process.stdout.write(`token fetch: ${SHOPS} shops, ${DURATION} s per phase, database ${db.kind}\n`);
     const results = { baseline: await measure('baseline', baselinePort, key, shopIds), service: await measure('service', servicePort, key, shopIds) };
     const ratio = {
       requests_per_second: +(results.service.closed.requests_per_second / results.baseline.closed.requests_per_second).toFixed(2),
@@ -173,14 +147,12 @@ async function main() {
     };
     process.stdout.write(`ratio service/baseline: ${ratio.requests_per_second}x requests/s (target >= 1.0), p99 at ${OPEN_LOOP_RATE} req/s ${ratio.p99_open_loop}x (target <= 1.0 within noise)\n`);
     const out = path.join(__dirname, 'results', `token-fetch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded', shops: SHOPS, duration_seconds: DURATION, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
+    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
     process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await sql(withDatabase(serverUrl, 'postgres'), `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
-    await embedded?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await db.drop();
   }
 }
 
