@@ -3,11 +3,12 @@ import type { RevocationResult } from '../../shops/revocation.service';
 import { AdminEventView, AdminShopView, SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/shops-query.service';
 import type { AuthStatusEntry } from '../auth-status.controller';
 import { DATE_TIME_OR_NULL, STRING_OR_NULL } from '../../openapi/schema-types';
+import { RefreshStateResponse } from '../../shops/dto/refresh-state.dto';
 
 // The OpenAPI shapes of the admin answers. Each `implements` the view its service returns, so a field added
 // there and not here fails to compile.
 
-export class AdminShopResponse implements AdminShopView {
+export class AdminShopResponse extends RefreshStateResponse implements AdminShopView {
   @ApiProperty()
   shop_id!: string;
 
@@ -38,23 +39,6 @@ export class AdminShopResponse implements AdminShopView {
   @ApiProperty({ type: [String] })
   granted_scopes!: string[];
 
-  @ApiProperty(DATE_TIME_OR_NULL)
-  access_token_expires_at!: string | null;
-
-  @ApiProperty(DATE_TIME_OR_NULL)
-  authorization_expires_at!: string | null;
-
-  @ApiProperty(DATE_TIME_OR_NULL)
-  last_refreshed_at!: string | null;
-
-  @ApiProperty({ type: 'integer' })
-  refresh_failures!: number;
-
-  @ApiProperty(STRING_OR_NULL)
-  last_refresh_error!: string | null;
-
-  @ApiProperty(DATE_TIME_OR_NULL)
-  next_refresh_at!: string | null;
 }
 
 export class AdminShopRefreshResponse extends AdminShopResponse {

@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AuthorizationView, AUTHORIZATION_VIEW_STATUSES, AuthorizationViewStatus } from '../authorizations-query.service';
-import { DATE_TIME_OR_NULL, STRING_OR_NULL } from '../../openapi/schema-types';
+import { STRING_OR_NULL } from '../../openapi/schema-types';
+import { RefreshStateResponse } from './refresh-state.dto';
 
 // The OpenAPI shape of GET /admin/authorizations. `implements` the service's view, so a field added there
 // and not here fails to compile.
 
-export class AuthorizationResponse implements AuthorizationView {
+export class AuthorizationResponse extends RefreshStateResponse implements AuthorizationView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -27,23 +28,6 @@ export class AuthorizationResponse implements AuthorizationView {
   @ApiProperty({ type: [String] })
   shop_ids!: string[];
 
-  @ApiProperty(DATE_TIME_OR_NULL)
-  access_token_expires_at!: string | null;
-
-  @ApiProperty(DATE_TIME_OR_NULL)
-  authorization_expires_at!: string | null;
-
-  @ApiProperty(DATE_TIME_OR_NULL)
-  last_refreshed_at!: string | null;
-
-  @ApiProperty({ type: 'integer' })
-  refresh_failures!: number;
-
-  @ApiProperty(STRING_OR_NULL)
-  last_refresh_error!: string | null;
-
-  @ApiProperty(DATE_TIME_OR_NULL)
-  next_refresh_at!: string | null;
 }
 
 export class AuthorizationListResponse {
