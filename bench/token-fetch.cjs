@@ -1,7 +1,8 @@
 'use strict';
 // Benchmark 1 (issue 5): GET /v1/shops/{random shop}/token with a service key, 1,000 shops with valid
 // tokens, against the service (`node dist/main.js`) and a hand-written node:http + pg baseline, one after the
-// other on the same machine and database. Closed loop at 32 connections, then open loop at 500 requests/s.
+// other on the same machine and database. Closed loop at 32 connections (autocannon), then a constant-rate open
+// loop at 500 requests/s (open-loop.cjs), each phase BENCH_RUNS times alternating between the two servers.
 // Usage: npm run bench   (DATABASE_URL optional; without it an embedded PostgreSQL is started)
 const { spawn } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
@@ -11,6 +12,7 @@ const path = require('node:path');
 const autocannon = require('autocannon');
 const { freePort } = require('../dist/database/embedded-postgres');
 const { benchDatabase, machine, sql } = require('./support.cjs');
+const { openLoop } = require('./open-loop.cjs');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
 
@@ -19,6 +21,7 @@ const SHOPS = Number(process.env.BENCH_SHOPS || 1000);
 const DURATION = Number(process.env.BENCH_SECONDS || 10);
 const CONNECTIONS = 32;
 const OPEN_LOOP_RATE = 500;
+const RUNS = Number(process.env.BENCH_RUNS || 3);
 
 function start(command, args, env) {
   const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -75,7 +78,6 @@ function load(port, key, shopIds, options) {
         url: `http://127.0.0.1:${port}`,
         connections: CONNECTIONS,
         duration: options.duration,
-        overallRate: options.rate,
         headers: { authorization: `Bearer ${key}` },
         requests: [{ setupRequest: (request) => ({ ...request, path: `/v1/shops/${shopIds[Math.floor(Math.random() * shopIds.length)]}/token` }) }],
       },
@@ -95,13 +97,46 @@ function summary(result) {
   };
 }
 
-async function measure(name, port, key, shopIds) {
-  await load(port, key, shopIds, { duration: 2 }); // warm-up
-  const closed = summary(await load(port, key, shopIds, { duration: DURATION }));
-  const open = summary(await load(port, key, shopIds, { duration: DURATION, rate: OPEN_LOOP_RATE }));
-  process.stdout.write(`${name.padEnd(9)} closed loop (${CONNECTIONS} conn): ${closed.requests_per_second} req/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, non-2xx ${closed.non_2xx}\n`);
-  process.stdout.write(`${name.padEnd(9)} open loop (${OPEN_LOOP_RATE} req/s): p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, non-2xx ${open.non_2xx}\n`);
-  return { closed, open };
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const spread = (values) => `${Math.min(...values)}-${Math.max(...values)}`;
+
+/**
+ * Each phase runs RUNS times, alternating between the two servers, so that a disturbance of the shared machine
+ * hits both; the medians are compared.
+ */
+async function measureBoth(targets, key, shopIds) {
+  const randomPath = () => `/v1/shops/${shopIds[Math.floor(Math.random() * shopIds.length)]}/token`;
+  const headers = { authorization: `Bearer ${key}` };
+  const runs = Object.fromEntries(targets.map(({ name }) => [name, { closed: [], open: [] }]));
+  for (const { port } of targets) await load(port, key, shopIds, { duration: 3 }); // warm-up (JIT, pools, caches)
+  for (let run = 1; run <= RUNS; run += 1) {
+    for (const { name, port } of targets) {
+      const closed = summary(await load(port, key, shopIds, { duration: DURATION }));
+      runs[name].closed.push(closed);
+      process.stdout.write(`run ${run} ${name.padEnd(9)} closed loop (${CONNECTIONS} conn): ${closed.requests_per_second} req/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, non-2xx ${closed.non_2xx}, errors ${closed.errors}\n`);
+    }
+    for (const { name, port } of targets) {
+      const open = await openLoop({ port, rate: OPEN_LOOP_RATE, seconds: DURATION, headers, path: randomPath });
+      runs[name].open.push(open);
+      process.stdout.write(`run ${run} ${name.padEnd(9)} open loop (${OPEN_LOOP_RATE} req/s): p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, max ${open.max_ms} ms, non-2xx ${open.non_2xx}, errors ${open.errors}, generator lag p99 ${open.send_lag_p99_ms} ms\n`);
+    }
+  }
+  const results = {};
+  for (const { name } of targets) {
+    const { closed, open } = runs[name];
+    results[name] = {
+      requests_per_second: median(closed.map((r) => r.requests_per_second)),
+      requests_per_second_range: spread(closed.map((r) => r.requests_per_second)),
+      closed_p50_ms: median(closed.map((r) => r.p50_ms)),
+      closed_p99_ms: median(closed.map((r) => r.p99_ms)),
+      open_p50_ms: median(open.map((r) => r.p50_ms)),
+      open_p99_ms: median(open.map((r) => r.p99_ms)),
+      open_p99_ms_range: spread(open.map((r) => r.p99_ms)),
+      failures: closed.reduce((n, r) => n + r.non_2xx + r.errors, 0) + open.reduce((n, r) => n + r.non_2xx + r.errors, 0),
+      runs: runs[name],
+    };
+  }
+  return results;
 }
 
 async function main() {
@@ -118,7 +153,8 @@ async function main() {
   const children = [];
   try {
     const servicePort = await freePort();
-    const service = start(process.execPath, ['dist/main.js'], {
+    const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS || '').split(' ').filter(Boolean); // e.g. --cpu-prof for a profile
+    const service = start(process.execPath, [...nodeArgs, 'dist/main.js'], {
       ...env, NODE_ENV: 'development', PORT: String(servicePort), HOST: '127.0.0.1', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-')),
       REFRESH_SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10',
     });
@@ -140,14 +176,19 @@ async function main() {
     if (check.access_token !== checkBaseline.access_token) throw new Error('service and baseline disagree on the token');
 
     process.stdout.write(`token fetch: ${SHOPS} shops, ${DURATION} s per phase, database ${db.kind}\n`);
-    const results = { baseline: await measure('baseline', baselinePort, key, shopIds), service: await measure('service', servicePort, key, shopIds) };
+    const results = await measureBoth([{ name: 'baseline', port: baselinePort }, { name: 'service', port: servicePort }], key, shopIds);
     const ratio = {
-      requests_per_second: +(results.service.closed.requests_per_second / results.baseline.closed.requests_per_second).toFixed(2),
-      p99_open_loop: +(results.service.open.p99_ms / results.baseline.open.p99_ms).toFixed(2),
+      requests_per_second: +(results.service.requests_per_second / results.baseline.requests_per_second).toFixed(2),
+      p99_open_loop: +(results.service.open_p99_ms / results.baseline.open_p99_ms).toFixed(2),
     };
+    for (const name of ['baseline', 'service']) {
+      const r = results[name];
+      process.stdout.write(`${name.padEnd(9)} median of ${RUNS}: ${r.requests_per_second} req/s (${r.requests_per_second_range}), p99 ${r.closed_p99_ms} ms at ${CONNECTIONS} conn; p50 ${r.open_p50_ms} ms, p99 ${r.open_p99_ms} ms (${r.open_p99_ms_range}) at ${OPEN_LOOP_RATE} req/s; failed requests ${r.failures}\n`);
+    }
+    if (results.service.failures + results.baseline.failures > 0) throw new Error('some requests failed: the figures are not comparable');
     process.stdout.write(`ratio service/baseline: ${ratio.requests_per_second}x requests/s (target >= 1.0), p99 at ${OPEN_LOOP_RATE} req/s ${ratio.p99_open_loop}x (target <= 1.0 within noise)\n`);
     const out = path.join(__dirname, 'results', `token-fetch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
+    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, runs: RUNS, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
     process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
