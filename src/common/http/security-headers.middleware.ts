@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet, { HelmetOptions } from 'helmet';
 
 type Directives = NonNullable<Exclude<HelmetOptions['contentSecurityPolicy'], boolean | undefined>['directives']>;
@@ -25,7 +25,7 @@ const DOCS_POLICY: Directives = {
   connectSrc: ["'self'"],
 };
 
-function headers(directives: Directives, hsts: boolean): RequestHandler {
+function helmetFor(directives: Directives, hsts: boolean): RequestHandler {
   return helmet({
     contentSecurityPolicy: { useDefaults: false, directives },
     xFrameOptions: { action: 'deny' },
@@ -36,6 +36,29 @@ function headers(directives: Directives, hsts: boolean): RequestHandler {
   }) as RequestHandler;
 }
 
+export type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+/**
+ * The headers helmet sets with this configuration. Every directive is a constant, so they are the same for
+ * every request: they are recorded once at start-up and then copied onto each response, which costs a few
+ * setHeader calls instead of helmet's chain of a dozen middlewares on every request (the token API's hot path).
+ */
+function recordHeaders(middleware: RequestHandler): HeaderList {
+  const recorded = new Map<string, string>();
+  const response = {
+    setHeader: (name: string, value: string | number | readonly string[]) => recorded.set(name, String(value)),
+    removeHeader: (name: string) => recorded.delete(name),
+  } as unknown as Response;
+  let completed = false;
+  void middleware({ method: 'GET', path: '/', url: '/', headers: {} } as Request, response, ((error?: unknown) => {
+    if (error) throw error instanceof Error ? error : new Error('helmet refused its configuration');
+    completed = true;
+  }) as NextFunction);
+  // helmet is synchronous; if a version ever is not, fail at start-up rather than send no headers.
+  if (!completed) throw new Error('helmet did not complete synchronously');
+  return [...recorded];
+}
+
 export interface SecurityHeadersOptions {
   /** The public URL is https. */
   https: boolean;
@@ -43,12 +66,23 @@ export interface SecurityHeadersOptions {
   docsPath: string;
 }
 
-/** helmet on every response, with the strict page policy everywhere but the Swagger UI. */
+/**
+ * The headers of every response outside the Swagger UI: helmet's with the strict page policy, and no caching
+ * anywhere (answers carry tokens, pages carry OAuth states).
+ */
+export function strictSecurityHeaders(https: boolean): HeaderList {
+  return [...recordHeaders(helmetFor(PAGE_POLICY, https)), ['Cache-Control', 'no-store']];
+}
+
+/** helmet's headers on every response, with the strict page policy everywhere but the Swagger UI. */
 export function securityHeaders(options: SecurityHeadersOptions): RequestHandler {
-  const strict = headers(PAGE_POLICY, options.https);
-  const docs = headers(DOCS_POLICY, options.https);
+  const strict = strictSecurityHeaders(options.https);
+  const docs = recordHeaders(helmetFor(DOCS_POLICY, options.https));
+  const docsPrefix = `${options.docsPath}/`;
   return (request, response, next) => {
-    const underDocs = request.path === options.docsPath || request.path.startsWith(`${options.docsPath}/`);
-    (underDocs ? docs : strict)(request, response, next);
+    const path = request.path;
+    const list = path === options.docsPath || path.startsWith(docsPrefix) ? docs : strict;
+    for (const [name, value] of list) response.setHeader(name, value);
+    next();
   };
 }
