@@ -9,6 +9,7 @@ import { securityHeaders } from './common/http/security-headers.middleware';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi';
+import { TokenFastPath } from './tokens/token-fast-path';
 
 export interface CreateAppOptions {
   /** `false`: no logs at all (LOG_LEVEL=silent does the same through the configuration). */
@@ -27,14 +28,19 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.disable('x-powered-by');
   // Behind a proxy (docker-compose, a load balancer) the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  // First, so that every answer carries them, a body parser's refusal included.
+  // Tokens and pages are never cached, so a validator per response would only cost a hash.
+  app.set('etag', false);
+  // The token API's cache hits are answered before anything else (see TokenFastPath); all the rest goes on.
+  app.use(app.get(TokenFastPath).middleware);
+  // Next, so that every other answer carries them, a body parser's refusal included.
   app.use(securityHeaders({ https: config.auth.secureCookies, docsPath: DOCS_PATH }));
   // TikTok signs the exact bytes it sends: the webhook route gets them raw (JSON.parse happens after the
   // signature check), and the JSON parser below skips bodies already read.
   app.use('/webhooks', raw({ type: () => true, limit: '256kb', inflate: false }));
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
-  app.use(cookieParser());
+  // Only the consent flow reads a cookie (the browser binding of the OAuth state).
+  app.use('/auth', cookieParser());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

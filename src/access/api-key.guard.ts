@@ -30,7 +30,8 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function bearerToken(header: string | undefined): string | undefined {
+/** The key of an `Authorization: Bearer <key>` header. */
+export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(header ?? '');
   return match?.[1];
 }

@@ -38,8 +38,12 @@ export const CurrentCaller = createParamDecorator((_data: unknown, context: Exec
 
 /** Throws 403 `forbidden` unless the caller may see this shop. */
 export function assertShopAccess(caller: Caller, shopId: string): void {
-  if (caller.kind === 'admin' || caller.shopIds === null || caller.shopIds.includes(shopId)) return;
+  if (mayAccessShop(caller, shopId)) return;
   throw new AppError(ErrorCode.Forbidden, 'this API key may not access this shop');
+}
+
+export function mayAccessShop(caller: Caller, shopId: string): boolean {
+  return caller.kind === 'admin' || caller.shopIds === null || caller.shopIds.includes(shopId);
 }
 
 /** Null: every shop. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { assertShopAccess, Caller, visibleShopIds } from '../access/caller';
+import { assertShopAccess, Caller, mayAccessShop, visibleShopIds } from '../access/caller';
 import { CachedToken, TokenCache } from '../common/cache/token-cache.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
@@ -63,17 +63,27 @@ export class ShopTokensService {
   private async tokenFor(caller: Caller, shopId: string, minTtlSeconds: number): Promise<ShopTokenResponse> {
     checkShopId(shopId);
     assertShopAccess(caller, shopId);
-    const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);
     const generation = this.cache.generation;
-    // The hot path: a token this replica served before, still valid for min_ttl, and not invalidated since.
-    const cached = this.cache.getToken(shopId);
-    if (cached && cached.expiresAt >= neededUntil) return cachedResponse(cached);
+    const cached = this.cachedToken(caller, shopId, minTtlSeconds);
+    if (cached) return cached;
+    const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);
     const row = await this.loadShop(shopId);
     if (row.access_token && row.access_token_expires_at && row.access_token_expires_at >= neededUntil) {
       return this.response(row, this.cipher.decrypt(row.access_token, tokenBinding(row.authorization_id, 'access_token')), row.access_token_expires_at, generation);
     }
     const outcome = await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'api', neededUntil });
     return this.fromOutcome(row, outcome, generation);
+  }
+
+  /**
+   * The hot path, synchronous: a token this replica served before, still valid for min_ttl, not invalidated
+   * since, for a caller allowed to see the shop. Undefined whenever the full path must answer.
+   */
+  cachedToken(caller: Caller, shopId: string, minTtlSeconds: number): ShopTokenResponse | undefined {
+    if (!mayAccessShop(caller, shopId)) return undefined;
+    const cached = this.cache.getToken(shopId);
+    if (!cached || cached.expiresAt.getTime() < Date.now() + minTtlSeconds * 1000) return undefined;
+    return cachedResponse(cached);
   }
 
   /** For a caller whose TikTok call was just refused with 105002: a new token unless one was just issued. */

@@ -4,13 +4,14 @@ import { ShopsModule } from '../shops/shops.module';
 import { TiktokModule } from '../tiktok/tiktok.module';
 import { RefreshScheduler } from './refresh.scheduler';
 import { ShopTokensService } from './shop-tokens.service';
+import { TokenFastPath } from './token-fast-path';
 import { TokenRefresher } from './token-refresher.service';
 import { TokensController } from './tokens.controller';
 
 @Module({
   imports: [ScheduleModule.forRoot(), ShopsModule, TiktokModule],
   controllers: [TokensController],
-  providers: [TokenRefresher, ShopTokensService, RefreshScheduler],
-  exports: [TokenRefresher, RefreshScheduler],
+  providers: [TokenRefresher, ShopTokensService, RefreshScheduler, TokenFastPath],
+  exports: [TokenRefresher, RefreshScheduler, TokenFastPath],
 })
 export class TokensModule {}

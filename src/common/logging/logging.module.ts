@@ -12,6 +12,14 @@ export function pathOnly(url: string | undefined): string {
   return (url ?? '').split('?')[0];
 }
 
+/** The request's id: `X-Request-Id` when well-formed, a new UUID otherwise; echoed in the response. */
+export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
+  const incoming = request.headers['x-request-id'];
+  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  response.setHeader('x-request-id', id);
+  return id;
+}
+
 /**
  * Structured JSON logs (pino) with a request id on every line of a request: taken from `X-Request-Id` when it
  * is well-formed, generated otherwise, and echoed in the response. Requests are logged by method, path and
@@ -25,12 +33,7 @@ export function pathOnly(url: string | undefined): string {
         pinoHttp: {
           level: config.log.level,
           stream: config.log.file ? pino.destination({ dest: config.log.file, sync: true, mkdir: true }) : undefined,
-          genReqId: (request: IncomingMessage, response: ServerResponse) => {
-            const incoming = request.headers['x-request-id'];
-            const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-            response.setHeader('x-request-id', id);
-            return id;
-          },
+          genReqId: assignRequestId,
           serializers: {
             req: (request: { id?: unknown; method?: string; url?: string }) => ({ id: request.id, method: request.method, path: pathOnly(request.url) }),
             res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),

@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import { TokenFastPath } from '../../src/tokens/token-fast-path';
+import { query } from '../support/database';
+import { consent, UK_SELLER, US_SELLER } from '../support/consent';
+import { HttpClient } from '../support/http-client';
+import { startTestApp, TestApp } from '../support/test-app';
+import { createServiceKey, KeyClient } from '../support/tokens';
+
+const UK_SHOP = '7000000000000001';
+const UK_OUTLET = '7000000000000002';
+const US_SHOP = '7000000000000101';
+
+/** Headers that differ between any two answers, whoever gives them. */
+const VOLATILE = new Set(['date', 'x-request-id', 'keep-alive', 'connection']);
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+describe('token API fast path (cache hits answered before the framework)', () => {
+  let t: TestApp;
+  let all: KeyClient;
+  let outletOnly: KeyClient;
+  let outletKey: string;
+  /** Requests the fast path answered itself, counted by wrapping its middleware. */
+  let fastAnswers = 0;
+
+  beforeAll(async () => {
+    t = await startTestApp({ TOKEN_CACHE_ENABLED: 'true', LOG_LEVEL: 'info' });
+    const fastPath = t.app.get(TokenFastPath);
+    const serve = (fastPath as unknown as { serve: (...args: unknown[]) => boolean }).serve.bind(fastPath);
+    (fastPath as unknown as { serve: (...args: unknown[]) => boolean }).serve = (...args: unknown[]) => {
+      const answered = serve(...args);
+      if (answered) fastAnswers += 1;
+      return answered;
+    };
+    const browser = new HttpClient(t.baseUrl);
+    expect((await consent(browser, UK_SELLER)).status).toBe(200);
+    expect((await consent(browser, US_SELLER)).status).toBe(200);
+    all = new KeyClient(t.baseUrl, await createServiceKey(t.baseUrl, t.adminKey, 'all shops'));
+    outletKey = await createServiceKey(t.baseUrl, t.adminKey, 'outlet only', [UK_OUTLET]);
+    outletOnly = new KeyClient(t.baseUrl, outletKey);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function answer(client: KeyClient, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+    const response = await client.request(path, { headers });
+    const flat: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      if (!VOLATILE.has(name)) flat[name] = value;
+    });
+    return { status: response.status, headers: flat, body: await response.text() };
+  }
+
+  /** The answer of `path`, and whether the fast path gave it. */
+  async function traced(client: KeyClient, path: string): Promise<Answer & { fast: boolean }> {
+    const before = fastAnswers;
+    const result = await answer(client, path);
+    return { ...result, fast: fastAnswers > before };
+  }
+
+  it('answers a repeated request from memory with the same status, headers and body as the full path', async () => {
+    const first = await traced(all, `/v1/shops/${US_SHOP}/token`);
+    expect(first.fast).toBe(false);
+    const second = await traced(all, `/v1/shops/${US_SHOP}/token`);
+    expect(second.fast).toBe(true);
+    expect(second.status).toBe(200);
+    expect(second.body).toBe(first.body);
+    expect(second.headers).toEqual(first.headers);
+    expect(second.headers['cache-control']).toBe('no-store');
+    expect(second.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(second.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(second.headers.etag).toBeUndefined();
+    expect(JSON.parse(second.body)).toMatchObject({ shop_id: US_SHOP, access_token: expect.any(String) });
+  });
+
+  it('echoes a well-formed request id and makes one up otherwise, like every other route', async () => {
+    const echoed = await all.request(`/v1/shops/${US_SHOP}/token`, { headers: { 'x-request-id': 'trace-abc.123' } });
+    expect(echoed.headers.get('x-request-id')).toBe('trace-abc.123');
+    // The access line pino-http writes for every other request: id, method, path without the query, status.
+    await all.request(`/v1/shops/${US_SHOP}/token?min_ttl=60`, { headers: { 'x-request-id': 'trace-fast-log' } });
+    const lines = fs.readFileSync(t.config.log.file as string, 'utf8').split('\n').filter((line) => line.includes('trace-fast-log'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 30, msg: 'request completed', req: { id: 'trace-fast-log', method: 'GET', path: `/v1/shops/${US_SHOP}/token` }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
+    const invented = await all.request(`/v1/shops/${US_SHOP}/token`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(invented.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('honours min_ttl: a cached token that would not last that long goes to the full path', async () => {
+    // Two hours left, announced so that the cache forgets what it had.
+    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '2 hours' WHERE open_id = $1", [UK_SELLER]);
+    await query(t.db.url, "SELECT pg_notify('tts_invalidate', '{\"kind\":\"all\"}')");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await traced(all, `/v1/shops/${UK_SHOP}/token`)).fast).toBe(false);
+    expect((await traced(all, `/v1/shops/${UK_SHOP}/token?min_ttl=3600`)).fast).toBe(true);
+    const beyond = await traced(all, `/v1/shops/${UK_SHOP}/token?min_ttl=10800`);
+    expect(beyond.fast).toBe(false);
+    expect(beyond.status).toBe(200);
+    // The full path refreshed it: the new token lasts beyond min_ttl.
+    expect(Date.parse((JSON.parse(beyond.body) as { expires_at: string }).expires_at)).toBeGreaterThan(Date.now() + 10800 * 1000);
+  });
+
+  it('leaves every refusal to the full path: the same errors as without a cache', async () => {
+    await traced(all, `/v1/shops/${UK_SHOP}/token`);
+    expect((await traced(all, `/v1/shops/${UK_SHOP}/token`)).fast).toBe(true);
+    const cases: [KeyClient, string, number, string][] = [
+      [outletOnly, `/v1/shops/${UK_SHOP}/token`, 403, 'forbidden'],
+      [new KeyClient(t.baseUrl, `tts_${'x'.repeat(43)}`), `/v1/shops/${UK_SHOP}/token`, 401, 'unauthorized'],
+      [all, `/v1/shops/${UK_SHOP}/token?min_ttl=abc`, 400, 'invalid_request'],
+      [all, `/v1/shops/${UK_SHOP}/token?min_ttl=99999`, 400, 'invalid_request'],
+      [all, `/v1/shops/${UK_SHOP}/token?min_ttl=1&extra=1`, 400, 'invalid_request'],
+      [all, '/v1/shops/7000000000009999/token', 404, 'shop_not_found'],
+    ];
+    for (const [client, path, status, error] of cases) {
+      const result = await traced(client, path);
+      expect({ path, status: result.status, fast: result.fast }).toEqual({ path, status, fast: false });
+      expect(JSON.parse(result.body)).toMatchObject({ error });
+    }
+    const anonymous = await fetch(`${t.baseUrl}/v1/shops/${UK_SHOP}/token`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('serves a key limited to a shop only that shop, from memory too', async () => {
+    await traced(outletOnly, `/v1/shops/${UK_OUTLET}/token`);
+    expect((await traced(outletOnly, `/v1/shops/${UK_OUTLET}/token`)).fast).toBe(true);
+    expect((await traced(outletOnly, `/v1/shops/${US_SHOP}/token`)).status).toBe(403);
+  });
+
+  it('stops answering for a deleted key at once', async () => {
+    const key = await createServiceKey(t.baseUrl, t.adminKey, 'short-lived');
+    const client = new KeyClient(t.baseUrl, key);
+    await traced(client, `/v1/shops/${US_SHOP}/token`);
+    expect((await traced(client, `/v1/shops/${US_SHOP}/token`)).fast).toBe(true);
+    const admin = new KeyClient(t.baseUrl, t.adminKey);
+    const { api_keys: keys } = (await (await admin.get('/admin/api-keys')).json()) as { api_keys: { id: string; name: string }[] };
+    const id = keys.find((k) => k.name === 'short-lived')?.id;
+    expect((await admin.request(`/admin/api-keys/${id}`, { method: 'DELETE' })).status).toBe(204);
+    const after = await traced(client, `/v1/shops/${US_SHOP}/token`);
+    expect(after.status).toBe(401);
+    expect(after.fast).toBe(false);
+  });
+
+  it('stops answering for a revoked shop at once', async () => {
+    await traced(all, `/v1/shops/${UK_OUTLET}/token`);
+    expect((await traced(all, `/v1/shops/${UK_OUTLET}/token`)).fast).toBe(true);
+    const admin = new KeyClient(t.baseUrl, t.adminKey);
+    expect((await admin.request(`/admin/shops/${UK_OUTLET}`, { method: 'DELETE' })).status).toBe(200);
+    const after = await traced(all, `/v1/shops/${UK_OUTLET}/token`);
+    expect({ status: after.status, fast: after.fast }).toEqual({ status: 409, fast: false });
+    // The stored row says the same.
+    const [row] = await query<{ status: string }>(t.db.url, 'SELECT status FROM shops WHERE id = $1', [UK_OUTLET]);
+    expect(row.status).toBe('revoked');
+  });
+
+  it('does not touch other methods or paths that only look alike', async () => {
+    await traced(all, `/v1/shops/${US_SHOP}/token`);
+    for (const path of [`/v1/shops/${US_SHOP}/token/`, `/V1/shops/${US_SHOP}/token`, `/v1/shops/${US_SHOP}/token?min_ttl=`]) {
+      expect((await traced(all, path)).fast).toBe(false);
+    }
+    const head = await all.request(`/v1/shops/${US_SHOP}/token`, { method: 'HEAD' });
+    expect(head.status).toBeLessThan(500);
+  });
+});
