@@ -32,8 +32,17 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** Sends `message` when the caller's transaction commits; this instance forgets at once, too. */
   async publish(manager: EntityManager, message: Invalidation): Promise<void> {
+    const { channel, payload } = this.announce(message);
+    await manager.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  /**
+   * `publish` for a caller that calls `pg_notify(channel, payload)` inside a statement of its own (one round
+   * trip less): this instance forgets at once, the other replicas when that statement's transaction commits.
+   */
+  announce(message: Invalidation): { channel: string; payload: string } {
     this.deliver(message);
-    await manager.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, JSON.stringify(message)]);
+    return { channel: INVALIDATION_CHANNEL, payload: JSON.stringify(message) };
   }
 
   async onApplicationBootstrap(): Promise<void> {
