@@ -14,6 +14,7 @@ import { MetricsService, RefreshMetricOutcome } from '../metrics/metrics.service
 import { NotificationsService } from '../notifications/notifications.service';
 import { activeShopIds } from '../shops/shop-ids';
 import { backoffSeconds } from './backoff';
+import { withRowLock } from './locked-transaction';
 import { describeError } from '../common/errors/describe-error';
 
 export type RefreshTrigger = 'api' | 'forced' | 'scheduled' | 'admin';
@@ -34,6 +35,9 @@ export type RefreshOutcome =
   | { kind: 'reauthorization_required'; reason: string }
   | { kind: 'unavailable'; retryAfterSeconds: number; reason: string }
   | { kind: 'not_found' };
+
+const LOCKED_COLUMNS = `status, access_token, refresh_token, access_token_expires_at, refresh_token_expires_at,
+  last_refreshed_at, next_refresh_at, refresh_failures, open_id, tokens_issued_at::text AS tokens_issued_at, now() AS now`;
 
 interface LockedRow {
   status: string;
@@ -115,7 +119,10 @@ export class TokenRefresher {
     }
     const attempt: Attempt = {};
     try {
-      return await this.dataSource.transaction((manager) => this.refreshLocked(manager, request, attempt));
+      // The lock is held across the TikTok call: a server-side idle-in-transaction timeout shorter than that
+      // call would kill the session after TikTok rotated the pair, so this transaction sets its own.
+      const lock = { columns: LOCKED_COLUMNS, table: 'seller_authorizations', id: request.authorizationId, idleTimeoutMs: this.config.tiktok.timeoutMs + 10000 };
+      return await withRowLock<LockedRow, RefreshOutcome>(this.dataSource, lock, (manager, row) => this.refreshLocked(manager, row, request, attempt));
     } catch (error) {
       // TikTok rotated the pair but the transaction died (connection lost, failover, session killed):
       // the new pair exists nowhere else, so write it again on a fresh connection before anything else.
@@ -126,17 +133,12 @@ export class TokenRefresher {
     }
   }
 
-  private async refreshLocked(manager: EntityManager, request: RefreshRequest, attempt: Attempt): Promise<RefreshOutcome> {
+  /**
+   * With the row locked. A successful refresh costs three round trips in all: BEGIN with the lock, one
+   * statement storing the pair, the event and the notification, and COMMIT.
+   */
+  private async refreshLocked(manager: EntityManager, row: LockedRow | undefined, request: RefreshRequest, attempt: Attempt): Promise<RefreshOutcome> {
     const id = request.authorizationId;
-    // The lock is held across the TikTok call: a server-side idle-in-transaction timeout shorter than that
-    // call would kill the session after TikTok rotated the pair, so this transaction sets its own.
-    const [row] = await manager.query<LockedRow[]>(
-      `SELECT status, access_token, refresh_token, access_token_expires_at, refresh_token_expires_at,
-              last_refreshed_at, next_refresh_at, refresh_failures, open_id, tokens_issued_at::text AS tokens_issued_at, now() AS now,
-              set_config('idle_in_transaction_session_timeout', $2, true) AS idle_timeout
-         FROM seller_authorizations WHERE id = $1 FOR UPDATE`,
-      [id, `${this.config.tiktok.timeoutMs + 10000}ms`],
-    );
     if (!row) return { kind: 'not_found' };
     if (row.status !== 'active' || !row.access_token || !row.refresh_token) {
       return { kind: 'reauthorization_required', reason: row.status };
@@ -179,29 +181,34 @@ export class TokenRefresher {
       return this.recordTransientFailure(manager, row, id, request, error);
     }
     // The row is locked: the pair it replaces is still there, so this write cannot be refused.
-    if (!(await this.storeGrant(manager, id, grant, row.tokens_issued_at))) throw new Error(`authorization ${id}: refreshed pair not written`);
-    await this.bus.publish(manager, { kind: 'authorization', id });
-    await this.events.record(
-      { type: 'refreshed', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() } },
-      manager,
-    );
+    const event = { openId: row.open_id, detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() } };
+    if (!(await this.storeGrant(manager, id, grant, row.tokens_issued_at, event))) throw new Error(`authorization ${id}: refreshed pair not written`);
     return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
   }
 
   /**
    * Writes a refreshed pair, but only over the pair it replaces (compare-and-set on when that pair was
-   * issued, which key rotation leaves alone): never over a newer consent or refresh. Returns whether it was
-   * written.
+   * issued, which key rotation leaves alone): never over a newer consent or refresh. In the same statement
+   * (one round trip): the scheduler's claim is cleared, the `refreshed` event recorded if the pair was
+   * written (the columns AuthorizationEventsService.record writes), and the other replicas' caches told when
+   * the transaction commits. Returns whether the pair was written.
    */
-  private async storeGrant(manager: EntityManager, id: string, grant: TokenGrant, replacedIssuedAt: string | null): Promise<boolean> {
-    const [rows] = await manager.query<[unknown[], number]>(
-      `UPDATE seller_authorizations SET
-         access_token = $2, refresh_token = $3, access_token_expires_at = $4, refresh_token_expires_at = $5,
-         tokens_issued_at = $6, granted_scopes = CASE WHEN cardinality($7::text[]) > 0 THEN $7::text[] ELSE granted_scopes END,
-         last_refreshed_at = now(), last_refresh_attempt_at = now(), refresh_failures = 0, next_refresh_at = NULL,
-         last_refresh_error = NULL, refresh_claimed_until = NULL, updated_at = now()
-       WHERE id = $1 AND tokens_issued_at::text IS NOT DISTINCT FROM $8
-       RETURNING id`,
+  private async storeGrant(manager: EntityManager, id: string, grant: TokenGrant, replacedIssuedAt: string | null, event: RefreshedEvent): Promise<boolean> {
+    const { channel, payload } = this.bus.announce({ kind: 'authorization', id });
+    const [result] = await manager.query<{ stored: number }[]>(
+      `WITH stored AS (
+         UPDATE seller_authorizations SET
+           access_token = $2, refresh_token = $3, access_token_expires_at = $4, refresh_token_expires_at = $5,
+           tokens_issued_at = $6, granted_scopes = CASE WHEN cardinality($7::text[]) > 0 THEN $7::text[] ELSE granted_scopes END,
+           last_refreshed_at = now(), last_refresh_attempt_at = now(), refresh_failures = 0, next_refresh_at = NULL,
+           last_refresh_error = NULL, refresh_claimed_until = NULL, updated_at = now()
+         WHERE id = $1 AND tokens_issued_at::text IS NOT DISTINCT FROM $8
+         RETURNING id
+       ), event AS (
+         INSERT INTO authorization_events (authorization_id, open_id, shop_id, type, detail)
+         SELECT id, $9::varchar, NULL, 'refreshed', $10::jsonb FROM stored
+       )
+       SELECT (SELECT count(*) FROM stored)::int AS stored, pg_notify($11, $12) AS notified`,
       [
         id,
         this.cipher.encrypt(grant.accessToken, tokenBinding(id, 'access_token')),
@@ -211,21 +218,21 @@ export class TokenRefresher {
         grant.receivedAt,
         grant.grantedScopes,
         replacedIssuedAt,
+        event.openId,
+        JSON.stringify(event.detail),
+        channel,
+        payload,
       ],
     );
-    return rows.length === 1;
+    return result.stored === 1;
   }
 
   private async persistAfterFailedCommit(request: RefreshRequest, grant: TokenGrant, replaced: string | null, cause: unknown): Promise<RefreshOutcome> {
     const id = request.authorizationId;
     for (let attempt = 1; attempt <= 5; attempt += 1) {
       try {
-        const written = await this.dataSource.transaction(async (manager) => {
-          const stored = await this.storeGrant(manager, id, grant, replaced);
-          await this.bus.publish(manager, { kind: 'authorization', id });
-          if (stored) await this.events.record({ type: 'refreshed', authorizationId: id, detail: { trigger: request.trigger, recovered_after: describeError(cause) } }, manager);
-          return stored;
-        });
+        const event = { openId: null, detail: { trigger: request.trigger, recovered_after: describeError(cause) } };
+        const written = await this.dataSource.transaction((manager) => this.storeGrant(manager, id, grant, replaced, event));
         if (!written) this.logger.error(`authorization ${id}: refreshed pair not stored, a newer pair is already there`);
         else this.logger.warn(`authorization ${id}: refreshed pair stored after the first transaction failed (${describeError(cause)})`);
         return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
@@ -307,6 +314,12 @@ function metricOutcome(outcome: RefreshOutcome): RefreshMetricOutcome {
     case 'not_found':
       return 'error';
   }
+}
+
+/** The `refreshed` event written with a new pair (never a token in `detail`). */
+interface RefreshedEvent {
+  openId: string | null;
+  detail: Record<string, unknown>;
 }
 
 /** The TikTok answer of this attempt, kept outside the transaction so a failed commit does not lose it. */
