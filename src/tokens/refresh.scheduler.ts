@@ -146,12 +146,14 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async refreshOne(id: string): Promise<RefreshOutcome | undefined> {
+    let outcome: RefreshOutcome | undefined;
     try {
-      return await this.refresher.refresh({
+      outcome = await this.refresher.refresh({
         authorizationId: id,
         trigger: 'scheduled',
         neededUntil: new Date(Date.now() + this.config.refresh.aheadSeconds * 1000),
       });
+      return outcome;
     } catch (error) {
       // Not TikTok's doing (a database fault, an undecryptable row...): back off all the same, so a broken
       // row cannot come first in every claim and starve the healthy ones.
@@ -159,7 +161,8 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
       await this.recordUnexpectedFailure(id, error).catch(() => undefined);
       return undefined;
     } finally {
-      await this.releaseClaims([id]).catch(() => undefined);
+      // The statement that stored a new pair cleared the claim too; every other outcome hands it back here.
+      if (!(outcome?.kind === 'token' && outcome.refreshed)) await this.releaseClaims([id]).catch(() => undefined);
     }
   }
 
