@@ -1,8 +1,8 @@
 'use strict';
 // Benchmark 2 (issue 5): 10,000 authorizations all due, the emulator answering refreshes with 50 ms of added
 // latency, REFRESH_CONCURRENCY 16: time until all are refreshed by the scheduler of `node dist/main.js`,
-// against the ideal (count x latency / concurrency), the refresh calls the emulator saw, and the database
-// transactions per refresh (pg_stat_database).
+// against the ideal (count x latency / concurrency), the refresh calls the emulator saw, the database round
+// trips per refresh (measured in the service by bench/count-queries.cjs) and transactions (pg_stat_database).
 // Usage: npm run bench:sweep   (DATABASE_URL optional; BENCH_AUTHORIZATIONS to change the count)
 const { spawn } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
@@ -68,6 +68,19 @@ async function seed(sandbox, url, keys) {
   await flush();
 }
 
+/** Round trips counted by the service at `at` (epoch ms), between its two nearest samples. */
+function roundTripsAt(samples, at) {
+  let previous = samples[0];
+  for (const sample of samples) {
+    if (sample[0] >= at) {
+      const span = sample[0] - previous[0];
+      return span > 0 ? previous[1] + ((sample[1] - previous[1]) * (at - previous[0])) / span : sample[1];
+    }
+    previous = sample;
+  }
+  return previous[1];
+}
+
 async function main() {
   const host = machine();
   process.stdout.write(`machine: ${host.cores} cores (${host.cpu}), Node ${host.node}\n`);
@@ -103,18 +116,30 @@ async function main() {
     const callsBefore = (await control(sandbox, 'stats')).calls.token_refresh ?? 0;
     const [{ xact: xactBefore }] = (await sql(url, 'SELECT xact_commit + xact_rollback AS xact FROM pg_stat_database WHERE datname = current_database()')).rows;
 
+    const countsFile = path.join(env.DATA_DIR, 'round-trips.json');
     const started = Date.now();
-    child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: { ...env, REFRESH_SCHEDULER_ENABLED: 'true' }, stdio: 'ignore' });
+    child = spawn(process.execPath, ['-r', './bench/count-queries.cjs', 'dist/main.js'], {
+      cwd: ROOT, env: { ...env, REFRESH_SCHEDULER_ENABLED: 'true', COUNT_QUERIES_FILE: countsFile }, stdio: 'ignore',
+    });
     let done = 0;
+    let polls = 0;
+    // The service's round trips between the first and the last refresh seen are the refreshes' own, without its
+    // start-up and shutdown.
+    let first;
     while (done < COUNT) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       done = Number((await sql(url, "SELECT count(*) AS n FROM seller_authorizations WHERE access_token_expires_at > now() + interval '2 days'")).rows[0].n);
+      polls += 1;
+      if (done > 0 && !first) first = { at: Date.now(), done };
       if (Date.now() - started > 600000) throw new Error(`only ${done} refreshed after 10 minutes`);
     }
+    const last = { at: Date.now(), done };
     const elapsed = (Date.now() - started) / 1000;
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     child = undefined;
+    const counts = JSON.parse(fs.readFileSync(countsFile, 'utf8'));
+    const between = roundTripsAt(counts.samples, last.at) - roundTripsAt(counts.samples, first.at);
     const stats = await control(sandbox, 'stats');
     const calls = stats.calls.token_refresh - callsBefore;
     const perSeller = Object.values(stats.refreshes_by_open_id);
@@ -125,11 +150,21 @@ async function main() {
       authorizations: COUNT, latency_ms: LATENCY_MS, concurrency: CONCURRENCY,
       seconds: +elapsed.toFixed(1), ideal_seconds: +ideal.toFixed(1), ratio_to_ideal: +(elapsed / ideal).toFixed(2),
       refresh_calls: calls, sellers_refreshed_more_than_once: perSeller.filter((n) => n > 1).length,
+      round_trips_per_refresh: last.done > first.done ? +(between / (last.done - first.done)).toFixed(3) : null,
+      round_trips_per_refresh_whole_service: +(counts.total / COUNT).toFixed(3),
+      round_trips_per_refresh_with_polls: +((counts.total + polls) / COUNT).toFixed(3),
+      round_trips: { service_total: counts.total, between_first_and_last_refresh: Math.round(between), refreshes_in_between: last.done - first.done, progress_polls: polls, by_statement: counts.by_statement, connections_opened: counts.connections },
       transactions_per_refresh: +((Number(xactAfter) - Number(xactBefore)) / COUNT).toFixed(2),
     };
     process.stdout.write(`refresh sweep: ${COUNT} authorizations in ${result.seconds} s; ideal ${result.ideal_seconds} s (${COUNT} x ${LATENCY_MS} ms / ${CONCURRENCY}); ratio ${result.ratio_to_ideal}x (target <= 1.25)\n`);
     process.stdout.write(`emulator refresh calls: ${calls} (must be ${COUNT}); sellers refreshed more than once: ${result.sellers_refreshed_more_than_once}\n`);
-    process.stdout.write(`database transactions per refresh (including the service's start-up and the pollers): ${result.transactions_per_refresh}\n`);
+    process.stdout.write(`database round trips per refresh: ${result.round_trips_per_refresh} between the first and the last refresh seen (target <= 3); `
+      + `${result.round_trips_per_refresh_whole_service} over the service's whole run (start-up included), ${result.round_trips_per_refresh_with_polls} with this benchmark's ${polls} progress polls\n`);
+    const statements = Object.entries(counts.by_statement).sort((a, b) => b[1] - a[1]).map(([statement, n]) => `${statement} ${n}`).join(', ');
+    process.stdout.write(`service round trips by statement: ${statements}; connections opened: ${counts.connections}\n`);
+    // Not only the service's: its start-up, the pollers, and the backend of its LISTEN connection, which reads
+    // every notification in a transaction of its own (about one per refresh, and no round trip).
+    process.stdout.write(`database transactions per refresh (pg_stat_database; start-up, pollers and the cache listener's reading of each NOTIFY included): ${result.transactions_per_refresh}\n`);
     const out = path.join(__dirname, 'results', `refresh-sweep-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
