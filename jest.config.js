@@ -51,6 +51,8 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  // The chaos and fuzz suite (kills processes, restarts PostgreSQL) runs on its own: npm run test:chaos.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', swcOptions] },
   transformIgnorePatterns: [
