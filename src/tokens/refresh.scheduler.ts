@@ -75,23 +75,24 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
 
   private async run(): Promise<RefreshRunSummary> {
     const summary: RefreshRunSummary = { skipped: false, claimed: 0, refreshed: 0, failed: 0, reauthorizationRequired: 0 };
-    // Once per run is enough for each authorization (a token living less than REFRESH_AHEAD_SECONDS stays
-    // due after its refresh): those already seen are excluded from later claims.
-    const seen: string[] = [];
-    while (!this.stopping) {
-      const ids = await this.claim(seen);
-      if (ids.length === 0) break;
-      seen.push(...ids);
-      summary.claimed += ids.length;
-      const unstarted = await forEachConcurrently(ids, this.refresher.capacity, () => this.stopping, async (id) => {
-        const outcome = await this.refreshOne(id);
-        if (outcome?.kind === 'token') summary.refreshed += outcome.refreshed ? 1 : 0;
-        else if (outcome?.kind === 'reauthorization_required') summary.reauthorizationRequired += 1;
-        else summary.failed += 1;
-      });
-      // Shutting down: hand what was not started back to the other replicas at once.
-      if (unstarted.length > 0) await this.releaseClaims(unstarted);
-    }
+    const claims = new ClaimQueue((exclude) => this.claim(exclude), this.refresher.capacity);
+    // A pipeline, not batch after batch: the next batch is claimed while the current one still runs, so
+    // no slot waits for the slowest refresh of a batch.
+    await Promise.all(
+      Array.from({ length: this.refresher.capacity }, async () => {
+        for (let id = await claims.next(() => this.stopping); id !== undefined; id = await claims.next(() => this.stopping)) {
+          const outcome = await this.refreshOne(id);
+          if (outcome?.kind === 'token') summary.refreshed += outcome.refreshed ? 1 : 0;
+          else if (outcome?.kind === 'reauthorization_required') summary.reauthorizationRequired += 1;
+          else summary.failed += 1;
+        }
+      }),
+    );
+    summary.claimed = claims.claimed;
+    // Shutting down: hand what was not started back to the other replicas at once.
+    const unstarted = await claims.drain();
+    if (unstarted.length > 0) await this.releaseClaims(unstarted);
+    if (claims.error) throw claims.error;
     if (!this.stopping) await this.announceExpiring().catch((error: unknown) => this.logger.error(`expiring check failed: ${describeError(error)}`));
     if (summary.claimed > 0) {
       this.logger.log(`refresh run: ${summary.claimed} due, ${summary.refreshed} refreshed, ${summary.failed} failed, ${summary.reauthorizationRequired} need re-consent`);
@@ -194,19 +195,61 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
 }
 
 /**
- * Runs `work` over `items` with at most `limit` in flight; one item's failure does not stop the others.
- * Stops starting new items once `stop()` says so, and returns those never started.
+ * The claimed authorizations of one run, fed to the refresh slots. A batch is claimed before the queue runs
+ * dry (one claim at a time), an authorization is claimed at most once per run (a token living less than
+ * REFRESH_AHEAD_SECONDS stays due after its refresh), and the run ends when a claim comes back empty. A claim
+ * that fails ends the run too: what is queued is still refreshed, then `error` is set.
  */
-export async function forEachConcurrently<T>(items: readonly T[], limit: number, stop: () => boolean, work: (item: T) => Promise<void>): Promise<T[]> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && !stop()) {
-      const item = items[next];
-      next += 1;
-      await work(item).catch(() => undefined);
-    }
-  });
-  await Promise.all(workers);
-  return items.slice(next);
-}
+export class ClaimQueue {
+  private readonly queue: string[] = [];
+  private readonly seen: string[] = [];
+  private claiming?: Promise<void>;
+  private exhausted = false;
+  claimed = 0;
+  error?: Error;
 
+  constructor(
+    private readonly claim: (exclude: string[]) => Promise<string[]>,
+    /** Claim the next batch when no more than this many are left. */
+    private readonly lowWater: number,
+  ) {}
+
+  /** The next authorization to refresh, or undefined when the run is over (or `stopping()`). */
+  async next(stopping: () => boolean): Promise<string | undefined> {
+    while (!stopping()) {
+      if (this.queue.length <= this.lowWater) void this.refill();
+      const id = this.queue.shift();
+      if (id !== undefined) return id;
+      if (this.exhausted) return undefined;
+      await this.refill();
+    }
+    return undefined;
+  }
+
+  /** What was claimed but not handed out, once no claim is in flight any more. */
+  async drain(): Promise<string[]> {
+    await this.claiming;
+    return this.queue.splice(0);
+  }
+
+  private refill(): Promise<void> {
+    if (this.exhausted) return Promise.resolve();
+    this.claiming ??= this.claim(this.seen)
+      .then(
+        (ids) => {
+          if (ids.length === 0) this.exhausted = true;
+          this.seen.push(...ids);
+          this.queue.push(...ids);
+          this.claimed += ids.length;
+        },
+        (error: unknown) => {
+          this.error = error instanceof Error ? error : new Error(describeError(error));
+          this.exhausted = true;
+        },
+      )
+      .finally(() => {
+        this.claiming = undefined;
+      });
+    return this.claiming;
+  }
+}

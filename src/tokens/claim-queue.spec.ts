@@ -1,0 +1,71 @@
+import { ClaimQueue } from './refresh.scheduler';
+
+/** A claim that hands out the given batches one call at a time, and records what each call excluded. */
+function batches(...lists: string[][]) {
+  const calls: string[][] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const claim = async (exclude: string[]): Promise<string[]> => {
+    calls.push([...exclude]);
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    inFlight -= 1;
+    return lists.shift() ?? [];
+  };
+  return { claim, calls, maxInFlight: () => maxInFlight };
+}
+
+const running = () => false;
+
+describe('ClaimQueue', () => {
+  it('hands out every claimed id once and ends on an empty claim, excluding what it already claimed', async () => {
+    const source = batches(['a', 'b', 'c'], ['d']);
+    const queue = new ClaimQueue(source.claim, 1);
+    const got: string[] = [];
+    for (let id = await queue.next(running); id !== undefined; id = await queue.next(running)) got.push(id);
+    expect(got).toEqual(['a', 'b', 'c', 'd']);
+    expect(queue.claimed).toBe(4);
+    expect(source.calls).toEqual([[], ['a', 'b', 'c'], ['a', 'b', 'c', 'd']]);
+    expect(source.maxInFlight()).toBe(1);
+  });
+
+  it('claims the next batch before the queue runs dry', async () => {
+    const source = batches(['a', 'b', 'c', 'd'], ['e']);
+    const queue = new ClaimQueue(source.claim, 2);
+    expect(await queue.next(running)).toBe('a');
+    expect(await queue.next(running)).toBe('b');
+    // Two left: the second claim is already on its way while c and d are handed out.
+    expect(await queue.next(running)).toBe('c');
+    expect(source.calls).toHaveLength(2);
+  });
+
+  it('shares one claim between slots waiting on an empty queue', async () => {
+    const source = batches(['a', 'b'], []);
+    const queue = new ClaimQueue(source.claim, 0);
+    const got = await Promise.all([queue.next(running), queue.next(running), queue.next(running)]);
+    expect(got).toEqual(['a', 'b', undefined]);
+    expect(source.maxInFlight()).toBe(1);
+  });
+
+  it('ends the run on a failed claim, after handing out what it holds, and keeps the error', async () => {
+    let calls = 0;
+    const queue = new ClaimQueue(async () => {
+      calls += 1;
+      if (calls > 1) throw new Error('database down');
+      return ['a', 'b'];
+    }, 5);
+    const got: string[] = [];
+    for (let id = await queue.next(running); id !== undefined; id = await queue.next(running)) got.push(id);
+    expect(got).toEqual(['a', 'b']);
+    expect(queue.error?.message).toBe('database down');
+  });
+
+  it('stops handing out when stopping, and drains the rest including a claim still in flight', async () => {
+    const source = batches(['a', 'b'], ['c']);
+    const queue = new ClaimQueue(source.claim, 5);
+    expect(await queue.next(running)).toBe('a');
+    expect(await queue.next(() => true)).toBeUndefined();
+    expect(await queue.drain()).toEqual(['b', 'c']);
+  });
+});
