@@ -1,0 +1,177 @@
+'use strict';
+// Benchmark 3's query half: the exact SQL the service sends for the admin, token-list, scheduler, outbox and
+// metrics queries, captured from the compiled services themselves (dist/), then EXPLAIN (ANALYZE, BUFFERS) of
+// each on the seeded database. The services get a data source that runs every statement inside one
+// transaction that is rolled back, and records text and parameters; nothing is copied from the source, so a
+// query changed there is measured as changed.
+const { Client } = require('pg');
+const { loadConfig } = require('../dist/config/app-config');
+const { ShopsQueryService } = require('../dist/shops/shops-query.service');
+const { AuthorizationsQueryService } = require('../dist/shops/authorizations-query.service');
+const { ShopTokensService } = require('../dist/tokens/shop-tokens.service');
+const { RefreshScheduler } = require('../dist/tokens/refresh.scheduler');
+const { NotificationDispatcher } = require('../dist/notifications/notification.dispatcher');
+const { MetricsService } = require('../dist/metrics/metrics.service');
+const { AuthStatusController } = require('../dist/admin/auth-status.controller');
+
+/** Tables that grow with the seller base: a sequential scan of one of them is a finding. */
+const LARGE_TABLES = new Set(['shops', 'seller_authorizations', 'authorization_events', 'notification_outbox']);
+const TIMED_RUNS = 3;
+
+/** A stand-in for TypeORM's DataSource/EntityManager: same result shapes (UPDATE gives [rows, count]). */
+function capturingDataSource(client, captured) {
+  const query = async (text, params = []) => {
+    const result = await client.query(text, params);
+    captured.push({ text, params });
+    return result.command === 'UPDATE' || result.command === 'DELETE' ? [result.rows, result.rowCount] : result.rows;
+  };
+  return { query, transaction: async (work) => work({ query }) };
+}
+
+function method(target, name) {
+  if (typeof target[name] !== 'function') throw new Error(`${target.constructor.name}.${name} no longer exists: update bench/scale-queries.cjs`);
+  return target[name].bind(target);
+}
+
+/**
+ * The cases: `run` calls the service as the endpoint or job would; `pick` says which of the statements it
+ * sent is the one measured (default: the last).
+ * @param {{ midShopId: string, midAuthorizationId: string, limitedShopIds: string[], seenIds: string[], totalShops: number }} p
+ */
+function cases(services, p) {
+  const { shops, authorizations, tokens, scheduler, dispatcher, metrics, authStatus } = services;
+  const admin = { kind: 'admin' };
+  const lastPage = Math.ceil(p.totalShops / 50);
+  return [
+    { label: 'GET /admin/shops (page 1)', run: () => shops.list({}, 1, 50) },
+    { label: 'GET /admin/shops?page=1000', run: () => shops.list({}, 1000, 50) },
+    { label: `GET /admin/shops?page=${lastPage} (last)`, run: () => shops.list({}, lastPage, 50) },
+    { label: 'GET /admin/shops?status=expiring', run: () => shops.list({ status: 'expiring' }, 1, 50) },
+    { label: 'GET /admin/shops?status=reauthorization_required', run: () => shops.list({ status: 'reauthorization_required' }, 1, 50) },
+    { label: 'GET /admin/shops?status=revoked', run: () => shops.list({ status: 'revoked' }, 1, 50) },
+    { label: 'GET /admin/shops?status=deauthorized', run: () => shops.list({ status: 'deauthorized' }, 1, 50) },
+    { label: 'GET /admin/shops?region=DE', run: () => shops.list({ region: 'DE' }, 1, 50) },
+    { label: 'GET /admin/shops?status=active&region=US&page=100', run: () => shops.list({ status: 'active', region: 'US' }, 100, 50) },
+    { label: 'GET /admin/shops/{id}', run: () => shops.get(p.midShopId) },
+    { label: 'GET /admin/shops/{id}/events', run: () => shops.events(p.midShopId, 1, 50) },
+    { label: 'GET /v1/shops (admin key, first page of 1000)', run: () => tokens.listShops(admin, 1000) },
+    { label: 'GET /v1/shops?after={mid}', run: () => tokens.listShops(admin, 1000, p.midShopId) },
+    { label: 'GET /v1/shops (key limited to 3 shops)', run: () => tokens.listShops({ kind: 'service', keyId: 'k', name: 'k', shopIds: p.limitedShopIds }, 1000) },
+    { label: 'GET /admin/authorizations (first page)', run: () => authorizations.list(undefined, 100) },
+    { label: 'GET /admin/authorizations?after={mid}', run: () => authorizations.list(undefined, 100, p.midAuthorizationId) },
+    { label: 'GET /admin/authorizations?status=reauthorization_required', run: () => authorizations.list('reauthorization_required', 100) },
+    { label: 'GET /admin/authorizations?status=expiring', run: () => authorizations.list('expiring', 100) },
+    { label: 'GET /admin/authorizations?status=revoked', run: () => authorizations.list('revoked', 100) },
+    { label: 'scheduler claim (first batch of a run)', run: () => method(scheduler, 'claim')([]), pick: 0 },
+    { label: `scheduler claim (${p.seenIds.length} already seen in the run)`, run: () => method(scheduler, 'claim')(p.seenIds), pick: 0 },
+    { label: 'scheduler announceExpiring', run: () => method(scheduler, 'announceExpiring')(), pick: 0 },
+    { label: 'notification outbox poll', run: () => method(dispatcher, 'pass')(), pick: 0 },
+    { label: 'metrics gauge tts_authorizations', run: () => metrics.render(), pick: 0 },
+    { label: 'metrics gauge tts_earliest_expiry_seconds', run: () => metrics.render(), pick: 1 },
+    { label: 'token lookup by shop id (cache miss)', run: () => method(tokens, 'loadShop')(p.midShopId) },
+    { label: 'GET /auth/status (every authorization, unpaged)', run: () => authStatus.status() },
+  ];
+}
+
+async function capture(client, config, parameters) {
+  const captured = [];
+  const ds = capturingDataSource(client, captured);
+  const none = { statusChanged: async () => undefined };
+  const services = {
+    shops: new ShopsQueryService(ds),
+    authorizations: new AuthorizationsQueryService(ds),
+    tokens: new ShopTokensService(ds, config, null, null, null, null),
+    scheduler: new RefreshScheduler(ds, config, null, null, null, none),
+    dispatcher: new NotificationDispatcher(ds, config),
+    metrics: new MetricsService(ds),
+    authStatus: new AuthStatusController(ds),
+  };
+  const statements = [];
+  await client.query('BEGIN');
+  try {
+    for (const item of cases(services, parameters)) {
+      captured.length = 0;
+      await item.run();
+      const index = item.pick ?? captured.length - 1;
+      if (!captured[index]) throw new Error(`${item.label}: no statement ${index} captured`);
+      statements.push({ label: item.label, ...captured[index] });
+    }
+  } finally {
+    await client.query('ROLLBACK');
+  }
+  return statements;
+}
+
+function nodes(plan, out = []) {
+  out.push(plan);
+  for (const child of plan.Plans ?? []) nodes(child, out);
+  return out;
+}
+
+/** What a plan reads: sequential scans of large tables, indexes used, rows visited by scans, buffers. */
+function summarize(plan) {
+  const all = nodes(plan.Plan);
+  const scans = all.filter((node) => /Scan/.test(node['Node Type']));
+  const seq = [...new Set(scans.filter((node) => node['Node Type'] === 'Seq Scan' && LARGE_TABLES.has(node['Relation Name'])).map((node) => node['Relation Name']))];
+  const indexes = [...new Set(scans.map((node) => node['Index Name']).filter(Boolean))];
+  const rowsRead = scans.reduce(
+    (n, node) => n + ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * (node['Actual Loops'] ?? 1),
+    0,
+  );
+  return {
+    seq_scan_on: seq,
+    indexes,
+    rows_read: Math.round(rowsRead),
+    buffers: (plan.Plan['Shared Hit Blocks'] ?? 0) + (plan.Plan['Shared Read Blocks'] ?? 0),
+  };
+}
+
+async function explainOne(client, { text, params }) {
+  const times = [];
+  let plan;
+  for (let i = 0; i < TIMED_RUNS; i += 1) {
+    await client.query('BEGIN');
+    try {
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, params);
+      [plan] = rows[0]['QUERY PLAN'];
+      times.push(plan['Planning Time'] + plan['Execution Time']);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  }
+  await client.query('BEGIN');
+  let textPlan;
+  try {
+    const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, params);
+    textPlan = rows.map((row) => row['QUERY PLAN']);
+  } finally {
+    await client.query('ROLLBACK');
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { ms: Math.round(sorted[Math.floor(sorted.length / 2)] * 100) / 100, ...summarize(plan), plan: textPlan };
+}
+
+/**
+ * Captures every case's statement and explains it. Returns one entry per case with the SQL, its parameters,
+ * the median time of TIMED_RUNS executions (planning + execution, warm cache) and the plan.
+ */
+async function explainQueries(url, env, parameters, log) {
+  const config = loadConfig({ ...env, NODE_ENV: 'development' });
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const statements = await capture(client, config, parameters);
+    const results = [];
+    for (const statement of statements) {
+      const result = { label: statement.label, ...(await explainOne(client, statement)), sql: statement.text.replace(/\s+/g, ' ').trim(), params: statement.params };
+      results.push(result);
+      const seq = result.seq_scan_on.length > 0 ? `SEQ SCAN on ${result.seq_scan_on.join(', ')}` : 'no seq scan';
+      log(`${result.label.padEnd(58)} ${String(result.ms).padStart(8)} ms  ${String(result.rows_read).padStart(7)} rows read  ${seq}; indexes: ${result.indexes.join(', ') || '-'}\n`);
+    }
+    return results;
+  } finally {
+    await client.end();
+  }
+}
+
+module.exports = { explainQueries, LARGE_TABLES };
