@@ -59,6 +59,8 @@ module.exports = {
     esm.length ? `/node_modules/(?!(${esm.map(escape).join('|')})/)` : '/node_modules/',
   ],
   setupFiles: ['reflect-metadata'],
+  // Every answer a test receives goes into the folder the global teardown scans for secrets.
+  setupFilesAfterEnv: ['<rootDir>/test/support/record-responses.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,

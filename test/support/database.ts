@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
@@ -39,8 +41,35 @@ export async function createTestDatabase(server: TestServer = 'default'): Promis
   return {
     name,
     url: withDatabase(serverUrl(server), name),
-    drop: () => admin(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: async () => {
+      await dumpForSecretScan(withDatabase(serverUrl(server), name), name);
+      await admin(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
   };
+}
+
+/**
+ * Every row of every table, as JSON lines, into the folder the global teardown scans for secrets: what is
+ * stored (tokens encrypted, keys and states as digests) must not contain any secret in clear.
+ */
+async function dumpForSecretScan(url: string, name: string): Promise<void> {
+  const dir = process.env.TTS_TEST_LOG_DIR;
+  if (!dir) return;
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1");
+    const lines: string[] = [];
+    for (const { table_name: table } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${table}" t`);
+      for (const { row } of rows.rows) lines.push(`${table}: ${row}`);
+    }
+    fs.writeFileSync(path.join(dir, `${name}.dump`), `${lines.join('\n')}\n`);
+  } catch {
+    // A database a test already dropped or broke on purpose has nothing left to scan.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Runs one query on a test database with a short-lived connection. */

@@ -15,7 +15,8 @@ export default async function globalTeardown(): Promise<void> {
   const scan = scanLogsForSecrets(logDir);
   fs.rmSync(logDir, { recursive: true, force: true });
   if (scan.leaks.length > 0) {
-    throw new Error(`secrets found in test logs:\n${scan.leaks.slice(0, 20).join('\n')}`);
+    throw new Error(`secrets found in test logs, stored rows or answers:\n${scan.leaks.slice(0, 20).join('\n')}`);
   }
-  process.stdout.write(`log scan: ${scan.lines} log lines from ${scan.files} instances, ${scan.secrets} secrets, none leaked\n`);
+  const scanned = Object.entries(scan.lines).map(([kind, count]) => `${count} ${kind}`).join(', ');
+  process.stdout.write(`secret scan: ${scanned} (${scan.files} files), ${scan.secrets} secrets, none leaked\n`);
 }
