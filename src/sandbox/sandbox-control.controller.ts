@@ -65,6 +65,12 @@ export class SandboxControlController {
     sendReply(res, jsonReply(this.control.getStats()));
   }
 
+  /** What the emulator knows of some access tokens: issue and expiry times, revocation. */
+  @Post('tokens')
+  describeTokens(@Body() body: Record<string, unknown>, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.describeTokens(body)));
+  }
+
   @Post('reset')
   reset(@Res() res: Response): void {
     sendReply(res, jsonReply(this.control.reset()));

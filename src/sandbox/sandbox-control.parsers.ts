@@ -53,6 +53,14 @@ export function parseOpenId(body: unknown): string {
   return text(object(body, 'body', ['open_id']), 'open_id', 128);
 }
 
+export function parseAccessTokens(body: unknown): string[] {
+  const tokens = object(body, 'body', ['access_tokens']).access_tokens;
+  if (!Array.isArray(tokens) || tokens.length > 100_000 || !tokens.every((token): token is string => typeof token === 'string' && token.length <= 512)) {
+    throw new SandboxInputError('access_tokens must be an array of strings');
+  }
+  return tokens;
+}
+
 export function parseFault(body: unknown): SandboxFault {
   const input = object(body, 'body', ['endpoint', 'type', 'count', 'delay_ms', 'process_first', 'code', 'message']);
   const endpoint = oneOf<ApiEndpoint | '*'>(input, 'endpoint', [...API_ENDPOINTS, '*']);

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { SandboxConfigService, SandboxRuntimeConfig } from './sandbox-config.service';
-import { parseConfig, parseFault, parseOpenId, parseSeller } from './sandbox-control.parsers';
+import { parseAccessTokens, parseConfig, parseFault, parseOpenId, parseSeller } from './sandbox-control.parsers';
 import { SandboxDelayService } from './sandbox-delay.service';
 import { SandboxFaultsService } from './sandbox-faults.service';
 import { SandboxSellersService } from './sandbox-sellers.service';
-import { CurrentTokens, SandboxStateService } from './sandbox-state.service';
+import { AccessTokenView, CurrentTokens, SandboxStateService } from './sandbox-state.service';
 import { SandboxStatsService, SandboxStatsSnapshot } from './sandbox-stats.service';
 import { SandboxFault, SandboxInputError, SandboxSeller } from './sandbox.types';
 
@@ -66,6 +66,10 @@ export class SandboxControlService {
 
   getStats(): SandboxStatsView {
     return { ...this.stats.snapshot(), current: this.state.current() };
+  }
+
+  describeTokens(body: unknown): { access_tokens: Record<string, AccessTokenView | null> } {
+    return { access_tokens: this.state.describeAccessTokens(parseAccessTokens(body)) };
   }
 
   /** Back to the state of a fresh start; requests held by a timeout fault are answered now. */

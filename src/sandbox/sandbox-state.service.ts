@@ -27,12 +27,23 @@ interface AuthorizationRecord {
   accessToken: string;
   accessExpiresAt: number;
   refreshToken: string;
+  issuedAtMs: number;
 }
 
 interface AccessTokenRecord {
   authorizationId: number;
   openId: string;
+  issuedAt: number;
   expiresAt: number;
+}
+
+/** What the emulator knows about an access token it issued (tests check "valid when served" with it). */
+export interface AccessTokenView {
+  open_id: string;
+  issued_at: number;
+  expires_at: number;
+  /** The seller's grant was revoked or replaced since. */
+  revoked: boolean;
 }
 
 export interface CurrentTokens {
@@ -41,6 +52,8 @@ export interface CurrentTokens {
   access_token_expire_in: number;
   refresh_token_expire_in: number;
   revoked: boolean;
+  /** Wall-clock milliseconds of the latest issue (consent or refresh), for attributing lost rotations. */
+  issued_at_ms: number;
 }
 
 /** Auth codes, authorizations and tokens, with TikTok's rules: single-use codes, rotating refresh tokens. */
@@ -103,6 +116,7 @@ export class SandboxStateService {
           accessToken: '',
           accessExpiresAt: 0,
           refreshToken: '',
+          issuedAtMs: 0,
         };
     // A fresh consent renews the authorization period and covers every shop again.
     authorization.refreshExpiresAt = refreshExpiresAt;
@@ -175,7 +189,21 @@ export class SandboxStateService {
         access_token_expire_in: authorization.accessExpiresAt,
         refresh_token_expire_in: authorization.refreshExpiresAt,
         revoked: authorization.revoked,
+        issued_at_ms: authorization.issuedAtMs,
       };
+    }
+    return result;
+  }
+
+  /** The emulator's record of each access token; null for one it never issued. */
+  describeAccessTokens(tokens: readonly string[]): Record<string, AccessTokenView | null> {
+    const result: Record<string, AccessTokenView | null> = {};
+    for (const token of tokens) {
+      const record = this.accessTokens.get(token);
+      const authorization = record && this.authorizations.get(record.openId);
+      result[token] = record
+        ? { open_id: record.openId, issued_at: record.issuedAt, expires_at: record.expiresAt, revoked: !authorization || authorization.id !== record.authorizationId || authorization.revoked }
+        : null;
     }
     return result;
   }
@@ -200,7 +228,8 @@ export class SandboxStateService {
     authorization.accessToken = accessToken;
     authorization.refreshToken = refreshToken;
     authorization.accessExpiresAt = Math.min(now + this.config.accessTokenTtlSeconds, authorization.refreshExpiresAt);
-    const record = { authorizationId: authorization.id, openId: authorization.openId };
+    authorization.issuedAtMs = Date.now();
+    const record = { authorizationId: authorization.id, openId: authorization.openId, issuedAt: now };
     this.accessTokens.set(accessToken, { ...record, expiresAt: authorization.accessExpiresAt });
     this.refreshTokens.set(refreshToken, { ...record, expiresAt: authorization.refreshExpiresAt });
     this.refreshOwners.set(refreshToken, authorization.openId);

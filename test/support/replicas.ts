@@ -98,7 +98,7 @@ export interface EmulatorStats {
   refreshes_by_open_id: Record<string, number>;
   refresh_attempts_by_open_id: Record<string, number>;
   issued: { access_tokens: string[]; refresh_tokens: string[]; codes: string[] };
-  current: Record<string, { access_token: string; refresh_token: string }>;
+  current: Record<string, { access_token: string; refresh_token: string; revoked: boolean; issued_at_ms: number }>;
 }
 
 export function emulatorStats(sandbox: SandboxServer): Promise<EmulatorStats> {
