@@ -1,0 +1,14 @@
+export { TokenClient } from './token-client.ts';
+export type { GetTokenOptions, ShopToken, TokenClientOptions } from './token-client.ts';
+export {
+  ClientErrorCode,
+  ForbiddenError,
+  ReauthorizationRequiredError,
+  ServiceUnavailableError,
+  ShopNotFoundError,
+  TokenServiceError,
+  UnauthorizedError,
+} from './errors.ts';
+export type { TokenServiceErrorInit } from './errors.ts';
+export { isExpiredTokenError, TIKTOK_EXPIRED_TOKEN_CODE } from './expired-token.ts';
+export type { FetchLike } from './http.ts';

@@ -1,0 +1,226 @@
+import { isExpiredTokenError } from './expired-token.ts';
+import { callService, FetchLike, invalidResponse, RetryPolicy, ServiceRequest } from './http.ts';
+
+export interface TokenClientOptions {
+  /** Where the service answers, e.g. `http://tts.internal:3000` (a path prefix is kept). */
+  baseUrl: string | URL;
+  /** A service key (`POST /admin/api-keys`), sent as `Authorization: Bearer`. */
+  apiKey: string;
+  /** Default `minTtl` of getToken and withToken, in seconds (0-86400). Default 300. */
+  minTtl?: number;
+  /** Deadline of each HTTP attempt, answer included. Default 10000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt on 503/429/502/504, network errors and timeouts. Default 3. */
+  retries?: number;
+  /** First backoff ceiling, doubling on each retry. Default 250. */
+  retryBaseDelayMs?: number;
+  /** Longest single wait between attempts; a longer Retry-After ends the retries at once. Default 10000. */
+  retryMaxDelayMs?: number;
+  /** Which errors thrown inside withToken mean "TikTok says this token expired". Default {@link isExpiredTokenError}. */
+  isExpiredTokenError?: (error: unknown) => boolean;
+  /** The fetch to use; Node's global fetch (looked up at each call) by default. */
+  fetch?: FetchLike;
+}
+
+export interface GetTokenOptions {
+  /** Seconds the token must stay valid at least (0-86400); the client's default otherwise. */
+  minTtl?: number;
+}
+
+export interface ShopToken {
+  /** The `x-tts-access-token` header of TikTok Shop API calls. */
+  accessToken: string;
+  /** The `shop_cipher` parameter of calls about this shop. */
+  shopCipher: string;
+  expiresAt: Date;
+}
+
+interface Flight {
+  kind: 'get' | 'refresh';
+  minTtl: number;
+  promise: Promise<ShopToken>;
+}
+
+interface ShopState {
+  token?: ShopToken;
+  flight?: Flight;
+  /** Bumped by invalidate(): a read that started before must not put the rejected token back. */
+  generation: number;
+}
+
+const SHOP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_MIN_TTL = 86400;
+/** How many in-flight requests a getToken waits on before sending its own. */
+const MAX_JOINS = 3;
+
+/**
+ * Client of the token service: tokens cached in memory until `expiresAt - minTtl`, one request in flight per
+ * shop however many callers wait, retries with backoff, typed errors, and the refresh-and-retry-once dance
+ * for TikTok's 105002. The API key and tokens are kept in private fields (never printed by console.log)
+ * and never put in error messages.
+ */
+export class TokenClient {
+  readonly #apiKey: string;
+  readonly #baseUrl: URL;
+  readonly #minTtl: number;
+  readonly #policy: RetryPolicy;
+  readonly #fetch: FetchLike;
+  readonly #isExpired: (error: unknown) => boolean;
+  readonly #shops = new Map<string, ShopState>();
+
+  constructor(options: TokenClientOptions) {
+    this.#baseUrl = baseUrlOf(options.baseUrl);
+    if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') throw new TypeError('TokenClient: apiKey must be a non-empty string');
+    this.#apiKey = options.apiKey;
+    this.#minTtl = checkMinTtl(options.minTtl ?? 300);
+    this.#policy = {
+      retries: wholeNumber('retries', options.retries ?? 3),
+      baseDelayMs: wholeNumber('retryBaseDelayMs', options.retryBaseDelayMs ?? 250),
+      maxDelayMs: wholeNumber('retryMaxDelayMs', options.retryMaxDelayMs ?? 10_000),
+      timeoutMs: wholeNumber('timeoutMs', options.timeoutMs ?? 10_000),
+    };
+    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.#isExpired = options.isExpiredTokenError ?? isExpiredTokenError;
+  }
+
+  /**
+   * A token valid for at least `minTtl` seconds: from memory while it is, else from the service, with
+   * callers of one shop sharing one request. Throws the errors of errors.ts.
+   */
+  async getToken(shopId: string, options: GetTokenOptions = {}): Promise<ShopToken> {
+    checkShopId(shopId);
+    const minTtl = options.minTtl === undefined ? this.#minTtl : checkMinTtl(options.minTtl);
+    const state = this.#state(shopId);
+    for (let joined = 0; joined < MAX_JOINS; joined += 1) {
+      if (state.token && isFresh(state.token, minTtl)) return copy(state.token);
+      const flight = state.flight;
+      if (!flight) break;
+      const token = await flight.promise;
+      // A read asked with at least this min_ttl is the service's best answer, even if TikTok gave less.
+      if (isFresh(token, minTtl) || (flight.kind === 'get' && flight.minTtl >= minTtl)) return copy(token);
+    }
+    return copy(await this.#fly(state, shopId, 'get', minTtl));
+  }
+
+  /**
+   * For a token TikTok refused (105002): forgets the cached token and asks the service for a new one
+   * (`POST /v1/shops/{id}/token/refresh`). One refresh in flight per shop; getToken callers meanwhile wait for it.
+   */
+  async invalidate(shopId: string): Promise<ShopToken> {
+    checkShopId(shopId);
+    const state = this.#state(shopId);
+    state.token = undefined;
+    state.generation += 1;
+    if (state.flight?.kind === 'refresh') return copy(await state.flight.promise);
+    return copy(await this.#fly(state, shopId, 'refresh', 0));
+  }
+
+  /**
+   * Runs `fn` with a token. If it throws TikTok's expired-token error (see `isExpiredTokenError`), gets a
+   * new token once and runs `fn` once more; whatever that second run throws is thrown.
+   */
+  async withToken<T>(shopId: string, fn: (token: ShopToken) => T | Promise<T>, options: GetTokenOptions = {}): Promise<T> {
+    const token = await this.getToken(shopId, options);
+    try {
+      return await fn(token);
+    } catch (error) {
+      if (!this.#isExpired(error)) throw error;
+      return await fn(await this.#renew(shopId, token));
+    }
+  }
+
+  /** A token other than `rejected`: one already renewed by another caller, else a refresh. */
+  async #renew(shopId: string, rejected: ShopToken): Promise<ShopToken> {
+    const state = this.#state(shopId);
+    if (state.flight?.kind === 'refresh') return copy(await state.flight.promise);
+    if (state.token && state.token.accessToken !== rejected.accessToken && isFresh(state.token, 0)) return copy(state.token);
+    return this.invalidate(shopId);
+  }
+
+  #state(shopId: string): ShopState {
+    let state = this.#shops.get(shopId);
+    if (!state) {
+      state = { generation: 0 };
+      this.#shops.set(shopId, state);
+    }
+    return state;
+  }
+
+  #fly(state: ShopState, shopId: string, kind: Flight['kind'], minTtl: number): Promise<ShopToken> {
+    const generation = state.generation;
+    const flight: Flight = {
+      kind,
+      minTtl,
+      promise: this.#request(kind, shopId, minTtl)
+        .then((token) => {
+          if (kind === 'refresh' || state.generation === generation) state.token = token;
+          return token;
+        })
+        .finally(() => {
+          if (state.flight === flight) state.flight = undefined;
+        }),
+    };
+    state.flight = flight;
+    return flight.promise;
+  }
+
+  async #request(kind: Flight['kind'], shopId: string, minTtl: number): Promise<ShopToken> {
+    const url = new URL(`v1/shops/${shopId}/token${kind === 'refresh' ? '/refresh' : ''}`, this.#baseUrl);
+    if (kind === 'get') url.search = `min_ttl=${minTtl}`;
+    const request: ServiceRequest = {
+      method: kind === 'get' ? 'GET' : 'POST',
+      url,
+      headers: { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json' },
+      shopId,
+    };
+    return parseToken(await callService(this.#fetch, request, this.#policy), request);
+  }
+}
+
+function parseToken(body: unknown, request: ServiceRequest): ShopToken {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const { access_token: accessToken, shop_cipher: shopCipher, expires_at: expiresAt } = fields;
+  if (typeof accessToken !== 'string' || accessToken === '' || typeof shopCipher !== 'string' || typeof expiresAt !== 'string') {
+    throw invalidResponse(200, request, 'access_token, shop_cipher or expires_at missing');
+  }
+  const expiry = new Date(expiresAt);
+  if (Number.isNaN(expiry.getTime())) throw invalidResponse(200, request, 'expires_at is not a date');
+  return { accessToken, shopCipher, expiresAt: expiry };
+}
+
+function isFresh(token: ShopToken, minTtlSeconds: number): boolean {
+  return token.expiresAt.getTime() - minTtlSeconds * 1000 > Date.now();
+}
+
+/** Callers get their own object: changing it cannot change what others are handed. */
+function copy(token: ShopToken): ShopToken {
+  return { accessToken: token.accessToken, shopCipher: token.shopCipher, expiresAt: new Date(token.expiresAt.getTime()) };
+}
+
+function baseUrlOf(value: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError('TokenClient: baseUrl must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('TokenClient: baseUrl must be an absolute http(s) URL');
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+function checkShopId(shopId: unknown): asserts shopId is string {
+  if (typeof shopId !== 'string' || !SHOP_ID.test(shopId)) throw new TypeError('shopId must be 1-64 characters of [A-Za-z0-9_-]');
+}
+
+function checkMinTtl(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_MIN_TTL) throw new RangeError(`minTtl must be a whole number of seconds from 0 to ${MAX_MIN_TTL}`);
+  return value;
+}
+
+function wholeNumber(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`TokenClient: ${name} must be a whole number >= 0`);
+  return value;
+}
