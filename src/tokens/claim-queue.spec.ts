@@ -50,10 +50,9 @@ describe('ClaimQueue', () => {
 
   it('ends the run on a failed claim, after handing out what it holds, and keeps the error', async () => {
     let calls = 0;
-    const queue = new ClaimQueue(async () => {
+    const queue = new ClaimQueue(() => {
       calls += 1;
-      if (calls > 1) throw new Error('database down');
-      return ['a', 'b'];
+      return calls > 1 ? Promise.reject(new Error('database down')) : Promise.resolve(['a', 'b']);
     }, 5);
     const got: string[] = [];
     for (let id = await queue.next(running); id !== undefined; id = await queue.next(running)) got.push(id);
