@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { isNativeError } from 'node:util/types';
 import { AppError, ErrorCode, httpStatusOf } from './app-error';
 import { describeError } from './describe-error';
 import { errorPage } from './error-page';
@@ -43,15 +44,20 @@ function messageOf(exception: HttpException): string {
 
 // Connection-level failures (pool exhausted, server down or restarting), as opposed to a bad query.
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|terminating connection|the database system is (starting up|shutting down)/i;
+const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|terminating connection|the database system is (starting up|shutting down)|^connect (ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)\b/i;
 
-function isDatabaseUnavailable(exception: unknown): boolean {
-  if (!(exception instanceof Error)) return false;
+export function isDatabaseUnavailable(exception: unknown): boolean {
+  // isNativeError: errors made by Node itself (a refused socket) may come from another realm than this
+  // module's Error (they do under Jest), where instanceof says no.
+  if (!(exception instanceof Error) && !isNativeError(exception)) return false;
   // TypeORM's word for a transaction whose connection the server closed under it.
   if (exception.name === 'QueryRunnerProviderAlreadyReleasedError') return true;
   const { code, driverError } = exception as Error & { code?: unknown; driverError?: { code?: unknown; message?: unknown } };
   const codes = [code, driverError?.code].filter((value): value is string => typeof value === 'string');
   if (codes.some((value) => UNAVAILABLE_CODES.has(value))) return true;
+  // A connect() to several addresses fails with one AggregateError holding each attempt's error.
+  const { errors } = exception as { errors?: unknown };
+  if (Array.isArray(errors) && errors.some(isDatabaseUnavailable)) return true;
   return UNAVAILABLE_MESSAGES.test(exception.message) || (typeof driverError?.message === 'string' && UNAVAILABLE_MESSAGES.test(driverError.message));
 }
 
