@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { TokenCipher } from '../common/crypto/token-cipher';
@@ -62,9 +62,11 @@ interface LockedRow {
  * "this grant is gone" answers mark the authorization for re-consent.
  */
 @Injectable()
-export class TokenRefresher {
+export class TokenRefresher implements OnModuleDestroy {
   private readonly logger = new Logger(TokenRefresher.name);
   private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
+  /** Rotated pairs whose first write failed, being written again in the background. */
+  private readonly unsaved = new Map<string, { grant: TokenGrant; done: Promise<void> }>();
   /**
    * A refresh holds a pooled connection for the whole TikTok call. Capping refreshes (API and scheduler
    * together) below the pool size keeps connections free for key checks and token reads during a slow TikTok.
@@ -84,6 +86,11 @@ export class TokenRefresher {
     this.slots = new Semaphore(refreshSlots(config));
   }
 
+  /** A rotated pair still being written gets a last chance before the process goes. */
+  async onModuleDestroy(): Promise<void> {
+    await this.flushUnsaved(10000);
+  }
+
   /** How many refreshes may hold a connection at once on this instance. */
   get capacity(): number {
     return this.slots.size;
@@ -93,6 +100,15 @@ export class TokenRefresher {
     if (!request.authorizationId) throw new Error('refresh needs an authorization id');
     const running = this.inFlight.get(request.authorizationId);
     if (running) return running;
+    // Its newest pair is not stored yet and the stored refresh token is dead: no refresh until it is.
+    const unsaved = this.unsaved.get(request.authorizationId);
+    if (unsaved) {
+      const { grant } = unsaved;
+      if (!request.force && grant.accessTokenExpiresAt >= (request.neededUntil ?? new Date())) {
+        return Promise.resolve({ kind: 'token', refreshed: false, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt });
+      }
+      return Promise.resolve({ kind: 'unavailable', retryAfterSeconds: 5, reason: 'unsaved_pair' });
+    }
     const promise = this.refreshWithSlot(request)
       .then(
         (outcome) => {
@@ -227,22 +243,57 @@ export class TokenRefresher {
     return result.stored === 1;
   }
 
+  /**
+   * TikTok rotated the pair and the transaction that stored it died (connection lost, failover, restart): the
+   * pair exists nowhere else, and the refresh token it replaces is dead. Written again on a fresh connection,
+   * a few times at once; if the database is still away, the caller gets the new token anyway (it is valid)
+   * and the write goes on in the background, with backoff, for up to PERSIST_RETRY_MS, a database restart or
+   * failover. Meanwhile this authorization is not refreshed again (see {@link unsaved}).
+   */
   private async persistAfterFailedCommit(request: RefreshRequest, grant: TokenGrant, replaced: string | null, cause: unknown): Promise<RefreshOutcome> {
     const id = request.authorizationId;
-    for (let attempt = 1; attempt <= 5; attempt += 1) {
+    const token: RefreshOutcome = { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
+    const started = Date.now();
+    const write = async (attempt: number): Promise<boolean> => {
       try {
-        const event = { openId: null, detail: { trigger: request.trigger, recovered_after: describeError(cause) } };
+        const event = { openId: null, detail: { trigger: request.trigger, recovered_after: describeError(cause), attempts: attempt } };
         const written = await this.dataSource.transaction((manager) => this.storeGrant(manager, id, grant, replaced, event));
         if (!written) this.logger.error(`authorization ${id}: refreshed pair not stored, a newer pair is already there`);
-        else this.logger.warn(`authorization ${id}: refreshed pair stored after the first transaction failed (${describeError(cause)})`);
-        return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
+        else this.logger.warn(`authorization ${id}: refreshed pair stored after the first transaction failed (${describeError(cause)}; attempt ${attempt})`);
+        return true;
       } catch (error) {
-        this.logger.error(`authorization ${id}: storing the refreshed pair failed (attempt ${attempt}): ${describeError(error)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        if (attempt === 1 || attempt % 10 === 0) this.logger.error(`authorization ${id}: storing the refreshed pair failed (attempt ${attempt}), retrying: ${describeError(error)}`);
+        return false;
       }
+    };
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      if (await write(attempt)) return token;
+      await sleep(200 * attempt);
     }
-    throw cause;
+    const done = (async () => {
+      for (let attempt = 4; ; attempt += 1) {
+        await sleep(Math.min(5000, 250 * 2 ** (attempt - 3)));
+        if (await write(attempt)) return;
+        if (Date.now() - started > PERSIST_RETRY_MS) {
+          this.logger.error(`authorization ${id}: the refreshed pair could not be stored within ${PERSIST_RETRY_MS / 1000} s and is lost; the seller must consent again`);
+          return;
+        }
+      }
+    })().finally(() => this.unsaved.delete(id));
+    this.unsaved.set(id, { grant, done });
+    return token;
   }
+
+  /** Waits (up to `ms`) for the pairs still being written in the background: before shutting down. */
+  async flushUnsaved(ms: number): Promise<void> {
+    if (this.unsaved.size === 0) return;
+    const ids = [...this.unsaved.keys()];
+    await Promise.race([Promise.all([...this.unsaved.values()].map((entry) => entry.done)), sleep(ms)]);
+    for (const id of ids.filter((pending) => this.unsaved.has(pending))) {
+      this.logger.error(`authorization ${id}: shutting down with its refreshed pair still unstored; it is lost and the seller must consent again`);
+    }
+  }
+
 
   private async requireReauthorization(
     manager: EntityManager,
@@ -330,6 +381,11 @@ interface Attempt {
 }
 
 const SLOT_WAIT_MS = 5000;
+
+/** How long a rotated pair whose write failed is retried: a database restart or failover. */
+const PERSIST_RETRY_MS = 10 * 60 * 1000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Leaves at least two pooled connections for everything that is not a refresh. */
 export function refreshSlots(config: AppConfig): number {
