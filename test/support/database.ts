@@ -52,7 +52,7 @@ export async function createTestDatabase(server: TestServer = 'default'): Promis
  * Every row of every table, as JSON lines, into the folder the global teardown scans for secrets: what is
  * stored (tokens encrypted, keys and states as digests) must not contain any secret in clear.
  */
-async function dumpForSecretScan(url: string, name: string): Promise<void> {
+export async function dumpForSecretScan(url: string, name: string): Promise<void> {
   const dir = process.env.TTS_TEST_LOG_DIR;
   if (!dir) return;
   const client = new Client({ connectionString: url });
