@@ -22,8 +22,13 @@ const INSTANCES = 3;
 const CHAOS_MS = Number(process.env.CHAOS_SECONDS ?? 45) * 1000;
 const ACCESS_TTL_SECONDS = 12;
 const REFRESH_AHEAD_SECONDS = 8;
-/** A rotation the emulator made this close before a kill may have died with the killed process. */
-const CRASH_WINDOW_MS = 250;
+/**
+ * A rotation this close to a kill may have died with the killed process: the call was with TikTok when the
+ * process died (TikTok finished it: the emulator drops such calls only if it notices the closed socket before
+ * its latency is over), or TikTok's answer was on its way or being committed. Nothing can save that pair.
+ */
+const CRASH_WINDOW_BEFORE_KILL_MS = 300;
+const CRASH_WINDOW_AFTER_KILL_MS = 400;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const between = (min: number, max: number) => min + Math.random() * (max - min);
@@ -127,6 +132,7 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
     const statuses: Record<string, number> = {};
     const kills: number[] = [];
     let stop = false;
+    const startedAt = Date.now();
 
     // Load: token requests to random instances, with random min_ttl so that some need a refresh on the spot.
     const load = async () => {
@@ -196,8 +202,20 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
     );
     expect(rows).toHaveLength(SELLERS);
     const outOfStep = rows.filter((row) => !row.refresh_token || cipher.decrypt(row.refresh_token, tokenBinding(row.id, 'refresh_token')) !== stats.current[row.open_id].refresh_token);
-    const unexplained = outOfStep.filter((row) => !kills.some((kill) => kill - stats.current[row.open_id].issued_at_ms >= 0 && kill - stats.current[row.open_id].issued_at_ms <= CRASH_WINDOW_MS));
-    expect(unexplained.map((row) => row.open_id)).toEqual([]);
+    const inCrashWindow = (issued: number) => kills.some((kill) => issued >= kill - CRASH_WINDOW_BEFORE_KILL_MS && issued <= kill + CRASH_WINDOW_AFTER_KILL_MS);
+    const unexplained = outOfStep.filter((row) => !inCrashWindow(stats.current[row.open_id].issued_at_ms));
+    const explain = (row: (typeof rows)[number]) => {
+      const issued = stats.current[row.open_id].issued_at_ms;
+      const nearest = kills.reduce((best, kill) => (Math.abs(kill - issued) < Math.abs(best - issued) ? kill : best), Infinity);
+      const storedToken = row.refresh_token ? cipher.decrypt(row.refresh_token, tokenBinding(row.id, 'refresh_token')) : null;
+      const issuedList = stats.issued.refresh_tokens;
+      return `${row.open_id} (${row.status}): emulator rotated ${issued - startedAt} ms into the run, nearest kill ${nearest - issued} ms after; stored token is issue #${storedToken ? issuedList.indexOf(storedToken) : -1} of ${issuedList.length}, current #${issuedList.indexOf(stats.current[row.open_id].refresh_token)}`;
+    };
+    expect(unexplained.map(explain)).toEqual([]);
+
+    // A lost rotation is found out (TikTok refuses the dead refresh token) and shown as needing a consent,
+    // never retried forever.
+    expect(outOfStep.filter((row) => row.status !== 'reauthorization_required').map(explain)).toEqual([]);
 
     // 3. No false re-consent: whoever holds the current refresh token is active; a lost rotation is told apart.
     const inStep = rows.filter((row) => !outOfStep.includes(row));

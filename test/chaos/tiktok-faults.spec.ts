@@ -9,13 +9,13 @@ const UK_SHOP = '7000000000000001';
 /** Tokens live an hour here: asking for two makes the service refresh on the spot, every time. */
 const NEEDS_A_REFRESH = `/v1/shops/${UK_SHOP}/token?min_ttl=7200`;
 
-interface Stored {
+type Stored = {
   id: string;
   status: string;
   access_token: string;
   refresh_token: string;
   tokens_issued_at: string;
-}
+};
 
 /**
  * Every way TikTok's token endpoint misbehaves, end to end through the service: the answer the caller gets,
