@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { authorizationEndSql, authorizationStatusSql, AuthorizationViewStatus } from './derived-status';
+import { authorizationEndSql, authorizationStatusIsSql, authorizationStatusSql, AuthorizationViewStatus } from './derived-status';
 
 
 export { AUTHORIZATION_VIEW_STATUSES } from './derived-status';
@@ -44,21 +44,23 @@ interface Row {
 export class AuthorizationsQueryService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** Keyset pages in id order; a status filter is a condition on stored columns, so its index can serve it. */
   async list(status: AuthorizationViewStatus | undefined, limit: number, after?: string): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
+    const conditions: string[] = [];
+    const params: unknown[] = [limit];
+    if (status) conditions.push(authorizationStatusIsSql('a', status));
+    if (after) conditions.push(`a.id > $${params.push(after)}`);
     const rows = await this.dataSource.query<Row[]>(
-      `SELECT * FROM (
-         SELECT a.id, a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes,
-                ${authorizationStatusSql('a')} AS status,
-                (SELECT array_agg(s.id ORDER BY s.id) FROM shops s WHERE s.authorization_id = a.id AND s.status = 'active') AS shop_ids,
-                a.access_token_expires_at, ${authorizationEndSql('a')} AS refresh_token_expires_at,
-                a.last_refreshed_at, a.refresh_failures,
-                a.last_refresh_error, a.next_refresh_at
-           FROM seller_authorizations a
-          WHERE ($2::uuid IS NULL OR a.id > $2)
-       ) v
-       WHERE ($1::varchar IS NULL OR v.status = $1)
-       ORDER BY v.id LIMIT $3`,
-      [status ?? null, after ?? null, limit],
+      `SELECT a.id, a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes,
+              ${authorizationStatusSql('a')} AS status,
+              (SELECT array_agg(s.id ORDER BY s.id) FROM shops s WHERE s.authorization_id = a.id AND s.status = 'active') AS shop_ids,
+              a.access_token_expires_at, ${authorizationEndSql('a')} AS refresh_token_expires_at,
+              a.last_refreshed_at, a.refresh_failures,
+              a.last_refresh_error, a.next_refresh_at
+         FROM seller_authorizations a
+        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY a.id LIMIT $1`,
+      params,
     );
     return {
       authorizations: rows.map((row) => ({

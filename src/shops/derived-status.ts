@@ -30,3 +30,36 @@ export function shopStatusSql(s: string, a: string): string {
                WHEN ${s}.status <> 'active' THEN 'deauthorized'
                ELSE ${authorizationStatusSql(a)} END`;
 }
+
+/**
+ * True exactly when `authorizationStatusSql(a) = status`, written so that an index can serve it (the CASE
+ * expression cannot be indexed: `expiring` depends on now()).
+ */
+export function authorizationStatusIsSql(a: string, status: AuthorizationViewStatus): string {
+  switch (status) {
+    case 'active':
+      return `(${a}.status = 'active' AND NOT COALESCE(${endsSoonSql(a)}, false))`;
+    case 'expiring':
+      return `(${a}.status = 'active' AND ${endsSoonSql(a)})`;
+    case 'reauthorization_required':
+    case 'revoked':
+      return `${a}.status = '${status}'`;
+  }
+}
+
+/**
+ * True exactly when `shopStatusSql(s, a) = status`, given `authorizationIs(x)`: true exactly when the shop's
+ * authorization has view status x. The caller chooses how that is looked up (a join, or a list of ids).
+ */
+export function shopStatusIsSql(s: string, status: ShopViewStatus, authorizationIs: (status: AuthorizationViewStatus) => string): string {
+  switch (status) {
+    case 'revoked':
+      return `(${s}.status = 'revoked' OR (${s}.status = 'active' AND ${authorizationIs('revoked')}))`;
+    case 'deauthorized':
+      return `${s}.status NOT IN ('active', 'revoked')`;
+    case 'active':
+    case 'expiring':
+    case 'reauthorization_required':
+      return `(${s}.status = 'active' AND ${authorizationIs(status)})`;
+  }
+}

@@ -21,6 +21,7 @@ export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
  */
 @Entity({ name: 'authorization_events' })
 @Index('ix_authorization_events_authorization', ['authorizationId', 'id'])
+@Index('ix_authorization_events_shop', ['shopId', 'id'], { where: 'shop_id IS NOT NULL' })
 export class AuthorizationEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

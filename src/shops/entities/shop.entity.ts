@@ -7,6 +7,8 @@ export type ShopStatus = (typeof SHOP_STATUSES)[number];
 /** A TikTok shop reachable through one seller authorization. `cipher` goes out as `shop_cipher` on shop calls. */
 @Entity({ name: 'shops' })
 @Check('ck_shops_status', `status IN ('active', 'deauthorized', 'revoked')`)
+@Index('ix_shops_status_inactive', ['status', 'id'], { where: `status <> 'active'` })
+@Index('ix_shops_region', ['region', 'id'])
 export class Shop {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id!: string;
