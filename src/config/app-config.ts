@@ -6,6 +6,9 @@ import { ConfigError } from './config.error';
 import { EncryptionKey, parseEncryptionKeys } from './encryption-keys';
 import { EnvironmentVariables } from './environment';
 
+/** TOKEN_CACHE_MAX_ENTRIES by default: about 35 MB of tokens, see TokenCache. */
+export const DEFAULT_CACHE_MAX_ENTRIES = 50_000;
+
 export const TIKTOK_DEFAULTS = {
   authorizeUrl: 'https://services.tiktokshop.com/open/authorize',
   authBaseUrl: 'https://auth.tiktok-shops.com',
@@ -56,8 +59,11 @@ export class AppConfig {
   adminApiKey!: string | null;
   /** Key of the HMAC that turns service API keys into stored digests; null: generated as above. */
   apiKeyHmacSecret!: string | null;
-  /** cache: serve tokens and API keys from memory, invalidated on every replica through LISTEN/NOTIFY. */
-  tokens!: { minTtlSeconds: number; cache: boolean };
+  /**
+   * cache: serve tokens and API keys from memory, invalidated on every replica through LISTEN/NOTIFY;
+   * cacheMaxEntries: at most this many tokens (and as many keys) in memory, the oldest dropped first.
+   */
+  tokens!: { minTtlSeconds: number; cache: boolean; cacheMaxEntries: number };
   refresh!: RefreshConfig;
   /** JSON logs to stdout, or appended to `file`. */
   log!: { level: string; file: string | null };
@@ -168,7 +174,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE ?? 120, webhooksPerMinute: env.RATE_LIMIT_WEBHOOKS_PER_MINUTE ?? 6000 },
     adminApiKey: env.ADMIN_API_KEY ?? null,
     apiKeyHmacSecret: env.API_KEY_HMAC_SECRET ?? null,
-    tokens: { minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS ?? 300, cache: env.TOKEN_CACHE_ENABLED ?? true },
+    tokens: {
+      minTtlSeconds: env.TOKEN_MIN_TTL_SECONDS ?? 300,
+      cache: env.TOKEN_CACHE_ENABLED ?? true,
+      cacheMaxEntries: env.TOKEN_CACHE_MAX_ENTRIES ?? DEFAULT_CACHE_MAX_ENTRIES,
+    },
     log: { level: env.LOG_LEVEL ?? 'info', file: env.LOG_FILE ? path.resolve(env.LOG_FILE) : null },
     notify:
       env.NOTIFY_WEBHOOK_URL === undefined

@@ -135,6 +135,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
   TOKEN_CACHE_ENABLED?: boolean;
 
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(10_000_000)
+  TOKEN_CACHE_MAX_ENTRIES?: number;
+
   @IsOptional() @Transform(trimmed) @IsString() @MaxLength(1024)
   LOG_FILE?: string;
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { AppConfig, DEFAULT_CACHE_MAX_ENTRIES } from '../../config/app-config';
 import { InvalidationBus } from './invalidation-bus.service';
 
 export interface CachedToken {
@@ -19,26 +20,77 @@ export interface CachedCaller {
 
 /** Entries live at most this long even without a notification: a safety net, not the mechanism. */
 const MAX_AGE_MS = 60_000;
-const MAX_ENTRIES = 200_000;
 
-interface Entry<T> {
-  value: T;
-  storedAt: number;
+/**
+ * A map iterated in storage order (storing a key again moves it to the end), so its first entry is always the
+ * oldest: each store drops the expired entries from the front, and the oldest ones beyond `maxEntries`.
+ * Memory follows the keys used within MAX_AGE_MS instead of every key ever used, and never exceeds the cap.
+ */
+class ExpiringMap<T> {
+  private readonly entries = new Map<string, { value: T; storedAt: number }>();
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly onRemove: (value: T) => void = () => undefined,
+  ) {}
+
+  get(key: string, now: number): T | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (now - entry.storedAt > MAX_AGE_MS) {
+      this.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(key: string, value: T, now: number): void {
+    this.delete(key);
+    this.entries.set(key, { value, storedAt: now });
+    for (const [oldest, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries && now - entry.storedAt <= MAX_AGE_MS) break;
+      this.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.onRemove(entry.value);
+  }
+
+  deleteWhere(predicate: (value: T) => boolean): void {
+    for (const [key, entry] of this.entries) if (predicate(entry.value)) this.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 /**
  * In-process caches of decrypted tokens (per shop) and of resolved API keys (per digest), emptied through
  * {@link InvalidationBus} on every replica when a refresh, consent, revocation or key deletion commits. They
- * answer nothing while the bus is unhealthy.
+ * answer nothing while the bus is unhealthy. Each holds at most TOKEN_CACHE_MAX_ENTRIES entries, and only
+ * those stored in the last minute (about 0.7 KB of heap per token, and V8 lets the heap grow to a few times
+ * what is live, so the cap is what keeps the resident memory bounded with a large seller base).
  */
 @Injectable()
 export class TokenCache {
-  private readonly tokens = new Map<string, Entry<CachedToken>>();
-  private readonly shopsByAuthorization = new Map<string, Set<string>>();
-  private readonly keys = new Map<string, Entry<CachedCaller>>();
+  private readonly tokens: ExpiringMap<CachedToken>;
+  /** Authorization id to the shops cached for it: one shop id (the usual case, no array) or several. */
+  private readonly shopsByAuthorization = new Map<string, string | string[]>();
+  private readonly keys: ExpiringMap<CachedCaller>;
   private generationCounter = 0;
 
-  constructor(private readonly bus: InvalidationBus) {
+  constructor(
+    private readonly bus: InvalidationBus,
+    @Optional() config?: AppConfig,
+  ) {
+    const maxEntries = config?.tokens.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
+    this.tokens = new ExpiringMap<CachedToken>(maxEntries, (token) => this.unindex(token));
+    this.keys = new ExpiringMap<CachedCaller>(maxEntries);
     bus.subscribe((message) => {
       this.generationCounter += 1;
       switch (message.kind) {
@@ -46,7 +98,7 @@ export class TokenCache {
           this.forgetAuthorization(message.id);
           return;
         case 'api_key':
-          for (const [digest, entry] of this.keys) if (entry.value.keyId === message.id) this.keys.delete(digest);
+          this.keys.deleteWhere((caller) => caller.keyId === message.id);
           return;
         case 'all':
           this.tokens.clear();
@@ -58,7 +110,7 @@ export class TokenCache {
   }
 
   getToken(shopId: string): CachedToken | undefined {
-    return this.fresh(this.tokens, shopId);
+    return this.bus.healthy ? this.tokens.get(shopId, Date.now()) : undefined;
   }
 
   /**
@@ -71,43 +123,39 @@ export class TokenCache {
 
   setToken(token: CachedToken, generation: number): void {
     if (!this.bus.healthy || generation !== this.generationCounter) return;
-    this.bound(this.tokens);
-    this.tokens.set(token.shopId, { value: token, storedAt: Date.now() });
-    let shops = this.shopsByAuthorization.get(token.authorizationId);
-    if (!shops) this.shopsByAuthorization.set(token.authorizationId, (shops = new Set()));
-    shops.add(token.shopId);
+    this.tokens.set(token.shopId, token, Date.now());
+    const shops = this.shopsByAuthorization.get(token.authorizationId);
+    if (shops === undefined) this.shopsByAuthorization.set(token.authorizationId, token.shopId);
+    else if (typeof shops === 'string') this.shopsByAuthorization.set(token.authorizationId, [shops, token.shopId]);
+    else shops.push(token.shopId);
   }
 
   getCaller(digest: string): CachedCaller | undefined {
-    return this.fresh(this.keys, digest);
+    return this.bus.healthy ? this.keys.get(digest, Date.now()) : undefined;
   }
 
   setCaller(digest: string, caller: CachedCaller, generation: number): void {
     if (!this.bus.healthy || generation !== this.generationCounter) return;
-    this.bound(this.keys);
-    this.keys.set(digest, { value: caller, storedAt: Date.now() });
+    this.keys.set(digest, caller, Date.now());
   }
 
   private forgetAuthorization(id: string): void {
-    for (const shopId of this.shopsByAuthorization.get(id) ?? []) this.tokens.delete(shopId);
+    const shops = this.shopsByAuthorization.get(id);
+    if (shops === undefined) return;
+    // Removing a token unindexes it, which edits the array being walked: walk a copy.
+    for (const shopId of typeof shops === 'string' ? [shops] : [...shops]) this.tokens.delete(shopId);
     this.shopsByAuthorization.delete(id);
   }
 
-  private fresh<T>(map: Map<string, Entry<T>>, key: string): T | undefined {
-    if (!this.bus.healthy) return undefined;
-    const entry = map.get(key);
-    if (!entry) return undefined;
-    if (Date.now() - entry.storedAt > MAX_AGE_MS) {
-      map.delete(key);
-      return undefined;
+  /** Called for every token leaving the cache (replaced, expired, evicted or invalidated). */
+  private unindex(token: CachedToken): void {
+    const shops = this.shopsByAuthorization.get(token.authorizationId);
+    if (shops === token.shopId) {
+      this.shopsByAuthorization.delete(token.authorizationId);
+    } else if (Array.isArray(shops)) {
+      const rest = shops.filter((shopId) => shopId !== token.shopId);
+      if (rest.length === 1) this.shopsByAuthorization.set(token.authorizationId, rest[0]);
+      else this.shopsByAuthorization.set(token.authorizationId, rest);
     }
-    return entry.value;
-  }
-
-  private bound<T>(map: Map<string, Entry<T>>): void {
-    if (map.size < MAX_ENTRIES) return;
-    // Oldest first (Map keeps insertion order).
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
   }
 }

@@ -1,0 +1,64 @@
+import type { AppConfig } from '../../config/app-config';
+import type { Invalidation, InvalidationBus } from './invalidation-bus.service';
+import { CachedToken, TokenCache } from './token-cache.service';
+
+function setup(maxEntries: number): { cache: TokenCache; notify: (message: Invalidation) => void } {
+  let listener: (message: Invalidation) => void = () => undefined;
+  const bus = { healthy: true, subscribe: (l: (message: Invalidation) => void) => (listener = l) } as unknown as InvalidationBus;
+  const config = { tokens: { cacheMaxEntries: maxEntries } } as AppConfig;
+  return { cache: new TokenCache(bus, config), notify: (message) => listener(message) };
+}
+
+function token(shopId: string, authorizationId = `auth-${shopId}`): CachedToken {
+  return { authorizationId, shopId, shopCipher: 'c', accessToken: `at-${shopId}`, expiresAt: new Date(Date.now() + 3_600_000), openId: 'o', sellerName: null, region: 'GB' };
+}
+
+describe('TokenCache bounds', () => {
+  let now: number;
+  beforeEach(() => {
+    now = 1_800_000_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('holds at most maxEntries tokens, dropping the least recently stored', () => {
+    const { cache } = setup(3);
+    for (const shop of ['a', 'b', 'c']) cache.setToken(token(shop), cache.generation);
+    cache.setToken(token('a'), cache.generation); // stored again: now the newest
+    cache.setToken(token('d'), cache.generation);
+    expect(['a', 'b', 'c', 'd'].map((shop) => cache.getToken(shop) !== undefined)).toEqual([true, false, true, true]);
+  });
+
+  it('drops entries older than a minute as new ones come in, not only when they are read', () => {
+    const { cache, notify } = setup(100);
+    cache.setToken(token('old', 'auth-1'), cache.generation);
+    now += 61_000;
+    cache.setToken(token('new', 'auth-1'), cache.generation);
+    expect(cache.getToken('old')).toBeUndefined();
+    expect(cache.getToken('new')).toBeDefined();
+    // The authorization's index lost the expired shop too: invalidating it still empties what is left.
+    notify({ kind: 'authorization', id: 'auth-1' });
+    expect(cache.getToken('new')).toBeUndefined();
+  });
+
+  it('forgets every shop of an authorization, and only those, when it is invalidated', () => {
+    const { cache, notify } = setup(100);
+    for (const shop of ['s1', 's2', 's3']) cache.setToken(token(shop, 'auth-1'), cache.generation);
+    cache.setToken(token('other', 'auth-2'), cache.generation);
+    // s2 moved to another authorization (a take-over by a new consent): it belongs to auth-2 now.
+    cache.setToken(token('s2', 'auth-2'), cache.generation);
+    notify({ kind: 'authorization', id: 'auth-1' });
+    expect(['s1', 's2', 's3', 'other'].map((shop) => cache.getToken(shop) !== undefined)).toEqual([false, true, false, true]);
+    notify({ kind: 'authorization', id: 'auth-2' });
+    expect(['s2', 'other'].map((shop) => cache.getToken(shop))).toEqual([undefined, undefined]);
+  });
+
+  it('bounds the API key cache the same way', () => {
+    const { cache, notify } = setup(2);
+    for (const digest of ['k1', 'k2', 'k3']) cache.setCaller(digest, { keyId: digest, value: {} }, cache.generation);
+    expect(['k1', 'k2', 'k3'].map((digest) => cache.getCaller(digest) !== undefined)).toEqual([false, true, true]);
+    notify({ kind: 'api_key', id: 'k2' });
+    expect(cache.getCaller('k2')).toBeUndefined();
+    expect(cache.getCaller('k3')).toBeDefined();
+  });
+});
