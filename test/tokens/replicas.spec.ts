@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../../src/database/migrations';
 import { AuthorizationStore } from '../../src/shops/authorization-store.service';
 import { query } from '../support/database';
 import { Cluster, consentVia, emulatorStats, seedSellers, startCluster } from '../support/replicas';
@@ -18,7 +19,7 @@ describe('three replicas on one database and one TikTok', () => {
 
   it('migrated once although the three started together', async () => {
     const rows = await query<{ name: string }>(cluster.db.url, 'SELECT name FROM typeorm_migrations');
-    expect(rows.map((row) => row.name)).toEqual(['InitialSchema1764000000000', 'TokenEngine1764100000000', 'Operations1764200000000']);
+    expect(rows.map((row) => row.name)).toEqual(MIGRATIONS.map((migration) => new migration().name));
   });
 
   it('200 concurrent requests for 50 expiring shops: one refresh per authorization, everyone gets the new token', async () => {
