@@ -57,10 +57,11 @@ export class ShopTokensService {
   ) {}
 
   getToken(caller: Caller, shopId: string, minTtlSeconds = this.config.tokens.minTtlSeconds): Promise<ShopTokenResponse> {
-    return this.counted(this.tokenFor(caller, shopId, minTtlSeconds));
+    return this.counted(this.fetchToken(caller, shopId, minTtlSeconds));
   }
 
-  private async tokenFor(caller: Caller, shopId: string, minTtlSeconds: number): Promise<ShopTokenResponse> {
+  /** {@link getToken} without counting the answer in the metrics (the caller counts). */
+  async fetchToken(caller: Caller, shopId: string, minTtlSeconds: number): Promise<ShopTokenResponse> {
     checkShopId(shopId);
     assertShopAccess(caller, shopId);
     const generation = this.cache.generation;

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import { bearerToken } from '../access/api-key.guard';
+import { Caller, mayAccessShop } from '../access/caller';
 import { ApiKeysService } from '../access/api-keys.service';
 import { HeaderList, strictSecurityHeaders } from '../common/http/security-headers.middleware';
 import { assignRequestId } from '../common/logging/logging.module';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import type { ShopTokenResponse } from './dto/token-query.dto';
 import { ShopTokensService } from './shop-tokens.service';
 
 /** `GET /v1/shops/{shop_id}/token` with no query or a plain `min_ttl`, exactly as clients send it. */
@@ -14,17 +16,19 @@ const TOKEN_PATH = /^\/v1\/shops\/([A-Za-z0-9_-]{1,64})\/token(?:\?min_ttl=(\d{1
 const MAX_MIN_TTL = 86400;
 
 /**
- * The token API's cache hits, answered before Express's router and Nest's pipeline.
+ * The token API's common case, answered before Express's router and Nest's pipeline.
  *
  * Internal services call `GET /v1/shops/{id}/token` before every TikTok call, so its cost is added to all of
  * them. When this replica already holds the shop's decrypted token (see TokenCache: emptied on every replica
  * by NOTIFY when a refresh, consent, revocation or key deletion commits) and the presented key is the admin
  * key or a service key it resolved recently, the answer needs no database, and most of the per-request cost
  * left is the framework's: routing, guards, pipes, the request logger's child loggers. This middleware, the
- * first one mounted, answers exactly those requests with the same body, status and headers, and the same
- * access log line, and calls `next()` for everything else: a miss, any other path or query, a key it does not
- * know, a shop the key may not see, a token below min_ttl. Every refusal and every error therefore comes
- * from the one full path (ApiKeyGuard, the validation pipe, ShopTokensService).
+ * first one mounted, answers those requests with the same body, status and headers, and the same access log
+ * line; when the token is not in memory (or below min_ttl) it makes the same ShopTokensService call as the
+ * controller. It calls `next()` for everything else: any other path or query, a key it does not know, a shop
+ * the key may not see, and any refusal or error of that call (which the full path then repeats). Every
+ * refusal and every error therefore comes from the one full path (ApiKeyGuard, the validation pipe,
+ * ShopTokensService).
  */
 @Injectable()
 export class TokenFastPath {
@@ -40,22 +44,33 @@ export class TokenFastPath {
   }
 
   readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
-    if (!this.config.tokens.cache || request.method !== 'GET' || !this.serve(request, response)) next();
+    const route = this.config.tokens.cache && request.method === 'GET' ? this.route(request) : undefined;
+    if (!route) return next();
+    const { caller, shopId, minTtl } = route;
+    const cached = this.tokens.cachedToken(caller, shopId, minTtl);
+    if (cached) return this.send(request, response, cached);
+    if (!mayAccessShop(caller, shopId)) return next();
+    // A miss: the service call the controller makes (a database read, a refresh if needed), without the
+    // framework around it. Any refusal or error goes on to the full path, which answers it as always.
+    const started = performance.now();
+    this.tokens.fetchToken(caller, shopId, minTtl).then(
+      (answer) => this.send(request, response, answer, started),
+      () => next(),
+    );
   };
 
-  /** Answers the request and returns true, or returns false having touched nothing. */
-  private serve(request: Request, response: Response): boolean {
+  /** The shop, min_ttl and a caller known without the database; undefined when the full path must decide. */
+  private route(request: Request): { caller: Caller; shopId: string; minTtl: number } | undefined {
     const match = TOKEN_PATH.exec(request.url);
-    if (!match) return false;
+    if (!match) return undefined;
     const minTtl = match[2] === undefined ? this.config.tokens.minTtlSeconds : Number(match[2]);
-    if (minTtl > MAX_MIN_TTL) return false;
+    if (minTtl > MAX_MIN_TTL) return undefined;
     const presented = bearerToken(request.headers.authorization);
-    const caller = presented && this.keys.cachedCaller(presented);
-    if (!caller) return false;
-    const answer = this.tokens.cachedToken(caller, match[1], minTtl);
-    if (!answer) return false;
+    const caller = presented ? this.keys.cachedCaller(presented) : undefined;
+    return caller ? { caller, shopId: match[1], minTtl } : undefined;
+  }
 
-    const started = performance.now();
+  private send(request: Request, response: Response, answer: ShopTokenResponse, started = performance.now()): void {
     const id = assignRequestId(request, response);
     const body = JSON.stringify(answer);
     for (const [name, value] of this.headers) response.setHeader(name, value);
@@ -69,6 +84,5 @@ export class TokenFastPath {
     if (logger?.isLevelEnabled('info')) {
       logger.info({ req: { id, method: request.method, url: request.url }, res: response, responseTime: Math.round(performance.now() - started) }, 'request completed');
     }
-    return true;
   }
 }
