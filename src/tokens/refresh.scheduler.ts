@@ -110,6 +110,8 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         `UPDATE seller_authorizations SET expiring_notified_at = now()
           WHERE id IN (SELECT id FROM seller_authorizations a
                         WHERE status = 'active' AND expiring_notified_at IS NULL AND ${endsSoonSql('a')}
+                        -- the ordering keeps the planner on the index of when authorizations end
+                        ORDER BY ${authorizationEndSql('a')}
                         LIMIT 1000 FOR UPDATE SKIP LOCKED)
           RETURNING id, open_id, ${authorizationEndSql('seller_authorizations')} AS ends`,
       );
