@@ -8,7 +8,7 @@
 //        BENCH_SKIP_LOAD=1 for the query plans only; BENCH_SERVICE_NODE_ARGS=--trace-gc adds the live heap
 //        after the last full GC to each memory figure; BENCH_SERVICE_ENV='{"TOKEN_CACHE_ENABLED":"false"}';
 //        BENCH_SERVICE_LOG=file keeps the service's output)
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -16,7 +16,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
 const { freePort } = require('../dist/database/embedded-postgres');
-const { benchDatabase, machine } = require('./support.cjs');
+const { benchDatabase, createServiceKey, machine, start, startBaseline, waitFor } = require('./support.cjs');
 const { openLoop } = require('./open-loop.cjs');
 const { explainQueries } = require('./scale-queries.cjs');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
@@ -34,25 +34,7 @@ const BATCH = 5000;
 const DAY = 86400;
 const REGIONS = ['US', 'US', 'US', 'US', 'GB', 'GB', 'DE', 'FR', 'ES', 'IT', 'MY', 'TH', 'VN', 'PH', 'SG', 'ID', 'MX', 'JP'];
 
-function start(command, args, env) {
-  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return { child, output: () => output };
-}
 
-async function waitFor(url) {
-  for (let i = 0; i < 300; i += 1) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 /** Deterministic, so that every run seeds the same mix. */
 function prng(seed) {
@@ -321,14 +303,9 @@ async function main() {
     let load;
     let admin;
     if (!SKIP_LOAD) {
-      const created = await fetch(`http://127.0.0.1:${servicePort}/admin/api-keys`, {
-        method: 'POST', headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }),
-      });
-      const { key } = await created.json();
+      const key = await createServiceKey(servicePort, env.ADMIN_API_KEY);
       const baselinePort = await freePort();
-      const baseline = start(process.execPath, ['bench/baseline-server.cjs'], { ...env, PORT: String(baselinePort), POOL_SIZE: '10' });
-      children.push(baseline.child);
-      await waitFor(`http://127.0.0.1:${baselinePort}/`);
+      children.push((await startBaseline(env, baselinePort)).child);
       log(`scale: open loop at ${OPEN_LOOP_RATE} req/s, ${DURATION} s per phase, ${RUNS} runs\n`);
       load = await measureLoad({ name: 'baseline', port: baselinePort }, { name: 'service', port: servicePort, pid: service.child.pid, output: service.output }, key, servable, log);
       admin = await adminTimings(servicePort, env.ADMIN_API_KEY, mid.shop_id);

@@ -1,6 +1,7 @@
 'use strict';
 // What every benchmark needs: the machine's description, a fresh database (on DATABASE_URL's server, or on an
 // embedded PostgreSQL started for the run), and one-off queries.
+const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -52,4 +53,43 @@ async function benchDatabase(prefix) {
   };
 }
 
-module.exports = { benchDatabase, machine, sql };
+const ROOT = path.resolve(__dirname, '..');
+
+/** A child process in the repository root, its output kept for diagnosis. */
+function start(command, args, env) {
+  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+/** Waits up to 30 s for `url` to answer anything but a 5xx. */
+async function waitFor(url) {
+  for (let i = 0; i < 300; i += 1) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A new service key from the service at `port`. */
+async function createServiceKey(port, adminKey) {
+  const created = await fetch(`http://127.0.0.1:${port}/admin/api-keys`, {
+    method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }),
+  });
+  return (await created.json()).key;
+}
+
+/** The node:http + pg baseline (baseline-server.cjs) on a free port, with the service's secrets and pool size. */
+async function startBaseline(env, port) {
+  const baseline = start(process.execPath, ['bench/baseline-server.cjs'], { ...env, PORT: String(port), POOL_SIZE: '10' });
+  await waitFor(`http://127.0.0.1:${port}/`);
+  return baseline;
+}
+
+module.exports = { benchDatabase, createServiceKey, machine, sql, start, startBaseline, waitFor };

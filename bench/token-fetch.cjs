@@ -4,14 +4,13 @@
 // other on the same machine and database. Closed loop at 32 connections (autocannon), then a constant-rate open
 // loop at 500 requests/s (open-loop.cjs), each phase BENCH_RUNS times alternating between the two servers.
 // Usage: npm run bench   (DATABASE_URL optional; without it an embedded PostgreSQL is started)
-const { spawn } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { freePort } = require('../dist/database/embedded-postgres');
-const { benchDatabase, machine, sql } = require('./support.cjs');
+const { benchDatabase, createServiceKey, machine, sql, start, startBaseline, waitFor } = require('./support.cjs');
 const { openLoop } = require('./open-loop.cjs');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
@@ -23,26 +22,7 @@ const CONNECTIONS = 32;
 const OPEN_LOOP_RATE = 500;
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 
-function start(command, args, env) {
-  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return { child, output: () => output };
-}
 
-async function waitFor(url, headers = {}) {
-  for (let i = 0; i < 300; i += 1) {
-    try {
-      const response = await fetch(url, { headers });
-      if (response.status < 500) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 async function seed(url, keysEnv) {
   const cipher = new TokenCipher(parseEncryptionKeys(keysEnv));
@@ -161,15 +141,9 @@ async function main() {
     children.push(service.child);
     await waitFor(`http://127.0.0.1:${servicePort}/health/ready`).catch((error) => { throw new Error(`${error.message}\n${service.output()}`); });
     const shopIds = await seed(url, env.TOKEN_ENCRYPTION_KEYS);
-    const created = await fetch(`http://127.0.0.1:${servicePort}/admin/api-keys`, {
-      method: 'POST', headers: { authorization: `Bearer ${env.ADMIN_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }),
-    });
-    const { key } = await created.json();
-
+    const key = await createServiceKey(servicePort, env.ADMIN_API_KEY);
     const baselinePort = await freePort();
-    const baseline = start(process.execPath, ['bench/baseline-server.cjs'], { ...env, PORT: String(baselinePort), POOL_SIZE: '10' });
-    children.push(baseline.child);
-    await waitFor(`http://127.0.0.1:${baselinePort}/`);
+    children.push((await startBaseline(env, baselinePort)).child);
 
     const check = await (await fetch(`http://127.0.0.1:${servicePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })).json();
     const checkBaseline = await (await fetch(`http://127.0.0.1:${baselinePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })).json();
