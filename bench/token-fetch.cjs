@@ -131,10 +131,11 @@ async function main() {
     API_KEY_HMAC_SECRET: randomBytes(32).toString('base64url'),
   };
   const children = [];
+  let service;
   try {
     const servicePort = await freePort();
     const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS || '').split(' ').filter(Boolean); // e.g. --cpu-prof for a profile
-    const service = start(process.execPath, [...nodeArgs, 'dist/main.js'], {
+    service = start(process.execPath, [...nodeArgs, 'dist/main.js'], {
       ...env, NODE_ENV: 'development', PORT: String(servicePort), HOST: '127.0.0.1', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-')),
       REFRESH_SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10',
     });
@@ -162,9 +163,11 @@ async function main() {
     if (results.service.failures + results.baseline.failures > 0) throw new Error('some requests failed: the figures are not comparable');
     process.stdout.write(`ratio service/baseline: ${ratio.requests_per_second}x requests/s (target >= 1.0), p99 at ${OPEN_LOOP_RATE} req/s ${ratio.p99_open_loop}x (target <= 1.0 within noise)\n`);
     const out = path.join(__dirname, 'results', `token-fetch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, runs: RUNS, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
+    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, runs: RUNS, service_node_args: process.env.BENCH_SERVICE_NODE_ARGS || '', connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
     process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
   } finally {
+    // BENCH_SERVICE_LOG=file keeps the service's output (with BENCH_SERVICE_NODE_ARGS=--trace-gc: its pauses).
+    if (process.env.BENCH_SERVICE_LOG && service) fs.writeFileSync(process.env.BENCH_SERVICE_LOG, service.output());
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await db.drop();
