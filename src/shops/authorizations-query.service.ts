@@ -1,42 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { authorizationEndSql, authorizationStatusIsSql, authorizationStatusSql, AuthorizationViewStatus } from './derived-status';
-
+import { authorizationStatusIsSql, authorizationStatusSql, AuthorizationViewStatus } from './derived-status';
+import { refreshStateColumns, RefreshStateRow, refreshStateView, RefreshStateView } from './refresh-state';
 
 export { AUTHORIZATION_VIEW_STATUSES } from './derived-status';
 export type { AuthorizationViewStatus } from './derived-status';
 
-export interface AuthorizationView {
+interface SellerIdentity {
   id: string;
   open_id: string;
   seller_name: string | null;
   seller_base_region: string | null;
   status: AuthorizationViewStatus;
   granted_scopes: string[];
-  shop_ids: string[];
-  access_token_expires_at: string | null;
-  authorization_expires_at: string | null;
-  last_refreshed_at: string | null;
-  refresh_failures: number;
-  last_refresh_error: string | null;
-  next_refresh_at: string | null;
 }
 
-interface Row {
-  id: string;
-  open_id: string;
-  seller_name: string | null;
-  seller_base_region: string | null;
-  status: AuthorizationViewStatus;
-  granted_scopes: string[];
+export interface AuthorizationView extends SellerIdentity, RefreshStateView {
+  shop_ids: string[];
+}
+
+interface Row extends SellerIdentity, RefreshStateRow {
   shop_ids: string[] | null;
-  access_token_expires_at: Date | null;
-  refresh_token_expires_at: Date | null;
-  last_refreshed_at: Date | null;
-  refresh_failures: number;
-  last_refresh_error: string | null;
-  next_refresh_at: Date | null;
 }
 
 /** Read-only views of authorizations for operators. Never a token. */
@@ -54,9 +39,7 @@ export class AuthorizationsQueryService {
       `SELECT a.id, a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes,
               ${authorizationStatusSql('a')} AS status,
               (SELECT array_agg(s.id ORDER BY s.id) FROM shops s WHERE s.authorization_id = a.id AND s.status = 'active') AS shop_ids,
-              a.access_token_expires_at, ${authorizationEndSql('a')} AS refresh_token_expires_at,
-              a.last_refreshed_at, a.refresh_failures,
-              a.last_refresh_error, a.next_refresh_at
+              ${refreshStateColumns('a')}
          FROM seller_authorizations a
         ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
         ORDER BY a.id LIMIT $1`,
@@ -71,12 +54,7 @@ export class AuthorizationsQueryService {
         status: row.status,
         granted_scopes: row.granted_scopes,
         shop_ids: row.shop_ids ?? [],
-        access_token_expires_at: row.access_token_expires_at?.toISOString() ?? null,
-        authorization_expires_at: row.refresh_token_expires_at?.toISOString() ?? null,
-        last_refreshed_at: row.last_refreshed_at?.toISOString() ?? null,
-        refresh_failures: row.refresh_failures,
-        last_refresh_error: row.last_refresh_error,
-        next_refresh_at: row.next_refresh_at?.toISOString() ?? null,
+        ...refreshStateView(row),
       })),
       next_after: rows.length === limit ? rows[rows.length - 1].id : null,
     };

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { authorizationEndSql, authorizationStatusIsSql, AuthorizationViewStatus, shopStatusIsSql, shopStatusSql, ShopViewStatus } from './derived-status';
+import { authorizationStatusIsSql, AuthorizationViewStatus, shopStatusIsSql, shopStatusSql, ShopViewStatus } from './derived-status';
+import { refreshStateColumns, RefreshStateRow, refreshStateView, RefreshStateView } from './refresh-state';
 
 export { SHOP_VIEW_STATUSES } from './derived-status';
 export type { ShopViewStatus } from './derived-status';
 
-export interface AdminShopView {
+/** What a shop is, who granted it, and where its authorization's refreshes stand. */
+interface ShopIdentity {
   shop_id: string;
   shop_name: string;
   region: string;
@@ -18,13 +20,9 @@ export interface AdminShopView {
   open_id: string;
   seller_name: string | null;
   granted_scopes: string[];
-  access_token_expires_at: string | null;
-  authorization_expires_at: string | null;
-  last_refreshed_at: string | null;
-  refresh_failures: number;
-  last_refresh_error: string | null;
-  next_refresh_at: string | null;
 }
+
+export interface AdminShopView extends ShopIdentity, RefreshStateView {}
 
 export interface AdminEventView {
   id: string;
@@ -34,32 +32,14 @@ export interface AdminEventView {
   created_at: string;
 }
 
-interface Row {
-  shop_id: string;
-  shop_name: string;
-  region: string;
-  seller_type: string | null;
-  status: ShopViewStatus;
-  authorization_id: string;
-  authorization_status: string;
-  open_id: string;
-  seller_name: string | null;
-  granted_scopes: string[];
-  access_token_expires_at: Date | null;
-  authorization_expires_at: Date | null;
-  last_refreshed_at: Date | null;
-  refresh_failures: number;
-  last_refresh_error: string | null;
-  next_refresh_at: Date | null;
-}
+interface Row extends ShopIdentity, RefreshStateRow {}
 
 /** One derived status per shop, as operators see it. */
 const VIEW = `
   SELECT s.id AS shop_id, s.name AS shop_name, s.region, s.seller_type,
          ${shopStatusSql('s', 'a')} AS status,
          a.id AS authorization_id, a.status AS authorization_status, a.open_id, a.seller_name, a.granted_scopes,
-         a.access_token_expires_at, ${authorizationEndSql('a')} AS authorization_expires_at,
-         a.last_refreshed_at, a.refresh_failures, a.last_refresh_error, a.next_refresh_at
+         ${refreshStateColumns('a')}
     FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
 
 /**
@@ -128,10 +108,6 @@ export class ShopsQueryService {
   }
 }
 
-function iso(value: Date | null): string | null {
-  return value ? value.toISOString() : null;
-}
-
 function toView(row: Row): AdminShopView {
   return {
     shop_id: row.shop_id,
@@ -144,11 +120,6 @@ function toView(row: Row): AdminShopView {
     open_id: row.open_id,
     seller_name: row.seller_name,
     granted_scopes: row.granted_scopes,
-    access_token_expires_at: iso(row.access_token_expires_at),
-    authorization_expires_at: iso(row.authorization_expires_at),
-    last_refreshed_at: iso(row.last_refreshed_at),
-    refresh_failures: row.refresh_failures,
-    last_refresh_error: row.last_refresh_error,
-    next_refresh_at: iso(row.next_refresh_at),
+    ...refreshStateView(row),
   };
 }
