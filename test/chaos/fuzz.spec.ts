@@ -177,9 +177,8 @@ describe('hostile input: property-based fuzzing of every route', () => {
       fc.asyncProperty(requestArbitrary, async (request) => {
         const answer = await send(request);
         received.push({ ...answer, request: { ...answer.request, body: undefined } });
-        // Never a server error, whatever came in.
-        expect({ path: request.path.slice(0, 200), method: request.method, status: answer.status }).toEqual({ path: request.path.slice(0, 200), method: request.method, status: expect.any(Number) });
-        expect(answer.status).toBeLessThan(500);
+        // Never a server error, whatever came in (named, so that a failure says which request).
+        expect(answer.status >= 500 ? `${request.method} ${request.path.slice(0, 200)} -> ${answer.status}` : 'no server error').toBe('no server error');
         // Never an internal detail: a stack frame, a file path, a driver or ORM error name.
         expect(answer.body).not.toMatch(/\n\s+at [^\n]+:\d+:\d+|node_modules|\/work\/|QueryFailedError|TypeError|ReferenceError|SyntaxError: Unexpected|duplicate key|violates/);
         // Every JSON refusal is machine-readable.
