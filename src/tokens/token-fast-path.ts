@@ -53,10 +53,14 @@ export class TokenFastPath {
     // A miss: the service call the controller makes (a database read, a refresh if needed), without the
     // framework around it. Any refusal or error goes on to the full path, which answers it as always.
     const started = performance.now();
-    this.tokens.fetchToken(caller, shopId, minTtl).then(
-      (answer) => this.send(request, response, answer, started),
-      () => next(),
-    );
+    this.tokens
+      .fetchToken(caller, shopId, minTtl)
+      .then(
+        (answer) => this.send(request, response, answer, started),
+        () => next(),
+      )
+      // Sending failed half-way (the client went): nothing sensible is left to answer on this connection.
+      .catch(() => response.destroy());
   };
 
   /** The shop, min_ttl and a caller known without the database; undefined when the full path must decide. */
