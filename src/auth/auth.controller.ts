@@ -94,7 +94,7 @@ export class AuthController {
     description: 'the seller is connected',
     content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
   })
-  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.InvalidState, ErrorCode.AccessDenied, ErrorCode.TiktokError, ErrorCode.ServiceUnavailable)
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.InvalidState, ErrorCode.AccessDenied, ErrorCode.ConsentFailed, ErrorCode.TiktokError, ErrorCode.ServiceUnavailable)
   async callback(@CallbackQuery(callbackPipe) query: CallbackQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
     const seller = await this.auth.complete(query, this.browserId(request));
     response.set('Cache-Control', 'no-store');

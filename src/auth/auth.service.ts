@@ -42,7 +42,8 @@ export class AuthService {
       if (state) await this.states.consume(state, browserId);
       await this.recordFailure('denied', { tiktok_error: query.error });
       if (DENIALS.has(query.error)) throw new AppError(ErrorCode.AccessDenied, 'the seller did not authorize the app');
-      throw new AppError(ErrorCode.TiktokError, `TikTok reported an error: ${query.error}`);
+      // The redirect is the browser's request, not an answer to one of ours: a 4xx, never a 5xx anyone can trigger.
+      throw new AppError(ErrorCode.ConsentFailed, `TikTok ended the consent with an error: ${query.error}; start again from the authorize button`);
     }
     await this.checkState(state, browserId);
     const code = query.code?.trim();

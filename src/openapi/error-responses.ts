@@ -14,6 +14,7 @@ const MEANING: Record<ErrorCode, string> = {
   [ErrorCode.ReauthorizationRequired]: 'the authorization is dead or revoked, or the shop is no longer granted: only a new consent helps',
   [ErrorCode.TiktokUnavailable]: 'the token needs renewing and TikTok cannot be reached; Retry-After says when to retry',
   [ErrorCode.AccessDenied]: 'the seller refused the consent',
+  [ErrorCode.ConsentFailed]: 'TikTok ended the consent with an error other than a refusal (its error parameter is in the message)',
   [ErrorCode.NotFound]: 'no such route',
   [ErrorCode.MethodNotAllowed]: 'method not allowed',
   [ErrorCode.PayloadTooLarge]: 'the body is over the size limit',

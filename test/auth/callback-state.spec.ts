@@ -80,6 +80,15 @@ describe('callback state and denial', () => {
     expect(events.map((event) => event.type)).toContain('callback_failed');
   });
 
+  it('answers any other error TikTok reports with 400 consent_failed, burns the state and stores nothing', async () => {
+    const { state } = await beginConsent(client);
+    // Anyone can put error= in the URL: that must never be a 5xx (a fuzzer found the 502 this used to be).
+    await expectError(await client.get(callbackUrl({ error: 'server_error', state })), 400, 'consent_failed');
+    expect(await countAuthorizations(t)).toBe(0);
+    await expectError(await client.get(callbackUrl({ code: await mintCode(client, UK_SELLER), state })), 400, 'invalid_state');
+    await expectError(await client.get(callbackUrl({ error: '6caace64-2d7f-6584-a223-c53ade0a9f42' })), 400, 'consent_failed');
+  });
+
   it('shows a browser an HTML error page with the error code', async () => {
     const response = await client.get(callbackUrl({ code: 'abc', state: 'nope' }), 'text/html');
     expect(response.status).toBe(400);

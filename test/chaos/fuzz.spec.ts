@@ -93,7 +93,9 @@ async function assertTruncated<T>(property: fc.IAsyncProperty<T>, parameters: fc
   try {
     await fc.assert(property, parameters);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // fast-check keeps the failed assertion as the cause; without it the report names no reason.
+    const cause = error instanceof Error && error.cause instanceof Error ? `\n\nCaused by: ${error.cause.message}` : '';
+    const message = (error instanceof Error ? error.message : String(error)) + cause;
     throw new Error(message.replace(/(.)\1{200,}/g, (run: string, char: string) => `${char}{x${run.length}}`).slice(0, 6000));
   }
 }

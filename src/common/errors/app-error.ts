@@ -11,6 +11,7 @@ export enum ErrorCode {
   ReauthorizationRequired = 'reauthorization_required',
   TiktokUnavailable = 'tiktok_unavailable',
   AccessDenied = 'access_denied',
+  ConsentFailed = 'consent_failed',
   NotFound = 'not_found',
   MethodNotAllowed = 'method_not_allowed',
   PayloadTooLarge = 'payload_too_large',
@@ -39,6 +40,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.InvalidJson:
     case ErrorCode.InvalidState:
     case ErrorCode.AccessDenied:
+    case ErrorCode.ConsentFailed:
       return 400;
     case ErrorCode.Unauthorized:
     case ErrorCode.InvalidSignature:
