@@ -1,8 +1,8 @@
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import cookieParser from 'cookie-parser';
-import { raw } from 'express';
+import express, { raw } from 'express';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { securityHeaders } from './common/http/security-headers.middleware';
@@ -18,7 +18,11 @@ export interface CreateAppOptions {
 
 /** Builds the application (shared by main.ts and the tests) without listening. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  // One spelling per route: /ADMIN or /Metrics are not routes, so an edge rule on /admin or /metrics cannot be
+  // sidestepped by case. Express reads this when it creates its router, which Nest does at once: hence set here.
+  const server = express();
+  server.set('case sensitive routing', true);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ExpressAdapter(server), {
     bodyParser: false,
     bufferLogs: options.logger !== false,
     logger: options.logger,

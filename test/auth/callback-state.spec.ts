@@ -124,6 +124,16 @@ describe('callback state and denial', () => {
     await expectError(await client.request('/auth/callback', { method: 'DELETE' }), 404, 'not_found');
   });
 
+  it('routes one spelling only: another case is not a route, so an edge rule on /admin or /metrics holds', async () => {
+    const admin = { authorization: `Bearer ${t.adminKey}` };
+    expect((await client.request('/admin/shops', { headers: admin })).status).toBe(200);
+    for (const path of ['/ADMIN/shops', '/Admin/Shops', '/admin/SHOPS', '/METRICS', '/V1/shops', '/Auth/Status']) {
+      const response = await client.request(path, { headers: admin });
+      expect(`${path} ${response.status}`).toBe(`${path} 404`);
+      await expectError(response, 404, 'not_found');
+    }
+  });
+
   it('refuses unreadable and oversized bodies with 4xx codes', async () => {
     const post = (body: string) => client.request('/auth/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     await expectError(await post('{not json'), 400, 'invalid_json');
