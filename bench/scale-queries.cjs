@@ -69,7 +69,8 @@ function cases(services, p) {
     { label: 'metrics gauge tts_authorizations', run: () => metrics.render(), pick: 0 },
     { label: 'metrics gauge tts_earliest_expiry_seconds', run: () => metrics.render(), pick: 1 },
     { label: 'token lookup by shop id (cache miss)', run: () => method(tokens, 'loadShop')(p.midShopId) },
-    { label: 'GET /auth/status (every authorization, unpaged)', run: () => authStatus.status() },
+    { label: 'GET /auth/status (first page of 1000)', run: () => authStatus.status({}) },
+    { label: 'GET /auth/status?after={mid}', run: () => authStatus.status({ after: p.midAuthorizationId }) },
   ];
 }
 

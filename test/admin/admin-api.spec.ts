@@ -144,6 +144,22 @@ describe('admin API', () => {
     await noSecrets(body);
   });
 
+  it('pages /auth/status in creation order with limit and after, and refuses a cursor it does not know', async () => {
+    const all = (await (await admin.get('/auth/status')).json()) as { authorizations: { authorization_id: string; open_id: string }[]; next_after: string | null };
+    expect(all.next_after).toBeNull();
+    const first = (await (await admin.get('/auth/status?limit=2')).json()) as typeof all;
+    expect(first.authorizations.map((entry) => entry.open_id)).toEqual(all.authorizations.slice(0, 2).map((entry) => entry.open_id));
+    expect(first.next_after).toBe(first.authorizations[1].authorization_id);
+    const rest = (await (await admin.get(`/auth/status?limit=2&after=${first.next_after}`)).json()) as typeof all;
+    expect(rest).toEqual({ authorizations: all.authorizations.slice(2), next_after: null });
+
+    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'after=nope', 'after=00000000-0000-4000-8000-000000000000']) {
+      const response = await admin.get(`/auth/status?${bad}`);
+      expect(`${bad} ${response.status}`).toBe(`${bad} 400`);
+      expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    }
+  });
+
   it.each([
     ['GET', '/admin/shops'],
     ['GET', `/admin/shops/${UK_SHOP}`],

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { toInteger } from '../../common/http/query-transforms';
 import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/shops-query.service';
 
@@ -28,4 +28,15 @@ export class RevokeQueryDto {
   @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'also ask TikTok to deauthorize the shop first' })
   @IsOptional() @IsIn(['true', 'false'], { message: 'deauthorize must be true or false' })
   deauthorize?: 'true' | 'false';
+}
+
+/** GET /auth/status: keyset pages in creation order. */
+export class AuthStatusQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 1000 })
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ format: 'uuid', description: '`next_after` of the previous page (an authorization_id)' })
+  @IsOptional() @IsUUID()
+  after?: string;
 }

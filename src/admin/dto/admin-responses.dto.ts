@@ -120,6 +120,9 @@ class AuthStatusShop {
 }
 
 export class AuthStatusResponseEntry implements AuthStatusEntry {
+  @ApiProperty({ format: 'uuid' })
+  authorization_id!: string;
+
   @ApiProperty()
   open_id!: string;
 
@@ -151,4 +154,7 @@ export class AuthStatusResponseEntry implements AuthStatusEntry {
 export class AuthStatusResponse {
   @ApiProperty({ type: [AuthStatusResponseEntry] })
   authorizations!: AuthStatusResponseEntry[];
+
+  @ApiProperty({ ...STRING_OR_NULL, description: 'pass as `after` for the next page; null on the last page' })
+  next_after!: string | null;
 }

@@ -12,6 +12,8 @@ export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
 @Check('ck_seller_authorizations_status', `status IN ('active', 'reauthorization_required', 'revoked')`)
 @Index('ix_seller_authorizations_access_expiry', ['accessTokenExpiresAt'], { where: `status = 'active'` })
 @Index('ix_seller_authorizations_status_inactive', ['status', 'id'], { where: `status <> 'active'` })
+// GET /auth/status pages in creation order (AuthStatusPaging migration).
+@Index('ix_seller_authorizations_created', ['createdAt', 'id'])
 // On an expression TypeORM cannot describe: created by the ScaleIndexes migration, left alone by the schema diff.
 @Index('ix_seller_authorizations_end', { synchronize: false })
 @Unique('uq_seller_authorizations_app_open_id', ['appKey', 'openId'])
