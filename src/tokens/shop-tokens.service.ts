@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { assertShopAccess, Caller, mayAccessShop, visibleShopIds } from '../access/caller';
-import { CachedToken, TokenCache } from '../common/cache/token-cache.service';
+import { TokenCache } from '../common/cache/token-cache.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
@@ -81,10 +81,16 @@ export class ShopTokensService {
    * since, for a caller allowed to see the shop. Undefined whenever the full path must answer.
    */
   cachedToken(caller: Caller, shopId: string, minTtlSeconds: number): ShopTokenResponse | undefined {
+    const body = this.cachedBody(caller, shopId, minTtlSeconds);
+    return body === undefined ? undefined : (JSON.parse(body) as ShopTokenResponse);
+  }
+
+  /** {@link cachedToken} as the JSON body the token API sends, serialized when it was cached. */
+  cachedBody(caller: Caller, shopId: string, minTtlSeconds: number): string | undefined {
     if (!mayAccessShop(caller, shopId)) return undefined;
     const cached = this.cache.getToken(shopId);
-    if (!cached || cached.expiresAt.getTime() < Date.now() + minTtlSeconds * 1000) return undefined;
-    return cachedResponse(cached);
+    if (!cached || cached.expiresAtMs < Date.now() + minTtlSeconds * 1000) return undefined;
+    return cached.body;
   }
 
   /** For a caller whose TikTok call was just refused with 105002: a new token unless one was just issued. */
@@ -167,17 +173,7 @@ export class ShopTokensService {
   }
 
   private response(row: ShopRow, accessToken: string, expiresAt: Date, generation: number): ShopTokenResponse {
-    this.cache.setToken({
-      authorizationId: row.authorization_id,
-      shopId: row.shop_id,
-      shopCipher: row.cipher,
-      accessToken,
-      expiresAt,
-      openId: row.open_id,
-      sellerName: row.seller_name,
-      region: row.region,
-    }, generation);
-    return {
+    const answer: ShopTokenResponse = {
       shop_id: row.shop_id,
       shop_cipher: row.cipher,
       access_token: accessToken,
@@ -186,23 +182,13 @@ export class ShopTokensService {
       seller_name: row.seller_name,
       region: row.region,
     };
+    this.cache.setToken({ authorizationId: row.authorization_id, shopId: row.shop_id, expiresAtMs: expiresAt.getTime(), body: JSON.stringify(answer) }, generation);
+    return answer;
   }
 }
 
 function checkShopId(shopId: string): void {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(shopId)) throw new AppError(ErrorCode.InvalidRequest, 'shop_id must be 1-64 characters of [A-Za-z0-9_-]');
-}
-
-function cachedResponse(token: CachedToken): ShopTokenResponse {
-  return {
-    shop_id: token.shopId,
-    shop_cipher: token.shopCipher,
-    access_token: token.accessToken,
-    expires_at: token.expiresAt.toISOString(),
-    open_id: token.openId,
-    seller_name: token.sellerName,
-    region: token.region,
-  };
 }
 
 function reauthorizationRequired(): AppError {

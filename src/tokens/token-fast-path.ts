@@ -8,7 +8,6 @@ import { HeaderList, strictSecurityHeaders } from '../common/http/security-heade
 import { assignRequestId } from '../common/logging/logging.module';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import type { ShopTokenResponse } from './dto/token-query.dto';
 import { ShopTokensService } from './shop-tokens.service';
 
 /** `GET /v1/shops/{shop_id}/token` with no query or a plain `min_ttl`, exactly as clients send it. */
@@ -47,8 +46,8 @@ export class TokenFastPath {
     const route = this.config.tokens.cache && request.method === 'GET' ? this.route(request) : undefined;
     if (!route) return next();
     const { caller, shopId, minTtl } = route;
-    const cached = this.tokens.cachedToken(caller, shopId, minTtl);
-    if (cached) return this.send(request, response, cached);
+    const cached = this.tokens.cachedBody(caller, shopId, minTtl);
+    if (cached !== undefined) return this.send(request, response, cached);
     if (!mayAccessShop(caller, shopId)) return next();
     // A miss: the service call the controller makes (a database read, a refresh if needed), without the
     // framework around it. Any refusal or error goes on to the full path, which answers it as always.
@@ -56,7 +55,7 @@ export class TokenFastPath {
     this.tokens
       .fetchToken(caller, shopId, minTtl)
       .then(
-        (answer) => this.send(request, response, answer, started),
+        (answer) => this.send(request, response, JSON.stringify(answer), started),
         () => next(),
       )
       // Sending failed half-way (the client went): nothing sensible is left to answer on this connection.
@@ -74,9 +73,8 @@ export class TokenFastPath {
     return caller ? { caller, shopId: match[1], minTtl } : undefined;
   }
 
-  private send(request: Request, response: Response, answer: ShopTokenResponse, started = performance.now()): void {
+  private send(request: Request, response: Response, body: string, started = performance.now()): void {
     const id = assignRequestId(request, response);
-    const body = JSON.stringify(answer);
     for (const [name, value] of this.headers) response.setHeader(name, value);
     response.setHeader('Content-Type', 'application/json; charset=utf-8');
     response.setHeader('Content-Length', Buffer.byteLength(body));

@@ -2,15 +2,17 @@ import { Injectable, Optional } from '@nestjs/common';
 import { AppConfig, DEFAULT_CACHE_MAX_ENTRIES } from '../../config/app-config';
 import { InvalidationBus } from './invalidation-bus.service';
 
+/**
+ * One shop's token as the token API answers it: the JSON body serialized once, so that a cache hit builds no
+ * object, date string or JSON of its own (less garbage per request, so fewer and shorter collections).
+ */
 export interface CachedToken {
   authorizationId: string;
   shopId: string;
-  shopCipher: string;
-  accessToken: string;
-  expiresAt: Date;
-  openId: string;
-  sellerName: string | null;
-  region: string;
+  /** When the access token expires, in epoch milliseconds: min_ttl is checked against it. */
+  expiresAtMs: number;
+  /** The token API's answer (ShopTokenResponse), as JSON. */
+  body: string;
 }
 
 export interface CachedCaller {
