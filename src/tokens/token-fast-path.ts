@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PinoLogger } from 'nestjs-pino';
 import { bearerToken } from '../access/api-key.guard';
 import { Caller, mayAccessShop } from '../access/caller';
@@ -15,14 +15,15 @@ const TOKEN_PATH = /^\/v1\/shops\/([A-Za-z0-9_-]{1,64})\/token(?:\?min_ttl=(\d{1
 const MAX_MIN_TTL = 86400;
 
 /**
- * The token API's common case, answered before Express's router and Nest's pipeline.
+ * The token API's common case, answered on the HTTP server before Express and Nest see the request.
  *
  * Internal services call `GET /v1/shops/{id}/token` before every TikTok call, so its cost is added to all of
  * them. When this replica already holds the shop's decrypted token (see TokenCache: emptied on every replica
  * by NOTIFY when a refresh, consent, revocation or key deletion commits) and the presented key is the admin
  * key or a service key it resolved recently, the answer needs no database, and most of the per-request cost
- * left is the framework's: routing, guards, pipes, the request logger's child loggers. This middleware, the
- * first one mounted, answers those requests with the same body, status and headers, and the same access log
+ * left is the framework's: routing, guards, pipes, the request logger's child loggers, and Express's own
+ * per-request prototype swap, which costs far more in garbage collection than in CPU (FrontedExpressAdapter).
+ * This handler, mounted in front of Express, answers those requests with the same body, status and headers, and the same access log
  * line; when the token is not in memory (or below min_ttl) it makes the same ShopTokensService call as the
  * controller. It calls `next()` for everything else: any other path or query, a key it does not know, a shop
  * the key may not see, and any refusal or error of that call (which the full path then repeats). Every
@@ -42,7 +43,7 @@ export class TokenFastPath {
     this.headers = strictSecurityHeaders(config.auth.secureCookies);
   }
 
-  readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
+  readonly middleware = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
     const route = this.config.tokens.cache && request.method === 'GET' ? this.route(request) : undefined;
     if (!route) return next();
     const { caller, shopId, minTtl } = route;
@@ -63,8 +64,8 @@ export class TokenFastPath {
   };
 
   /** The shop, min_ttl and a caller known without the database; undefined when the full path must decide. */
-  private route(request: Request): { caller: Caller; shopId: string; minTtl: number } | undefined {
-    const match = TOKEN_PATH.exec(request.url);
+  private route(request: IncomingMessage): { caller: Caller; shopId: string; minTtl: number } | undefined {
+    const match = TOKEN_PATH.exec(request.url ?? '');
     if (!match) return undefined;
     const minTtl = match[2] === undefined ? this.config.tokens.minTtlSeconds : Number(match[2]);
     if (minTtl > MAX_MIN_TTL) return undefined;
@@ -73,7 +74,7 @@ export class TokenFastPath {
     return caller ? { caller, shopId: match[1], minTtl } : undefined;
   }
 
-  private send(request: Request, response: Response, body: string, started = performance.now()): void {
+  private send(request: IncomingMessage, response: ServerResponse, body: string, started = performance.now()): void {
     const id = assignRequestId(request, response);
     for (const [name, value] of this.headers) response.setHeader(name, value);
     response.setHeader('Content-Type', 'application/json; charset=utf-8');

@@ -1,0 +1,41 @@
+import type { NestApplicationOptions } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import type { Express } from 'express';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+
+/** A handler that answers a request itself or calls `next` to give it to Express. */
+export type FrontHandler = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
+
+/**
+ * Nest's ExpressAdapter, with one handler in front of Express on the HTTP server itself.
+ *
+ * Express gives every request object a new prototype (`Object.setPrototypeOf(req, app.request)`). Measured
+ * with `--trace-gc-nvp` at 500 requests/s, that makes V8 keep each request's objects through a scavenge and
+ * promote them to the old generation: about 8 KB per request, 3 MB per scavenge, scavenges of 3-5 ms instead
+ * of about 1, and a mark-compact every few seconds to collect them. A handler mounted here sees the request
+ * before Express does, so the requests it answers cost none of that.
+ */
+export class FrontedExpressAdapter extends ExpressAdapter {
+  private front?: FrontHandler;
+
+  constructor(instance: Express) {
+    super(instance);
+  }
+
+  /** Mounts `handler` in front of Express (once the application, and so the handler's dependencies, exist). */
+  setFront(handler: FrontHandler): void {
+    this.front = handler;
+  }
+
+  override initHttpServer(options: NestApplicationOptions): void {
+    super.initHttpServer(options);
+    const server = this.getHttpServer() as Server;
+    const express = this.getInstance<Express>();
+    // http.createServer(express) registered Express as the request listener: put the front in its place.
+    server.removeListener('request', express);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      if (this.front) this.front(request, response, () => void express(request, response));
+      else void express(request, response);
+    });
+  }
+}
