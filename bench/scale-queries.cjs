@@ -18,14 +18,22 @@ const { AuthStatusController } = require('../dist/admin/auth-status.controller')
 const LARGE_TABLES = new Set(['shops', 'seller_authorizations', 'authorization_events', 'notification_outbox']);
 const TIMED_RUNS = 3;
 
-/** A stand-in for TypeORM's DataSource/EntityManager: same result shapes (UPDATE gives [rows, count]). */
+/** A stand-in for TypeORM's DataSource/EntityManager: same result shapes (UPDATE gives [rows, count]); its driver's pool too. */
 function capturingDataSource(client, captured) {
   const query = async (text, params = []) => {
     const result = await client.query(text, params);
     captured.push({ text, params });
     return result.command === 'UPDATE' || result.command === 'DELETE' ? [result.rows, result.rowCount] : result.rows;
   };
-  return { query, transaction: async (work) => work({ query }) };
+  // The token lookup goes to pg's pool itself (a named statement): the same capture, pg's result shape.
+  const master = {
+    query: async (config) => {
+      const result = await client.query(config.text, config.values);
+      captured.push({ text: config.text, params: config.values });
+      return result;
+    },
+  };
+  return { query, transaction: async (work) => work({ query }), driver: { master } };
 }
 
 function method(target, name) {
