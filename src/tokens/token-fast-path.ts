@@ -23,9 +23,9 @@ const MAX_MIN_TTL = 86400;
  * key or a service key it resolved recently, the answer needs no database, and most of the per-request cost
  * left is the framework's: routing, guards, pipes, the request logger's child loggers, and Express's own
  * per-request prototype swap, which costs far more in garbage collection than in CPU (FrontedExpressAdapter).
- * This handler, mounted in front of Express, answers those requests with the same body, status and headers, and the same access log
- * line; when the token is not in memory (or below min_ttl) it makes the same ShopTokensService call as the
- * controller. It calls `next()` for everything else: any other path or query, a key it does not know, a shop
+ * This handler, mounted in front of Express, answers those requests with the same body, status and headers,
+ * and the same access log line; when the token is not in memory (or below min_ttl) it makes the same
+ * ShopTokensService call as the controller. It calls `next()` for everything else: any other path or query, a key it does not know, a shop
  * the key may not see, and any refusal or error of that call (which the full path then repeats). Every
  * refusal and every error therefore comes from the one full path (ApiKeyGuard, the validation pipe,
  * ShopTokensService).

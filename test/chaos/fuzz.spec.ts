@@ -59,7 +59,7 @@ const component = fc.oneof(
 const knownId = fc.constantFrom('7200000000000000', '7200000000000001', '7999999999999999', '00000000-0000-4000-8000-000000000000');
 
 const pathArbitrary = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...TEMPLATES), fc.oneof({ weight: 2, arbitrary: knownId }, component), fc.option(component, { nil: undefined, freq: 6 })).map(([template, id, extra]) => template.replace('{id}', id) + (extra === undefined ? '' : `/${extra}`)) },
+  { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...TEMPLATES), fc.oneof({ weight: 2, arbitrary: knownId }, component), fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: component })).map(([template, id, extra]) => template.replace('{id}', id) + (extra === undefined ? '' : `/${extra}`)) },
   { weight: 1, arbitrary: fc.array(component, { minLength: 1, maxLength: 6 }).map((parts) => `/${parts.join('/')}`) },
   { weight: 1, arbitrary: fc.constantFrom('//v1//shops', '/v1/shops/../admin/shops', '/V1/SHOPS', '/v1/shops/%2e%2e/token', `/${'x'.repeat(20000)}`, '/%', '/?', '/#') },
 );
