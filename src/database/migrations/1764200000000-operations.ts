@@ -13,7 +13,6 @@ export class Operations1764200000000 implements MigrationInterface {
       `ALTER TABLE shops ADD CONSTRAINT ck_shops_status CHECK (status IN ('active', 'deauthorized', 'revoked'))`,
     );
     await queryRunner.query(`ALTER TABLE seller_authorizations ADD COLUMN reported_expires_at timestamptz`);
-    await queryRunner.query(`ALTER TABLE seller_authorizations ADD COLUMN expiring_notified_at timestamptz`);
     await queryRunner.query(`
       CREATE TABLE webhook_deliveries (
         notification_id varchar(128) PRIMARY KEY,
@@ -43,7 +42,7 @@ export class Operations1764200000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE notification_outbox`);
     await queryRunner.query(`DROP TABLE webhook_deliveries`);
-    await queryRunner.query(`ALTER TABLE seller_authorizations DROP COLUMN reported_expires_at, DROP COLUMN expiring_notified_at`);
+    await queryRunner.query(`ALTER TABLE seller_authorizations DROP COLUMN reported_expires_at`);
     await queryRunner.query(`UPDATE shops SET status = 'deauthorized' WHERE status = 'revoked'`);
     await queryRunner.query(`ALTER TABLE shops DROP CONSTRAINT ck_shops_status`);
     await queryRunner.query(`ALTER TABLE shops ADD CONSTRAINT ck_shops_status CHECK (status IN ('active', 'deauthorized'))`);
