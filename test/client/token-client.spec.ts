@@ -203,6 +203,11 @@ describe('TokenClient against the service', () => {
     expect(JSON.stringify(tokens)).not.toContain(apiKey);
     expect(() => new TokenClient({ baseUrl: 'not a url', apiKey })).toThrow(/baseUrl/);
     expect(() => new TokenClient({ baseUrl: t.baseUrl, apiKey: ' ' })).toThrow(/apiKey/);
+    // Mistakes fetch would report with the key or a password in its message: refused here, without them.
+    expect(() => new TokenClient({ baseUrl: t.baseUrl, apiKey: 'SECRETKEY123\nabc' })).toThrow(/^TokenClient: apiKey must be/);
+    expect(() => new TokenClient({ baseUrl: t.baseUrl, apiKey: 'SECRETKEY123\nabc' })).not.toThrow(/SECRETKEY123/);
+    expect(() => new TokenClient({ baseUrl: 'http://user:PASSWORD@127.0.0.1:9', apiKey })).toThrow(/user name or password/);
+    expect(() => new TokenClient({ baseUrl: 'http://user:PASSWORD@127.0.0.1:9', apiKey })).not.toThrow(/PASSWORD/);
     await expect(tokens.getToken('bad id')).rejects.toBeInstanceOf(TypeError);
     await expect(tokens.getToken(UK_SHOP, { minTtl: 86401 })).rejects.toBeInstanceOf(RangeError);
   });

@@ -124,11 +124,14 @@ function noAnswer(error: unknown, request: ServiceRequest): TokenServiceError {
   });
 }
 
-/** undici says "fetch failed" and keeps the reason (ECONNREFUSED...) in `cause`. No URL, so no credentials. */
+/**
+ * undici says "fetch failed" and keeps the reason (ECONNREFUSED...) in `cause`. Only codes and names, never a
+ * message: fetch's messages may quote the request's URL or header values.
+ */
 function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
-  if (error instanceof Error) return error.message.slice(0, 200);
+  if (error instanceof Error) return error.name;
   return 'unknown error';
 }
 

@@ -70,7 +70,9 @@ export class TokenClient {
 
   constructor(options: TokenClientOptions) {
     this.#baseUrl = baseUrlOf(options.baseUrl);
-    if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') throw new TypeError('TokenClient: apiKey must be a non-empty string');
+    // The service's own rule for a key: printable ASCII. Anything else would fail inside fetch, whose message
+    // quotes the header value, key included.
+    if (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)) throw new TypeError('TokenClient: apiKey must be a non-empty string of printable ASCII');
     this.#apiKey = options.apiKey;
     this.#minTtl = checkMinTtl(options.minTtl ?? 300);
     this.#policy = {
@@ -205,6 +207,8 @@ function baseUrlOf(value: string | URL): URL {
     throw new TypeError('TokenClient: baseUrl must be an absolute http(s) URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('TokenClient: baseUrl must be an absolute http(s) URL');
+  // fetch refuses such a URL with a message that repeats it, password included; the key goes in apiKey.
+  if (url.username !== '' || url.password !== '') throw new TypeError('TokenClient: baseUrl must not carry a user name or password');
   url.search = '';
   url.hash = '';
   if (!url.pathname.endsWith('/')) url.pathname += '/';
