@@ -69,6 +69,13 @@ export class ShopTokensService {
     return this.counted(this.fetchToken(caller, shopId, minTtlSeconds));
   }
 
+  /** A failure of {@link fetchToken} that happened elsewhere, answered and counted as getToken's own. */
+  countedFailure(error: unknown): Promise<ShopTokenResponse> {
+    // Rethrown as it came: AllExceptionsFilter classifies database errors, which are not always Errors here.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return this.counted(Promise.reject(error));
+  }
+
   /** {@link getToken} without counting the answer in the metrics (the caller counts). */
   async fetchToken(caller: Caller, shopId: string, minTtlSeconds: number): Promise<ShopTokenResponse> {
     checkShopId(shopId);

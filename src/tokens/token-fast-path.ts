@@ -26,13 +26,16 @@ const MAX_MIN_TTL = 86400;
  * This handler, mounted in front of Express, answers those requests with the same body, status and headers,
  * and the same access log line; when the token is not in memory (or below min_ttl) it makes the same
  * ShopTokensService call as the controller. It calls `next()` for everything else: any other path or query, a key it does not know, a shop
- * the key may not see, and any refusal or error of that call (which the full path then repeats). Every
- * refusal and every error therefore comes from the one full path (ApiKeyGuard, the validation pipe,
- * ShopTokensService).
+ * the key may not see, and any refusal or error of that call. The full path answers that one by rethrowing it
+ * (failureOf) rather than doing the same work again: a refusal that took a 5 s wait for a refresh slot or a
+ * database connection must not take two. Every refusal and every error therefore comes from the one full path
+ * (ApiKeyGuard, the validation pipe, AllExceptionsFilter).
  */
 @Injectable()
 export class TokenFastPath {
   private readonly headers: HeaderList;
+  /** The error a miss ended with, for the full path to answer; gone with the request. */
+  private readonly failures = new WeakMap<object, unknown>();
 
   constructor(
     private readonly config: AppConfig,
@@ -57,11 +60,25 @@ export class TokenFastPath {
       .fetchToken(caller, shopId, minTtl)
       .then(
         (answer) => this.send(request, response, JSON.stringify(answer), started),
-        () => next(),
+        (error: unknown) => {
+          this.failures.set(request, error);
+          next();
+        },
       )
       // Sending failed half-way (the client went): nothing sensible is left to answer on this connection.
       .catch(() => response.destroy());
   };
+
+  /**
+   * How this request's miss ended, when the fast path tried it and failed (taken once). Express hands the full
+   * path the same request object, so the controller can rethrow it.
+   */
+  failureOf(request: object): { error: unknown } | undefined {
+    if (!this.failures.has(request)) return undefined;
+    const error = this.failures.get(request);
+    this.failures.delete(request);
+    return { error };
+  }
 
   /** The shop, min_ttl and a caller known without the database; undefined when the full path must decide. */
   private route(request: IncomingMessage): { caller: Caller; shopId: string; minTtl: number } | undefined {

@@ -1,10 +1,11 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller, CurrentCaller, ServiceAccess } from '../access/caller';
 import { ErrorCode } from '../common/errors/app-error';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { ListShopsQueryDto, ShopListResponse, ShopTokenResponse, ShopView, TokenQueryDto } from './dto/token-query.dto';
 import { ShopTokensService } from './shop-tokens.service';
+import { TokenFastPath } from './token-fast-path';
 
 const SHOP_ID = ApiParam({ name: 'shop_id', description: 'TikTok shop id (1-64 characters of [A-Za-z0-9_-])' });
 const TOKEN_ERRORS = [ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.ReauthorizationRequired, ErrorCode.TiktokUnavailable];
@@ -13,7 +14,10 @@ const TOKEN_ERRORS = [ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCod
 @Controller('v1/shops')
 @ServiceAccess()
 export class TokensController {
-  constructor(private readonly tokens: ShopTokensService) {}
+  constructor(
+    private readonly tokens: ShopTokensService,
+    private readonly fastPath: TokenFastPath,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'The shops this key may see, with status and expiries; never a token' })
@@ -27,8 +31,10 @@ export class TokensController {
   @SHOP_ID
   @ApiOkResponse({ type: ShopTokenResponse })
   @ApiErrors(...TOKEN_ERRORS)
-  token(@CurrentCaller() caller: Caller, @Param('shop_id') shopId: string, @Query() query: TokenQueryDto): Promise<ShopTokenResponse> {
-    return this.tokens.getToken(caller, shopId, query.min_ttl);
+  token(@CurrentCaller() caller: Caller, @Param('shop_id') shopId: string, @Query() query: TokenQueryDto, @Req() request: object): Promise<ShopTokenResponse> {
+    // A miss the fast path already tried for this very request: its outcome, not the same work again.
+    const failed = this.fastPath.failureOf(request);
+    return failed ? this.tokens.countedFailure(failed.error) : this.tokens.getToken(caller, shopId, query.min_ttl);
   }
 
   @Post(':shop_id/token/refresh')

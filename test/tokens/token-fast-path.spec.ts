@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { ShopTokensService } from '../../src/tokens/shop-tokens.service';
 import { TokenFastPath } from '../../src/tokens/token-fast-path';
 import { query } from '../support/database';
 import { consent, UK_SELLER, US_SELLER } from '../support/consent';
@@ -142,6 +143,20 @@ describe('token API fast path (answered before the framework)', () => {
     }
     const anonymous = await fetch(`${t.baseUrl}/v1/shops/${UK_SHOP}/token`);
     expect(anonymous.status).toBe(401);
+  });
+
+  it('answers a refused miss through the full path without doing its work twice', async () => {
+    await traced(all, `/v1/shops/${UK_SHOP}/token`);
+    const fetches = jest.spyOn(t.app.get(ShopTokensService), 'fetchToken');
+    try {
+      const result = await traced(all, '/v1/shops/7000000000009999/token');
+      expect({ status: result.status, fast: result.fast }).toEqual({ status: 404, fast: false });
+      expect(JSON.parse(result.body)).toMatchObject({ error: 'shop_not_found' });
+      // One database read (the fast path's), not one more by the controller for the same answer.
+      expect(fetches).toHaveBeenCalledTimes(1);
+    } finally {
+      fetches.mockRestore();
+    }
   });
 
   it('serves a key limited to a shop only that shop, from memory too', async () => {
