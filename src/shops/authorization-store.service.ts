@@ -85,14 +85,17 @@ export class AuthorizationStore {
       // Back to active: the whole authorization (it was not active, or announced as expiring), or else the
       // individual shops that had been revoked or deauthorized.
       const authorizationRecovered = !row.inserted && (row.status !== 'active' || row.was_expiring);
-      const recoveredShops = authorizationRecovered ? shops.map((shop) => shop.id) : recovered;
-      if (recoveredShops.length > 0) {
+      // One notification per previous status: a shop that was deauthorized is not announced as once revoked.
+      const changes = authorizationRecovered
+        ? [{ previousStatus: row.status === 'active' ? 'expiring' : row.status, shopIds: shops.map((shop) => shop.id) }]
+        : [...groupBy(recovered, (shop) => shop.previousStatus)].map(([previousStatus, group]) => ({ previousStatus, shopIds: group.map((shop) => shop.shopId) }));
+      for (const change of changes) {
         await this.notifications.statusChanged(manager, {
           status: 'active',
-          previousStatus: authorizationRecovered ? (row.status === 'active' ? 'expiring' : row.status) : 'revoked',
+          previousStatus: change.previousStatus,
           authorizationId: row.id,
           openId: grant.openId,
-          shopIds: recoveredShops,
+          shopIds: change.shopIds,
           reason: 'the seller consented again',
         });
       }
@@ -153,7 +156,7 @@ export class AuthorizationStore {
     manager: EntityManager,
     authorizationId: string,
     shops: AuthorizedShop[],
-  ): Promise<{ added: string[]; moved: { shopId: string; from: string }[]; recovered: string[] }> {
+  ): Promise<{ added: string[]; moved: { shopId: string; from: string }[]; recovered: { shopId: string; previousStatus: string }[] }> {
     if (shops.length === 0) return { added: [], moved: [], recovered: [] };
     const rows = await manager.query<{ id: string; previous_authorization_id: string | null; previous_status: string | null }[]>(
       `WITH previous AS (
@@ -195,7 +198,7 @@ export class AuthorizationStore {
       .map((row) => ({ shopId: row.id, from: row.previous_authorization_id as string }));
     const recovered = rows
       .filter((row) => row.previous_authorization_id === authorizationId && row.previous_status !== null && row.previous_status !== 'active')
-      .map((row) => row.id);
+      .map((row) => ({ shopId: row.id, previousStatus: row.previous_status as string }));
     return { added, moved, recovered };
   }
 
@@ -208,4 +211,14 @@ export class AuthorizationStore {
     );
     return rows.map((row) => row.id);
   }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
 }

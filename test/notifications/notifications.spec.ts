@@ -176,6 +176,12 @@ describe('announcements from webhooks and re-consents', () => {
         expect.objectContaining({ status: 'revoked', shop_ids: ['7000000000000002'] }),
         expect.objectContaining({ status: 'active', previous_status: 'revoked', shop_ids: ['7000000000000002'] }),
       ]);
+
+      // A shop that TikTok had deauthorized recovers as deauthorized -> active, not as once revoked.
+      await query(t.db.url, "UPDATE shops SET status = 'deauthorized' WHERE id = '7000000000000002'");
+      await consent(browser, UK_SELLER);
+      await waitFor(() => statuses().length === 5);
+      expect(statuses()[4]).toMatchObject({ status: 'active', previous_status: 'deauthorized', shop_ids: ['7000000000000002'] });
     } finally {
       await t.close();
       await receiver.close();
