@@ -33,10 +33,10 @@ function progressBar(): (progress: { done: number; total: number }) => void {
 async function main(): Promise<void> {
   const config = loadConfig();
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
-  const url = config.databaseUrl ?? (embedded as { url: string }).url;
-  const cipher = new TokenCipher(config.encryptionKeys ?? loadOrCreateDevelopmentKey(config.dataDir));
-  const dataSource = await new DataSource({ ...dataSourceOptions(url, 2), migrations: [] }).initialize();
+  let dataSource: DataSource | undefined;
   try {
+    const cipher = new TokenCipher(config.encryptionKeys ?? loadOrCreateDevelopmentKey(config.dataDir));
+    dataSource = await new DataSource({ ...dataSourceOptions(embedded?.url ?? config.databaseUrl ?? '', 2), migrations: [] }).initialize();
     process.stderr.write(`re-encrypting stored tokens with key "${cipher.currentKeyId}"\n`);
     const rewritten = await rotateKeys(dataSource, cipher, progressBar());
     if (process.stderr.isTTY) process.stderr.write('\n');
@@ -44,8 +44,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${rewritten} authorization(s) re-encrypted; ${left} left on older keys\n`);
     if (left > 0) process.exitCode = 1;
   } finally {
-    await dataSource.destroy();
-    // An embedded server started here (none was running) must not outlive the script.
+    await dataSource?.destroy();
+    // An embedded server started here (none was running) must not outlive the script, even when it failed.
     await embedded?.stop();
   }
 }
