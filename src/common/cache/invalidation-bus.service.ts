@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { describeError } from '../errors/describe-error';
 
 export const INVALIDATION_CHANNEL = 'tts_invalidate';
 
@@ -15,6 +16,9 @@ type Listener = (message: Invalidation) => void;
  * milliseconds. While this instance's listening connection is down, `healthy` is false and the caches serve
  * nothing from memory, so a missed notification can never keep a revoked token in use.
  */
+/** How often the listening connection proves it is alive. */
+const HEARTBEAT_MS = 10_000;
+
 @Injectable()
 export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(InvalidationBus.name);
@@ -22,6 +26,9 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
   private client?: Client;
   private stopping = false;
   private reconnectTimer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  /** Logged once per outage, not once a second. */
+  private connectFailureLogged = false;
   healthy = false;
 
   constructor(private readonly config: AppConfig) {}
@@ -53,6 +60,7 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
     await this.client?.end().catch(() => undefined);
   }
 
@@ -62,10 +70,13 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async connect(): Promise<void> {
     if (this.stopping || !this.config.databaseUrl) return;
-    const client = new Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5000 });
+    // query_timeout and the heartbeat below: a connection a NAT or firewall dropped without a word sends no
+    // error or end, and a LISTEN that hears nothing while `healthy` stays true would keep revoked tokens in use.
+    const client = new Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5000, query_timeout: 5000, keepAlive: true });
     const lost = (): void => {
       if (this.client !== client) return;
       this.client = undefined;
+      clearInterval(this.heartbeat);
       this.healthy = false;
       this.deliver({ kind: 'all' });
       if (!this.stopping) {
@@ -85,13 +96,24 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
     try {
       await client.connect();
       await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
+      if (this.stopping) {
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.client = client;
+      this.connectFailureLogged = false;
+      this.heartbeat = setInterval(() => void client.query('SELECT 1').catch(() => client.end().catch(() => undefined)), HEARTBEAT_MS).unref();
       // Anything may have changed while nobody listened.
       this.deliver({ kind: 'all' });
       this.healthy = true;
-    } catch {
+    } catch (error) {
       await client.end().catch(() => undefined);
-      if (!this.stopping) this.reconnectTimer = setTimeout(() => void this.connect(), 1000);
+      if (this.stopping) return;
+      if (!this.connectFailureLogged) {
+        this.connectFailureLogged = true;
+        this.logger.warn(`cache invalidation channel cannot connect (${describeError(error)}); caches bypassed, retrying every second`);
+      }
+      this.reconnectTimer = setTimeout(() => void this.connect(), 1000);
     }
   }
 }
