@@ -146,8 +146,9 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
             headers: { authorization: `Bearer ${key}` },
             signal: AbortSignal.timeout(10000),
           });
-          const body = (await response.json()) as { access_token?: string; expires_at?: string; error?: string };
+          // Counted before the body is read: a 5xx with a body that is not JSON is a 5xx, not a lost connection.
           statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+          const body = (await response.json()) as { access_token?: string; expires_at?: string; error?: string };
           if (response.status === 200 && body.access_token && body.expires_at) {
             served.push({ shopId, token: body.access_token, expiresAt: Date.parse(body.expires_at), requestedAt, servedAt: Date.now() });
           }
@@ -178,6 +179,10 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
     // Calm: every instance up again, and long enough for every token to have come due once more.
     await Promise.all(instances.map(ready));
     await sleep((ACCESS_TTL_SECONDS - REFRESH_AHEAD_SECONDS + 4) * 1000);
+
+    // The chaos happened and the load got through it (else the checks below would hold vacuously).
+    expect(kills.length).toBeGreaterThan(0);
+    expect(served.length).toBeGreaterThan(100);
 
     // 1. Every token served was valid when served, by the emulator's own records.
     const distinct = [...new Set(served.map((entry) => entry.token))];
@@ -222,11 +227,12 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
     expect(inStep.filter((row) => row.status !== 'active').map((row) => `${row.open_id}: ${row.status} ${row.last_refresh_error}`)).toEqual([]);
 
     // 4. Nothing stuck: no claim outlives its lease, no lock is held, and every healthy authorization refreshes now.
-    const [{ held }] = await query<{ held: number }>(
+    // A refresh in progress is idle in transaction while TikTok answers (100 ms here); one left behind stays so.
+    const held = await query<{ query: string }>(
       db.url,
-      "SELECT count(*)::int AS held FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'",
+      "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND state_change < now() - interval '3 seconds'",
     );
-    expect(held).toBe(0);
+    expect(held).toEqual([]);
     expect(rows.filter((row) => row.refresh_claimed_until && row.refresh_claimed_until.getTime() > Date.now() + 3000)).toEqual([]);
     const admin = { authorization: `Bearer ${secrets.ADMIN_API_KEY as string}` };
     for (const row of inStep) {

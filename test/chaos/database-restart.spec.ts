@@ -49,9 +49,12 @@ describe('PostgreSQL restarted under load', () => {
   }, 120000);
 
   afterAll(async () => {
-    await t?.close();
-    await server?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await t?.close();
+    } finally {
+      await server?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('fails fast with 503 while it is down, says so in readiness, recovers by itself, and loses no rotated token', async () => {
@@ -87,7 +90,7 @@ describe('PostgreSQL restarted under load', () => {
     // A refresh is with TikTok (1.5 s) when the database goes away: TikTok rotates the pair, the COMMIT
     // fails, and the rotated pair exists only in this process until the database is back.
     const browser = new HttpClient(t.baseUrl);
-    await browser.postJson('/sandbox/_control/config', { latency_ms: 1500 });
+    expect((await browser.postJson('/sandbox/_control/config', { latency_ms: 1500 })).status).toBe(200);
     const refresh = fetch(`${t.baseUrl}/v1/shops/${UK_SHOP}/token/refresh`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
     await sleep(300);
     const downAt = Date.now();
@@ -96,7 +99,7 @@ describe('PostgreSQL restarted under load', () => {
     const upAt = Date.now();
     await startServer();
     const refreshed = await refresh;
-    await browser.postJson('/sandbox/_control/config', { latency_ms: 0 });
+    expect((await browser.postJson('/sandbox/_control/config', { latency_ms: 0 })).status).toBe(200);
 
     // Recovery without a restart of the service.
     const deadline = Date.now() + 30000;
@@ -111,12 +114,16 @@ describe('PostgreSQL restarted under load', () => {
     expect(recoveredAt).toBeDefined();
 
     // While down: quick refusals, 503 with a code, never a 500; readiness said so; before and after: 200s.
-    const during = outcomes.filter((o) => o.at >= downAt + 500 && o.at + o.ms <= upAt);
+    // Every request sent while it was down, however long it took: a request that hung until the restart counts.
+    const during = outcomes.filter((o) => o.at >= downAt + 500 && o.at < upAt - 200);
     expect(during.length).toBeGreaterThan(10);
     expect([...new Set(during.map((o) => `${o.status} ${o.error}`))]).toEqual(['503 service_unavailable']);
-    expect(Math.max(...during.map((o) => o.ms))).toBeLessThan(6000);
+    // Fast: well under the pool's 5 s connect timeout (the runs so far: 11-36 ms).
+    expect(Math.max(...during.map((o) => o.ms))).toBeLessThan(2000);
     expect(outcomes.filter((o) => o.status === 500 || o.status === -1)).toEqual([]);
-    expect(ready.filter((r) => r.at > downAt + 1000 && r.at < upAt).every((r) => r.status === 503)).toBe(true);
+    const readyWhileDown = ready.filter((r) => r.at > downAt + 1000 && r.at < upAt);
+    expect(readyWhileDown.length).toBeGreaterThan(0);
+    expect(readyWhileDown.every((r) => r.status === 503)).toBe(true);
     expect(outcomes.filter((o) => o.at < downAt - 100).every((o) => o.status === 200)).toBe(true);
 
     // The refresh that was with TikTok: its rotated pair was written once the database was back.
@@ -141,6 +148,7 @@ describe('PostgreSQL restarted under load', () => {
       server?.url.replace(/\/[^/]*$/, '/tts_restart') as string,
       'SELECT a.status, count(s.id)::int AS shops, (a.access_token IS NOT NULL AND a.refresh_token IS NOT NULL) AS has_tokens FROM seller_authorizations a LEFT JOIN shops s ON s.authorization_id = a.id GROUP BY a.id',
     );
+    expect(rows).toHaveLength(2);
     expect(rows.every((row) => row.status === 'active' && row.shops > 0 && row.has_tokens)).toBe(true);
 
     process.stdout.write(

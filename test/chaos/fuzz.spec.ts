@@ -102,6 +102,12 @@ function liveHeapMb(): number {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
+/** Over a body (16 kB forms, 64 kB JSON) or header (Node's 16 kB) limit: the server may answer and close early. */
+function oversized(request: FuzzRequest): boolean {
+  const headerBytes = Object.entries(request.headers).reduce((total, [name, value]) => total + name.length + value.length, request.path.length);
+  return (request.body?.length ?? 0) > 16 * 1024 || headerBytes > 8 * 1024;
+}
+
 /** fc.assert, with the report cut short: counterexamples carry values of megabytes. */
 async function assertTruncated<T>(property: fc.IAsyncProperty<T>, parameters: fc.Parameters<T>): Promise<void> {
   try {
@@ -146,7 +152,8 @@ describe('hostile input: property-based fuzzing of every route', () => {
         response.on('end', () => resolve({ request, status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
         response.on('error', reject);
       });
-      // A server may answer (413, 431) and close before a huge body is sent: that is an answer, not an error.
+      // A server may answer (413, 431) and close before a huge body is sent: for such a request that is an
+      // answer (the property checks which requests may end so), not an error.
       outgoing.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? resolve({ request, status: -1, headers: {}, body: '' }) : reject(error)));
       if (request.body) outgoing.write(request.body);
       outgoing.end();
@@ -194,11 +201,15 @@ describe('hostile input: property-based fuzzing of every route', () => {
     const statuses: Record<number, number> = {};
     const heapBefore = liveHeapMb();
     const rssBefore = process.memoryUsage().rss;
+    // The file holds tokens: it goes whatever happens.
+    const discardAnswers = (): void => fs.rmSync(path.dirname(answersFile), { recursive: true, force: true });
     await assertTruncated(
       fc.asyncProperty(requestArbitrary, async (request) => {
         const answer = await send(request);
         fs.writeSync(answers, `${JSON.stringify({ ...answer, request: { ...answer.request, body: undefined } })}\n`);
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+        // A dropped connection is an answer only to a request over the size limits; otherwise a crash.
+        if (answer.status === -1) expect(oversized(request) ? 'over a limit' : `${request.method} ${request.path.slice(0, 200)} -> connection dropped`).toBe('over a limit');
         // Never a server error, whatever came in (named, so that a failure says which request).
         expect(answer.status >= 500 ? `${request.method} ${request.path.slice(0, 200)} -> ${answer.status}` : 'no server error').toBe('no server error');
         // Never an internal detail: a stack frame, a file path, a driver or ORM error name.
@@ -209,7 +220,11 @@ describe('hostile input: property-based fuzzing of every route', () => {
         }
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
+    ).catch((error: unknown) => {
+      fs.closeSync(answers);
+      discardAnswers();
+      throw error;
+    });
     const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     const heapGrowthMb = liveHeapMb() - heapBefore;
     fs.closeSync(answers);
@@ -222,7 +237,7 @@ describe('hostile input: property-based fuzzing of every route', () => {
     recordSecrets(neverShown);
     const leaks: string[] = [];
     const received = fs.readFileSync(answersFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Received);
-    fs.rmSync(path.dirname(answersFile), { recursive: true, force: true });
+    discardAnswers();
     for (const answer of received) {
       const text = `${JSON.stringify(answer.headers)}\n${answer.body}`;
       // The token routes, as Express matches them (a trailing slash is the same route).

@@ -43,7 +43,16 @@ export async function startCluster(count: number, env: NodeJS.ProcessEnv = {}): 
   const sandbox = await startSharedSandbox();
   const db = await createTestDatabase();
   const secrets = sharedSecrets();
-  const instances = await Promise.all(Array.from({ length: count }, () => startTestApp({ ...replicaEnv(sandbox, secrets), ...env }, db)));
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startTestApp({ ...replicaEnv(sandbox, secrets), ...env }, db)));
+  const instances = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) {
+    // Nothing started for a cluster that is not returned may outlive the test.
+    await Promise.all(instances.map((instance) => instance.close()));
+    await sandbox.close();
+    await db.drop();
+    throw failed.reason;
+  }
   return {
     sandbox,
     db,

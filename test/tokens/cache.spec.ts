@@ -33,7 +33,7 @@ describe('token and key cache across replicas', () => {
     b = new KeyClient(cluster.instances[1].baseUrl, created.key);
   });
   afterAll(async () => {
-    await cluster.close();
+    await cluster?.close();
   });
 
   const token = async (client: KeyClient, shopId: string) => {

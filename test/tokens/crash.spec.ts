@@ -23,7 +23,7 @@ describe('an instance killed in the middle of a refresh', () => {
   }, 180000);
   afterAll(async () => {
     child?.kill('SIGKILL');
-    await cluster.close();
+    await cluster?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

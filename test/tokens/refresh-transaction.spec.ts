@@ -43,7 +43,7 @@ describe('the refresh transaction', () => {
     for (const seller of sellers) await consentVia(cluster.instances[0], cluster.sandbox, seller.openId);
   });
   afterAll(async () => {
-    await cluster.close();
+    await cluster?.close();
   });
 
   const idOf = async (openId: string) => (await query<{ id: string }>(cluster.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [openId]))[0].id;

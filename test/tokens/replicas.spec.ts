@@ -14,7 +14,7 @@ describe('three replicas on one database and one TikTok', () => {
     for (const [index, seller] of sellers.entries()) await consentVia(cluster.instances[index % 3], cluster.sandbox, seller.openId);
   });
   afterAll(async () => {
-    await cluster.close();
+    await cluster?.close();
   });
 
   it('migrated once although the three started together', async () => {

@@ -17,7 +17,7 @@ describe('refresh engine under adverse conditions', () => {
     for (const seller of sellers) await consentVia(cluster.instances[0], cluster.sandbox, seller.openId);
   });
   afterAll(async () => {
-    await cluster.close();
+    await cluster?.close();
   });
   beforeEach(async () => {
     await sandboxControl(cluster.sandbox, 'faults', undefined, 'DELETE');

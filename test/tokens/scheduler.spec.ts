@@ -68,7 +68,7 @@ describe('a TikTok outage seen by two replicas', () => {
     schedulers = cluster.instances.map((instance) => instance.app.get(RefreshScheduler));
   });
   afterAll(async () => {
-    await cluster.close();
+    await cluster?.close();
   });
 
   it('keeps serving valid tokens, marks nothing for re-consent, backs off, and recovers', async () => {
