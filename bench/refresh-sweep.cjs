@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { freePort } = require('../dist/database/embedded-postgres');
-const { benchDatabase, machine, sql } = require('./support.cjs');
+const { benchDatabase, machine, sql, waitFor } = require('./support.cjs');
 const { startSandboxServer } = require('../dist/sandbox/standalone');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
@@ -20,7 +20,6 @@ const COUNT = Number(process.env.BENCH_AUTHORIZATIONS || 10000);
 const LATENCY_MS = 50;
 const CONCURRENCY = 16;
 const CREDENTIALS = { appKey: 'bench-app', appSecret: 'bench-secret-0123456789', serviceId: 'bench-service' };
-
 
 async function control(sandbox, pathname, body) {
   const response = await fetch(`${sandbox.url}/_control/${pathname}`, {
@@ -101,11 +100,11 @@ async function main() {
       REFRESH_CRON: '* * * * * *', REFRESH_CLAIM_SECONDS: '120',
     };
     const migrate = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: { ...env, REFRESH_SCHEDULER_ENABLED: 'false' }, stdio: 'ignore' });
-    for (let i = 0; i < 300; i += 1) {
-      try { if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200) break; } catch { /* starting */ }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      await waitFor(`http://127.0.0.1:${port}/health/ready`);
+    } finally {
+      migrate.kill('SIGTERM');
     }
-    migrate.kill('SIGTERM');
     await new Promise((resolve) => migrate.once('exit', resolve));
 
     const seedStart = Date.now();
@@ -168,6 +167,10 @@ async function main() {
     const out = path.join(__dirname, 'results', `refresh-sweep-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
+    if (calls !== COUNT || result.sellers_refreshed_more_than_once > 0) {
+      process.stderr.write(`refresh sweep failed its own check: ${calls} refresh calls for ${COUNT} authorizations\n`);
+      process.exitCode = 1;
+    }
   } finally {
     child?.kill('SIGKILL');
     await sandbox.close();

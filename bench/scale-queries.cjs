@@ -5,6 +5,7 @@
 // transaction that is rolled back, and records text and parameters; nothing is copied from the source, so a
 // query changed there is measured as changed.
 const { Client } = require('pg');
+const { median } = require('./support.cjs');
 const { loadConfig } = require('../dist/config/app-config');
 const { ShopsQueryService } = require('../dist/shops/shops-query.service');
 const { AuthorizationsQueryService } = require('../dist/shops/authorizations-query.service');
@@ -156,8 +157,7 @@ async function explainOne(client, { text, params }) {
   } finally {
     await client.query('ROLLBACK');
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  return { ms: Math.round(sorted[Math.floor(sorted.length / 2)] * 100) / 100, ...summarize(plan), plan: textPlan };
+  return { ms: Math.round(median(times) * 100) / 100, ...summarize(plan), plan: textPlan };
 }
 
 /**
@@ -183,4 +183,4 @@ async function explainQueries(url, env, parameters, log) {
   }
 }
 
-module.exports = { explainQueries, LARGE_TABLES };
+module.exports = { explainQueries };

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
-const { startEmbeddedPostgres } = require('../dist/database/embedded-postgres');
+const { freePort, startEmbeddedPostgres } = require('../dist/database/embedded-postgres');
 
 function withDatabase(url, name) {
   const parsed = new URL(url);
@@ -85,6 +85,42 @@ async function createServiceKey(port, adminKey) {
   return (await created.json()).key;
 }
 
+/** The middle of the runs (for an even count, the upper of the two middle ones) and their range. */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const spread = (values) => `${Math.min(...values)}-${Math.max(...values)}`;
+
+/** Fresh secrets for one run on the database at `url`, shared by the service and the baseline. */
+function serviceSecrets(url) {
+  return {
+    DATABASE_URL: url,
+    TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    ADMIN_API_KEY: randomBytes(32).toString('base64url'),
+    API_KEY_HMAC_SECRET: randomBytes(32).toString('base64url'),
+  };
+}
+
+/**
+ * `node dist/main.js` on a free port, ready: the scheduler off, warn-level logs, a pool of 10 as the baseline.
+ * BENCH_SERVICE_NODE_ARGS (e.g. --trace-gc, --cpu-prof) and BENCH_SERVICE_ENV (JSON) apply; both are returned
+ * for the result file.
+ */
+async function startService(secrets) {
+  const port = await freePort();
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS || '').split(' ').filter(Boolean);
+  const extraEnv = JSON.parse(process.env.BENCH_SERVICE_ENV || '{}');
+  const service = start(process.execPath, [...nodeArgs, 'dist/main.js'], {
+    ...secrets, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-')),
+    REFRESH_SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10', ...extraEnv,
+  });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/health/ready`);
+  } catch (error) {
+    service.child.kill('SIGKILL');
+    throw new Error(`${error.message}\n${service.output()}`);
+  }
+  return { ...service, port, settings: { node_args: nodeArgs.join(' '), env: extraEnv } };
+}
+
 /** The node:http + pg baseline (baseline-server.cjs) on a free port, with the service's secrets and pool size. */
 async function startBaseline(env, port) {
   const baseline = start(process.execPath, ['bench/baseline-server.cjs'], { ...env, PORT: String(port), POOL_SIZE: '10' });
@@ -92,4 +128,4 @@ async function startBaseline(env, port) {
   return baseline;
 }
 
-module.exports = { benchDatabase, createServiceKey, machine, sql, start, startBaseline, waitFor };
+module.exports = { benchDatabase, createServiceKey, machine, median, serviceSecrets, spread, sql, start, startBaseline, startService, waitFor };

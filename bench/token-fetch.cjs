@@ -6,11 +6,10 @@
 // Usage: npm run bench   (DATABASE_URL optional; without it an embedded PostgreSQL is started)
 const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { freePort } = require('../dist/database/embedded-postgres');
-const { benchDatabase, createServiceKey, machine, sql, start, startBaseline, waitFor } = require('./support.cjs');
+const { benchDatabase, createServiceKey, machine, median, serviceSecrets, spread, sql, startBaseline, startService } = require('./support.cjs');
 const { openLoop } = require('./open-loop.cjs');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
@@ -21,8 +20,6 @@ const DURATION = Number(process.env.BENCH_SECONDS || 10);
 const CONNECTIONS = 32;
 const OPEN_LOOP_RATE = 500;
 const RUNS = Number(process.env.BENCH_RUNS || 3);
-
-
 
 async function seed(url, keysEnv) {
   const cipher = new TokenCipher(parseEncryptionKeys(keysEnv));
@@ -73,12 +70,10 @@ function summary(result) {
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
     non_2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    errors: result.errors, // autocannon counts timeouts among the errors already
   };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const spread = (values) => `${Math.min(...values)}-${Math.max(...values)}`;
 
 /**
  * Each phase runs RUNS times, alternating between the two servers, so that a disturbance of the shared machine
@@ -124,23 +119,13 @@ async function main() {
   process.stdout.write(`machine: ${host.cores} cores (${host.cpu}), Node ${host.node}, ${host.memory_gb} GiB\n`);
   const db = await benchDatabase('tts_bench');
   const url = db.url;
-  const env = {
-    DATABASE_URL: url,
-    TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    ADMIN_API_KEY: randomBytes(32).toString('base64url'),
-    API_KEY_HMAC_SECRET: randomBytes(32).toString('base64url'),
-  };
+  const env = serviceSecrets(url);
   const children = [];
   let service;
   try {
-    const servicePort = await freePort();
-    const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS || '').split(' ').filter(Boolean); // e.g. --cpu-prof for a profile
-    service = start(process.execPath, [...nodeArgs, 'dist/main.js'], {
-      ...env, NODE_ENV: 'development', PORT: String(servicePort), HOST: '127.0.0.1', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-')),
-      REFRESH_SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10',
-    });
+    service = await startService(env);
     children.push(service.child);
-    await waitFor(`http://127.0.0.1:${servicePort}/health/ready`).catch((error) => { throw new Error(`${error.message}\n${service.output()}`); });
+    const servicePort = service.port;
     const shopIds = await seed(url, env.TOKEN_ENCRYPTION_KEYS);
     const key = await createServiceKey(servicePort, env.ADMIN_API_KEY);
     const baselinePort = await freePort();
@@ -163,7 +148,7 @@ async function main() {
     if (results.service.failures + results.baseline.failures > 0) throw new Error('some requests failed: the figures are not comparable');
     process.stdout.write(`ratio service/baseline: ${ratio.requests_per_second}x requests/s (target >= 1.0), p99 at ${OPEN_LOOP_RATE} req/s ${ratio.p99_open_loop}x (target <= 1.0 within noise)\n`);
     const out = path.join(__dirname, 'results', `token-fetch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, runs: RUNS, service_node_args: process.env.BENCH_SERVICE_NODE_ARGS || '', connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
+    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, runs: RUNS, service_node_args: service.settings.node_args, service_env: service.settings.env, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
     process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
   } finally {
     // BENCH_SERVICE_LOG=file keeps the service's output (with BENCH_SERVICE_NODE_ARGS=--trace-gc: its pauses).
