@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { NotificationsService } from '../notifications/notifications.service';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
+import { lockIdleTimeoutMs } from '../tokens/locked-transaction';
 import { AuthorizationEventsService } from './authorization-events.service';
 import { tokenBinding } from './token-binding';
 
@@ -72,7 +73,7 @@ export class RevocationService {
                 set_config('idle_in_transaction_session_timeout', $2, true) AS idle_timeout
            FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
           WHERE s.id = $1 FOR UPDATE OF s, a`,
-        [shopId, `${this.config.tiktok.timeoutMs + 10000}ms`],
+        [shopId, `${lockIdleTimeoutMs(this.config.tiktok.timeoutMs)}ms`],
       );
       if (!shop) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
       let deauthorized = false;

@@ -3,6 +3,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The idle_in_transaction_session_timeout of a transaction that holds a row lock across a TikTok call: the
+ * call's own timeout and 10 s for the writes around it.
+ */
+export function lockIdleTimeoutMs(tiktokTimeoutMs: number): number {
+  return tiktokTimeoutMs + 10_000;
+}
+
 export interface RowLock {
   /** The select list (trusted SQL written in this codebase). */
   columns: string;

@@ -14,7 +14,7 @@ import { MetricsService, RefreshMetricOutcome } from '../metrics/metrics.service
 import { NotificationsService } from '../notifications/notifications.service';
 import { activeShopIds } from '../shops/shop-ids';
 import { backoffSeconds } from './backoff';
-import { withRowLock } from './locked-transaction';
+import { lockIdleTimeoutMs, withRowLock } from './locked-transaction';
 import { describeError } from '../common/errors/describe-error';
 
 export type RefreshTrigger = 'api' | 'forced' | 'scheduled' | 'admin';
@@ -137,12 +137,12 @@ export class TokenRefresher implements OnModuleDestroy {
     try {
       // The lock is held across the TikTok call: a server-side idle-in-transaction timeout shorter than that
       // call would kill the session after TikTok rotated the pair, so this transaction sets its own.
-      const lock = { columns: LOCKED_COLUMNS, table: 'seller_authorizations', id: request.authorizationId, idleTimeoutMs: this.config.tiktok.timeoutMs + 10000 };
+      const lock = { columns: LOCKED_COLUMNS, table: 'seller_authorizations', id: request.authorizationId, idleTimeoutMs: lockIdleTimeoutMs(this.config.tiktok.timeoutMs) };
       return await withRowLock<LockedRow, RefreshOutcome>(this.dataSource, lock, (manager, row) => this.refreshLocked(manager, row, request, attempt));
     } catch (error) {
       // TikTok rotated the pair but the transaction died (connection lost, failover, session killed):
       // the new pair exists nowhere else, so write it again on a fresh connection before anything else.
-      if (attempt.grant && attempt.replaced) return this.persistAfterFailedCommit(request, attempt.grant, attempt.replacedIssuedAt ?? null, error);
+      if (attempt.grant) return this.persistAfterFailedCommit(request, attempt.grant, attempt.replacedIssuedAt ?? null, error);
       throw error;
     } finally {
       release();
@@ -189,7 +189,6 @@ export class TokenRefresher implements OnModuleDestroy {
       stopTimer({ outcome: 'success' });
       attempt.grant = grant;
       attempt.replacedIssuedAt = row.tokens_issued_at;
-      attempt.replaced = true;
     } catch (error) {
       stopTimer({ outcome: 'failure' });
       if (!(error instanceof TiktokError)) throw error;
@@ -376,7 +375,7 @@ interface RefreshedEvent {
 /** The TikTok answer of this attempt, kept outside the transaction so a failed commit does not lose it. */
 interface Attempt {
   grant?: TokenGrant;
-  replaced?: boolean;
+  /** tokens_issued_at of the pair the grant replaces (set with the grant). */
   replacedIssuedAt?: string | null;
 }
 
