@@ -12,13 +12,8 @@ import { AppConfig } from './config/app-config';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi';
 import { TokenFastPath } from './tokens/token-fast-path';
 
-export interface CreateAppOptions {
-  /** `false`: no logs at all (LOG_LEVEL=silent does the same through the configuration). */
-  logger?: false;
-}
-
 /** Builds the application (shared by main.ts and the tests) without listening. */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   // One spelling per route: /ADMIN or /Metrics are not routes, so an edge rule on /admin or /metrics cannot be
   // sidestepped by case. Express reads this when it creates its router, which Nest does at once: hence set here.
   const server = express();
@@ -26,11 +21,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const adapter = new FrontedExpressAdapter(server);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
-    bufferLogs: options.logger !== false,
-    logger: options.logger,
+    bufferLogs: true,
   });
   // Everything Nest and this code log goes through pino as JSON, with the request id (LoggingModule).
-  if (options.logger !== false) app.useLogger(app.get(PinoLogger));
+  app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
   // Behind a proxy (docker-compose, a load balancer) the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');

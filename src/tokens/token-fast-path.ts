@@ -8,11 +8,11 @@ import { HeaderList, strictSecurityHeaders } from '../common/http/security-heade
 import { assignRequestId } from '../common/logging/logging.module';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { MAX_MIN_TTL_SECONDS } from './dto/token-query.dto';
 import { ShopTokensService } from './shop-tokens.service';
 
 /** `GET /v1/shops/{shop_id}/token` with no query or a plain `min_ttl`, exactly as clients send it. */
 const TOKEN_PATH = /^\/v1\/shops\/([A-Za-z0-9_-]{1,64})\/token(?:\?min_ttl=(\d{1,5}))?$/;
-const MAX_MIN_TTL = 86400;
 
 /**
  * The token API's common case, answered on the HTTP server before Express and Nest see the request.
@@ -85,7 +85,7 @@ export class TokenFastPath {
     const match = TOKEN_PATH.exec(request.url ?? '');
     if (!match) return undefined;
     const minTtl = match[2] === undefined ? this.config.tokens.minTtlSeconds : Number(match[2]);
-    if (minTtl > MAX_MIN_TTL) return undefined;
+    if (minTtl > MAX_MIN_TTL_SECONDS) return undefined;
     const presented = bearerToken(request.headers.authorization);
     const caller = presented ? this.keys.cachedCaller(presented) : undefined;
     return caller ? { caller, shopId: match[1], minTtl } : undefined;

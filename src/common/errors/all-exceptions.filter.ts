@@ -118,7 +118,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return { statusCode: status, error: fromHttpStatus(status), message };
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`database unavailable on ${request.method} ${request.path}: ${exception instanceof Error ? exception.message : 'unknown'}`);
+      this.logger.warn(`database unavailable on ${request.method} ${request.path}: ${describeError(exception)}`);
       return { statusCode: 503, error: ErrorCode.ServiceUnavailable, message: 'the database is unavailable; retry shortly', retry_after_seconds: 1 };
     }
     const errorId = randomUUID();

@@ -4,9 +4,12 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { toInteger } from '../../common/http/query-transforms';
 import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/derived-status';
 
+/** The largest min_ttl a caller may ask for: a day. */
+export const MAX_MIN_TTL_SECONDS = 86400;
+
 export class TokenQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 86400, description: 'seconds the token must stay valid at least; default TOKEN_MIN_TTL_SECONDS' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'min_ttl must be a whole number of seconds' }) @Min(0) @Max(86400)
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_MIN_TTL_SECONDS, description: 'seconds the token must stay valid at least; default TOKEN_MIN_TTL_SECONDS' })
+  @IsOptional() @Transform(toInteger) @IsInt({ message: 'min_ttl must be a whole number of seconds' }) @Min(0) @Max(MAX_MIN_TTL_SECONDS)
   min_ttl?: number;
 }
 
