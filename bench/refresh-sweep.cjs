@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { freePort } = require('../dist/database/embedded-postgres');
-const { benchDatabase, machine, sql, waitFor } = require('./support.cjs');
+const { benchDatabase, machine, runBenchmark, sql, waitFor } = require('./support.cjs');
 const { startSandboxServer } = require('../dist/sandbox/standalone');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
@@ -178,7 +178,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`benchmark failed: ${error.stack || error}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -15,7 +15,7 @@ const http = require('node:http');
 const path = require('node:path');
 const { Client } = require('pg');
 const { freePort } = require('../dist/database/embedded-postgres');
-const { benchDatabase, createServiceKey, machine, median, serviceSecrets, spread, startBaseline, startService } = require('./support.cjs');
+const { benchDatabase, createServiceKey, finishRun, machine, median, runBenchmark, serviceSecrets, spread, startBaseline, startService } = require('./support.cjs');
 const { openLoop } = require('./open-loop.cjs');
 const { explainQueries } = require('./scale-queries.cjs');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
@@ -336,14 +336,8 @@ async function main() {
     }, null, 2)}\n`);
     log(`written ${path.relative(ROOT, out)}\n`);
   } finally {
-    if (process.env.BENCH_SERVICE_LOG && serviceOutput) fs.writeFileSync(process.env.BENCH_SERVICE_LOG, serviceOutput());
-    for (const child of children) child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await db.drop();
+    await finishRun({ children, db, serviceOutput });
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`benchmark failed: ${error.stack || error}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

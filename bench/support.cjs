@@ -121,6 +121,25 @@ async function startService(secrets) {
   return { ...service, port, settings: { node_args: nodeArgs.join(' '), env: extraEnv } };
 }
 
+/**
+ * The end of a run: the service's output kept when BENCH_SERVICE_LOG names a file (with
+ * BENCH_SERVICE_NODE_ARGS=--trace-gc: its pauses), the children stopped, the run's database dropped.
+ */
+async function finishRun({ children, db, serviceOutput }) {
+  if (process.env.BENCH_SERVICE_LOG && serviceOutput) fs.writeFileSync(process.env.BENCH_SERVICE_LOG, serviceOutput());
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await db.drop();
+}
+
+/** Runs a benchmark's `main`; a failure prints its stack and exits 1. */
+function runBenchmark(main) {
+  main().catch((error) => {
+    process.stderr.write(`benchmark failed: ${error.stack || error}\n`);
+    process.exit(1);
+  });
+}
+
 /** The node:http + pg baseline (baseline-server.cjs) on a free port, with the service's secrets and pool size. */
 async function startBaseline(env, port) {
   const baseline = start(process.execPath, ['bench/baseline-server.cjs'], { ...env, PORT: String(port), POOL_SIZE: '10' });
@@ -128,4 +147,4 @@ async function startBaseline(env, port) {
   return baseline;
 }
 
-module.exports = { benchDatabase, createServiceKey, machine, median, serviceSecrets, spread, sql, start, startBaseline, startService, waitFor };
+module.exports = { benchDatabase, createServiceKey, finishRun, machine, median, runBenchmark, serviceSecrets, spread, sql, start, startBaseline, startService, waitFor };

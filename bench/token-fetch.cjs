@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { freePort } = require('../dist/database/embedded-postgres');
-const { benchDatabase, createServiceKey, machine, median, serviceSecrets, spread, sql, startBaseline, startService } = require('./support.cjs');
+const { benchDatabase, createServiceKey, finishRun, machine, median, runBenchmark, serviceSecrets, spread, sql, startBaseline, startService } = require('./support.cjs');
 const { openLoop } = require('./open-loop.cjs');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
@@ -151,15 +151,8 @@ async function main() {
     fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, runs: RUNS, service_node_args: service.settings.node_args, service_env: service.settings.env, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
     process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
   } finally {
-    // BENCH_SERVICE_LOG=file keeps the service's output (with BENCH_SERVICE_NODE_ARGS=--trace-gc: its pauses).
-    if (process.env.BENCH_SERVICE_LOG && service) fs.writeFileSync(process.env.BENCH_SERVICE_LOG, service.output());
-    for (const child of children) child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await db.drop();
+    await finishRun({ children, db, serviceOutput: service?.output });
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`benchmark failed: ${error.stack || error}\n`);
-  process.exit(1);
-});
+runBenchmark(main);
