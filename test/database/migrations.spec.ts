@@ -51,6 +51,9 @@ const SHIPPED: Record<string, string> = {
   '1764000000000-initial-schema.ts': '52d84de1854a79a1594d0c830c7544d537b6df7830fdb2d7c359404ff046b625',
   '1764100000000-token-engine.ts': '8fc75158f00b32ad3b8d8770237f6fbd3b62f8475df503632624a54ee298ef3b',
   '1764200000000-operations.ts': '9d5122926e3fb83c65f5c2a3fdd2e7a72c0d000ab1c9d000146ba8571bfdccc4',
+  '1764250000000-expiry-announcements.ts': '4418820a75e258e31aef8ce30795ebed4f3e60e94a379e72e9b1d504aec5f47f',
+  '1764300000000-scale-indexes.ts': '7ce1d0b0b7b0c66ff3d4daa57a5a87d658b926ffac6c25eb72c3185aa8a5ccef',
+  '1764400000000-auth-status-paging.ts': '9bff229dc509e8c78f39c2d2fdc1fc0b3d0805c1b531ce66829e4791582ec752',
 };
 
 describe('migrations', () => {
@@ -60,6 +63,9 @@ describe('migrations', () => {
       const actual = createHash('sha256').update(fs.readFileSync(path.join(directory, file))).digest('hex');
       expect(`${file} ${actual}`).toBe(`${file} ${digest}`);
     }
+    // A new migration comes after every shipped one: inserted before them, it would never run where they did.
+    const files = fs.readdirSync(directory).filter((file) => /^\d+-.*\.ts$/.test(file)).sort();
+    expect(files.slice(0, Object.keys(SHIPPED).length)).toEqual(Object.keys(SHIPPED));
   });
 
   it('upgrade a database the shipped migrations built, and match the entities', async () => {
