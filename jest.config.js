@@ -55,9 +55,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', swcOptions] },
-  transformIgnorePatterns: [
-    esm.length ? `/node_modules/(?!(${esm.map(escape).join('|')})/)` : '/node_modules/',
-  ],
+  transformIgnorePatterns: [esm.length ? `/node_modules/(?!(${esm.map(escape).join('|')})/)` : '/node_modules/'],
   setupFiles: ['reflect-metadata'],
   // Every answer a test receives goes into the folder the global teardown scans for secrets.
   setupFilesAfterEnv: ['<rootDir>/test/support/record-responses.ts'],

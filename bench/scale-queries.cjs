@@ -38,7 +38,8 @@ function capturingDataSource(client, captured) {
 }
 
 function method(target, name) {
-  if (typeof target[name] !== 'function') throw new Error(`${target.constructor.name}.${name} no longer exists: update bench/scale-queries.cjs`);
+  if (typeof target[name] !== 'function')
+    throw new Error(`${target.constructor.name}.${name} no longer exists: update bench/scale-queries.cjs`);
   return target[name].bind(target);
 }
 
@@ -65,7 +66,10 @@ function cases(services, p) {
     { label: 'GET /admin/shops/{id}/events', run: () => shops.events(p.midShopId, 1, 50) },
     { label: 'GET /v1/shops (admin key, first page of 1000)', run: () => tokens.listShops(admin, 1000) },
     { label: 'GET /v1/shops?after={mid}', run: () => tokens.listShops(admin, 1000, p.midShopId) },
-    { label: 'GET /v1/shops (key limited to 3 shops)', run: () => tokens.listShops({ kind: 'service', keyId: 'k', name: 'k', shopIds: p.limitedShopIds }, 1000) },
+    {
+      label: 'GET /v1/shops (key limited to 3 shops)',
+      run: () => tokens.listShops({ kind: 'service', keyId: 'k', name: 'k', shopIds: p.limitedShopIds }, 1000),
+    },
     { label: 'GET /admin/authorizations (first page)', run: () => authorizations.list(undefined, 100) },
     { label: 'GET /admin/authorizations?after={mid}', run: () => authorizations.list(undefined, 100, p.midAuthorizationId) },
     { label: 'GET /admin/authorizations?status=reauthorization_required', run: () => authorizations.list('reauthorization_required', 100) },
@@ -122,10 +126,19 @@ function nodes(plan, out = []) {
 function summarize(plan) {
   const all = nodes(plan.Plan);
   const scans = all.filter((node) => /Scan/.test(node['Node Type']));
-  const seq = [...new Set(scans.filter((node) => node['Node Type'] === 'Seq Scan' && LARGE_TABLES.has(node['Relation Name'])).map((node) => node['Relation Name']))];
+  const seq = [
+    ...new Set(
+      scans
+        .filter((node) => node['Node Type'] === 'Seq Scan' && LARGE_TABLES.has(node['Relation Name']))
+        .map((node) => node['Relation Name']),
+    ),
+  ];
   const indexes = [...new Set(scans.map((node) => node['Index Name']).filter(Boolean))];
   const rowsRead = scans.reduce(
-    (n, node) => n + ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * (node['Actual Loops'] ?? 1),
+    (n, node) =>
+      n +
+      ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) *
+        (node['Actual Loops'] ?? 1),
     0,
   );
   return {
@@ -172,10 +185,17 @@ async function explainQueries(url, env, parameters, log) {
     const statements = await capture(client, config, parameters);
     const results = [];
     for (const statement of statements) {
-      const result = { label: statement.label, ...(await explainOne(client, statement)), sql: statement.text.replace(/\s+/g, ' ').trim(), params: statement.params };
+      const result = {
+        label: statement.label,
+        ...(await explainOne(client, statement)),
+        sql: statement.text.replace(/\s+/g, ' ').trim(),
+        params: statement.params,
+      };
       results.push(result);
       const seq = result.seq_scan_on.length > 0 ? `SEQ SCAN on ${result.seq_scan_on.join(', ')}` : 'no seq scan';
-      log(`${result.label.padEnd(58)} ${String(result.ms).padStart(8)} ms  ${String(result.rows_read).padStart(7)} rows read  ${seq}; indexes: ${result.indexes.join(', ') || '-'}\n`);
+      log(
+        `${result.label.padEnd(58)} ${String(result.ms).padStart(8)} ms  ${String(result.rows_read).padStart(7)} rows read  ${seq}; indexes: ${result.indexes.join(', ') || '-'}\n`,
+      );
     }
     return results;
   } finally {

@@ -80,7 +80,9 @@ async function waitFor(url) {
 /** A new service key from the service at `port`. */
 async function createServiceKey(port, adminKey) {
   const created = await fetch(`http://127.0.0.1:${port}/admin/api-keys`, {
-    method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench' }),
   });
   return (await created.json()).key;
 }
@@ -109,8 +111,15 @@ async function startService(secrets) {
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS || '').split(' ').filter(Boolean);
   const extraEnv = JSON.parse(process.env.BENCH_SERVICE_ENV || '{}');
   const service = start(process.execPath, [...nodeArgs, 'dist/main.js'], {
-    ...secrets, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-')),
-    REFRESH_SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10', ...extraEnv,
+    ...secrets,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tts-bench-')),
+    REFRESH_SCHEDULER_ENABLED: 'false',
+    LOG_LEVEL: 'warn',
+    DATABASE_POOL_SIZE: '10',
+    ...extraEnv,
   });
   try {
     await waitFor(`http://127.0.0.1:${port}/health/ready`);
@@ -147,4 +156,18 @@ async function startBaseline(env, port) {
   return baseline;
 }
 
-module.exports = { benchDatabase, createServiceKey, finishRun, machine, median, runBenchmark, serviceSecrets, spread, sql, start, startBaseline, startService, waitFor };
+module.exports = {
+  benchDatabase,
+  createServiceKey,
+  finishRun,
+  machine,
+  median,
+  runBenchmark,
+  serviceSecrets,
+  spread,
+  sql,
+  start,
+  startBaseline,
+  startService,
+  waitFor,
+};

@@ -9,7 +9,19 @@ const fs = require('node:fs');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { freePort } = require('../dist/database/embedded-postgres');
-const { benchDatabase, createServiceKey, finishRun, machine, median, runBenchmark, serviceSecrets, spread, sql, startBaseline, startService } = require('./support.cjs');
+const {
+  benchDatabase,
+  createServiceKey,
+  finishRun,
+  machine,
+  median,
+  runBenchmark,
+  serviceSecrets,
+  spread,
+  sql,
+  startBaseline,
+  startService,
+} = require('./support.cjs');
 const { openLoop } = require('./open-loop.cjs');
 const { TokenCipher } = require('../dist/common/crypto/token-cipher');
 const { parseEncryptionKeys } = require('../dist/config/encryption-keys');
@@ -31,19 +43,29 @@ async function seed(url, keysEnv) {
       const id = randomUUID();
       const shopId = `73${String(i).padStart(14, '0')}`;
       shopIds.push(shopId);
-      auths.push([id, `bench-open-${i}`, `Seller ${i}`,
+      auths.push([
+        id,
+        `bench-open-${i}`,
+        `Seller ${i}`,
         cipher.encrypt(`ROW_${randomBytes(24).toString('base64url')}`, `seller_authorizations:${id}:access_token`),
-        cipher.encrypt(`ROW_${randomBytes(24).toString('base64url')}`, `seller_authorizations:${id}:refresh_token`)]);
+        cipher.encrypt(`ROW_${randomBytes(24).toString('base64url')}`, `seller_authorizations:${id}:refresh_token`),
+      ]);
       shops.push([shopId, id, `Shop ${i}`, `CIPHER_${i}`]);
     }
-    await sql(url, `INSERT INTO seller_authorizations (id, app_key, open_id, seller_name, access_token, refresh_token,
+    await sql(
+      url,
+      `INSERT INTO seller_authorizations (id, app_key, open_id, seller_name, access_token, refresh_token,
         access_token_expires_at, refresh_token_expires_at, tokens_issued_at, status, last_granted_at)
       SELECT a.id::uuid, 'sandbox-app-key', a.open_id, a.name, a.at, a.rt, now() + interval '7 days', now() + interval '300 days', now(), 'active', now()
         FROM json_to_recordset($1::json) AS a(id text, open_id text, name text, at text, rt text)`,
-      [JSON.stringify(auths.map(([id, openId, name, at, rt]) => ({ id, open_id: openId, name, at, rt })))]);
-    await sql(url, `INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, status)
+      [JSON.stringify(auths.map(([id, openId, name, at, rt]) => ({ id, open_id: openId, name, at, rt })))],
+    );
+    await sql(
+      url,
+      `INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, status)
       SELECT s.id, s.auth::uuid, s.name, 'GB', 'LOCAL', s.cipher, 'active' FROM json_to_recordset($1::json) AS s(id text, auth text, name text, cipher text)`,
-      [JSON.stringify(shops.map(([id, auth, name, c]) => ({ id, auth, name, cipher: c })))]);
+      [JSON.stringify(shops.map(([id, auth, name, c]) => ({ id, auth, name, cipher: c })))],
+    );
   }
   return shopIds;
 }
@@ -56,7 +78,9 @@ function load(port, key, shopIds, options) {
         connections: CONNECTIONS,
         duration: options.duration,
         headers: { authorization: `Bearer ${key}` },
-        requests: [{ setupRequest: (request) => ({ ...request, path: `/v1/shops/${shopIds[Math.floor(Math.random() * shopIds.length)]}/token` }) }],
+        requests: [
+          { setupRequest: (request) => ({ ...request, path: `/v1/shops/${shopIds[Math.floor(Math.random() * shopIds.length)]}/token` }) },
+        ],
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
@@ -74,7 +98,6 @@ function summary(result) {
   };
 }
 
-
 /**
  * Each phase runs RUNS times, alternating between the two servers, so that a disturbance of the shared machine
  * hits both; the medians are compared.
@@ -88,12 +111,16 @@ async function measureBoth(targets, key, shopIds) {
     for (const { name, port } of targets) {
       const closed = summary(await load(port, key, shopIds, { duration: DURATION }));
       runs[name].closed.push(closed);
-      process.stdout.write(`run ${run} ${name.padEnd(9)} closed loop (${CONNECTIONS} conn): ${closed.requests_per_second} req/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, non-2xx ${closed.non_2xx}, errors ${closed.errors}\n`);
+      process.stdout.write(
+        `run ${run} ${name.padEnd(9)} closed loop (${CONNECTIONS} conn): ${closed.requests_per_second} req/s, p50 ${closed.p50_ms} ms, p99 ${closed.p99_ms} ms, non-2xx ${closed.non_2xx}, errors ${closed.errors}\n`,
+      );
     }
     for (const { name, port } of targets) {
       const open = await openLoop({ port, rate: OPEN_LOOP_RATE, seconds: DURATION, headers, path: randomPath });
       runs[name].open.push(open);
-      process.stdout.write(`run ${run} ${name.padEnd(9)} open loop (${OPEN_LOOP_RATE} req/s): p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, max ${open.max_ms} ms, non-2xx ${open.non_2xx}, errors ${open.errors}, generator lag p99 ${open.send_lag_p99_ms} ms\n`);
+      process.stdout.write(
+        `run ${run} ${name.padEnd(9)} open loop (${OPEN_LOOP_RATE} req/s): p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, max ${open.max_ms} ms, non-2xx ${open.non_2xx}, errors ${open.errors}, generator lag p99 ${open.send_lag_p99_ms} ms\n`,
+      );
     }
   }
   const results = {};
@@ -131,24 +158,42 @@ async function main() {
     const baselinePort = await freePort();
     children.push((await startBaseline(env, baselinePort)).child);
 
-    const check = await (await fetch(`http://127.0.0.1:${servicePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })).json();
-    const checkBaseline = await (await fetch(`http://127.0.0.1:${baselinePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })).json();
+    const check = await (
+      await fetch(`http://127.0.0.1:${servicePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })
+    ).json();
+    const checkBaseline = await (
+      await fetch(`http://127.0.0.1:${baselinePort}/v1/shops/${shopIds[0]}/token`, { headers: { authorization: `Bearer ${key}` } })
+    ).json();
     if (check.access_token !== checkBaseline.access_token) throw new Error('service and baseline disagree on the token');
 
     process.stdout.write(`token fetch: ${SHOPS} shops, ${DURATION} s per phase, database ${db.kind}\n`);
-    const results = await measureBoth([{ name: 'baseline', port: baselinePort }, { name: 'service', port: servicePort }], key, shopIds);
+    const results = await measureBoth(
+      [
+        { name: 'baseline', port: baselinePort },
+        { name: 'service', port: servicePort },
+      ],
+      key,
+      shopIds,
+    );
     const ratio = {
       requests_per_second: +(results.service.requests_per_second / results.baseline.requests_per_second).toFixed(2),
       p99_open_loop: +(results.service.open_p99_ms / results.baseline.open_p99_ms).toFixed(2),
     };
     for (const name of ['baseline', 'service']) {
       const r = results[name];
-      process.stdout.write(`${name.padEnd(9)} median of ${RUNS}: ${r.requests_per_second} req/s (${r.requests_per_second_range}), p99 ${r.closed_p99_ms} ms at ${CONNECTIONS} conn; p50 ${r.open_p50_ms} ms, p99 ${r.open_p99_ms} ms (${r.open_p99_ms_range}) at ${OPEN_LOOP_RATE} req/s; failed requests ${r.failures}\n`);
+      process.stdout.write(
+        `${name.padEnd(9)} median of ${RUNS}: ${r.requests_per_second} req/s (${r.requests_per_second_range}), p99 ${r.closed_p99_ms} ms at ${CONNECTIONS} conn; p50 ${r.open_p50_ms} ms, p99 ${r.open_p99_ms} ms (${r.open_p99_ms_range}) at ${OPEN_LOOP_RATE} req/s; failed requests ${r.failures}\n`,
+      );
     }
     if (results.service.failures + results.baseline.failures > 0) throw new Error('some requests failed: the figures are not comparable');
-    process.stdout.write(`ratio service/baseline: ${ratio.requests_per_second}x requests/s (target >= 1.0), p99 at ${OPEN_LOOP_RATE} req/s ${ratio.p99_open_loop}x (target <= 1.0 within noise)\n`);
+    process.stdout.write(
+      `ratio service/baseline: ${ratio.requests_per_second}x requests/s (target >= 1.0), p99 at ${OPEN_LOOP_RATE} req/s ${ratio.p99_open_loop}x (target <= 1.0 within noise)\n`,
+    );
     const out = path.join(__dirname, 'results', `token-fetch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, runs: RUNS, service_node_args: service.settings.node_args, service_env: service.settings.env, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`);
+    fs.writeFileSync(
+      out,
+      `${JSON.stringify({ benchmark: 'token-fetch', date: new Date().toISOString(), machine: host, database: db.kind, shops: SHOPS, duration_seconds: DURATION, runs: RUNS, service_node_args: service.settings.node_args, service_env: service.settings.env, connections: CONNECTIONS, open_loop_rate: OPEN_LOOP_RATE, results, ratio }, null, 2)}\n`,
+    );
     process.stdout.write(`written ${path.relative(ROOT, out)}\n`);
   } finally {
     await finishRun({ children, db, serviceOutput: service?.output });

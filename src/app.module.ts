@@ -36,7 +36,25 @@ export class AppModule {
       : [];
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, CryptoModule, CacheModule, DatabaseModule, NotificationsModule, MetricsModule, AccessModule, RateLimitModule, TiktokModule, ShopsModule, AuthModule, TokensModule, WebhooksModule, AdminModule, HealthModule, ...sandbox],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        CryptoModule,
+        CacheModule,
+        DatabaseModule,
+        NotificationsModule,
+        MetricsModule,
+        AccessModule,
+        RateLimitModule,
+        TiktokModule,
+        ShopsModule,
+        AuthModule,
+        TokensModule,
+        WebhooksModule,
+        AdminModule,
+        HealthModule,
+        ...sandbox,
+      ],
     };
   }
 }

@@ -32,7 +32,11 @@ class AdminClass {
   @ServiceAccess() serviceHandler(): void {}
 }
 
-function contextFor(target: { prototype: object }, method: string, authorization?: string): { context: ExecutionContext; request: RequestWithCaller } {
+function contextFor(
+  target: { prototype: object },
+  method: string,
+  authorization?: string,
+): { context: ExecutionContext; request: RequestWithCaller } {
   const request = { headers: authorization === undefined ? {} : { authorization } } as RequestWithCaller;
   const handler = (target.prototype as Record<string, () => void>)[method];
   const context = {

@@ -5,8 +5,7 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 
 /** Who is calling, as established by {@link ApiKeyGuard}. Never taken from the request body. */
 export type Caller =
-  | { kind: 'admin' }
-  | { kind: 'service'; keyId: string; name: string; /** null: every shop */ shopIds: readonly string[] | null };
+  { kind: 'admin' } | { kind: 'service'; keyId: string; name: string; /** null: every shop */ shopIds: readonly string[] | null };
 
 export const ACCESS_METADATA = 'tts:access';
 export type AccessLevel = 'public' | 'service' | 'admin';
@@ -22,7 +21,11 @@ export const AdminAccess = (): MethodDecorator & ClassDecorator => SetMetadata(A
  * The level a route requires. Unmarked routes need the admin key (default deny). The guard, the rate limit
  * and the OpenAPI document all read it here, so they cannot disagree about a route.
  */
-export function requiredAccess(reflector: Reflector, handler: ReturnType<ExecutionContext['getHandler']>, controller: Type<unknown>): AccessLevel {
+export function requiredAccess(
+  reflector: Reflector,
+  handler: ReturnType<ExecutionContext['getHandler']>,
+  controller: Type<unknown>,
+): AccessLevel {
   return reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [handler, controller]) ?? 'admin';
 }
 

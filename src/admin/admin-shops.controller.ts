@@ -7,7 +7,13 @@ import { RevocationResult } from '../shops/revocation.service';
 import { AdminEventView, AdminShopView } from '../shops/shops-query.service';
 import { AdminShopsService } from './admin-shops.service';
 import { ListShopsAdminQueryDto, PageQueryDto, RevokeQueryDto } from './dto/admin-query.dto';
-import { AdminEventListResponse, AdminShopListResponse, AdminShopRefreshResponse, AdminShopResponse, RevocationResponse } from './dto/admin-responses.dto';
+import {
+  AdminEventListResponse,
+  AdminShopListResponse,
+  AdminShopRefreshResponse,
+  AdminShopResponse,
+  RevocationResponse,
+} from './dto/admin-responses.dto';
 
 const SHOP_ID = ApiParam({ name: 'shop_id', description: 'TikTok shop id (1-64 characters of [A-Za-z0-9_-])' });
 
@@ -60,7 +66,10 @@ export class AdminShopsController {
   @SHOP_ID
   @ApiOkResponse({ type: AdminEventListResponse })
   @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound)
-  events(@Param('shop_id') shopId: string, @Query() query: PageQueryDto): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
+  events(
+    @Param('shop_id') shopId: string,
+    @Query() query: PageQueryDto,
+  ): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
     return this.shops.events(shopId, query.page ?? 1, query.limit ?? 50);
   }
 }

@@ -33,14 +33,25 @@ export class AdminShopsService {
   async refresh(shopId: string): Promise<AdminShopView & { refreshed: boolean }> {
     const shop = await this.get(shopId);
     if (shop.status === 'revoked' || shop.status === 'deauthorized') {
-      throw new AppError(ErrorCode.ReauthorizationRequired, 'the shop is no longer authorized; only a new consent that includes it restores it');
+      throw new AppError(
+        ErrorCode.ReauthorizationRequired,
+        'the shop is no longer authorized; only a new consent that includes it restores it',
+      );
     }
-    const outcome = await this.refresher.refresh({ authorizationId: shop.authorization_id, trigger: 'admin', force: true, ignoreBackoff: true });
+    const outcome = await this.refresher.refresh({
+      authorizationId: shop.authorization_id,
+      trigger: 'admin',
+      force: true,
+      ignoreBackoff: true,
+    });
     switch (outcome.kind) {
       case 'token':
         return { ...(await this.query.get(shopId)), refreshed: outcome.refreshed };
       case 'reauthorization_required':
-        throw new AppError(ErrorCode.ReauthorizationRequired, "the seller's authorization is no longer valid; only a new consent restores it");
+        throw new AppError(
+          ErrorCode.ReauthorizationRequired,
+          "the seller's authorization is no longer valid; only a new consent restores it",
+        );
       case 'unavailable':
         throw new TiktokUnavailableError(outcome.retryAfterSeconds);
       case 'not_found':

@@ -21,7 +21,10 @@ export interface AuthStatusEntry {
   shops: { shop_id: string; shop_name: string; region: string; status: string }[];
 }
 
-type AuthStatusRow = Omit<AuthStatusEntry, 'expires_at' | 'refresh_expires_at'> & { expires_at: Date | null; refresh_expires_at: Date | null };
+type AuthStatusRow = Omit<AuthStatusEntry, 'expires_at' | 'refresh_expires_at'> & {
+  expires_at: Date | null;
+  refresh_expires_at: Date | null;
+};
 
 const DEFAULT_LIMIT = 1000;
 
@@ -44,7 +47,10 @@ export class AuthStatusController {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const params: unknown[] = [limit];
     // The cursor's own row gives the keyset position; an unknown id gives no position and so no rows.
-    const after = query.after === undefined ? '' : `WHERE (a.created_at, a.id) > (SELECT c.created_at, c.id FROM seller_authorizations c WHERE c.id = $${params.push(query.after)})`;
+    const after =
+      query.after === undefined
+        ? ''
+        : `WHERE (a.created_at, a.id) > (SELECT c.created_at, c.id FROM seller_authorizations c WHERE c.id = $${params.push(query.after)})`;
     const rows = await this.dataSource.query<AuthStatusRow[]>(
       `SELECT a.id AS authorization_id, a.open_id, a.seller_name, a.status,
               (a.status = 'active' AND a.refresh_token IS NOT NULL) AS authorized,

@@ -1,5 +1,14 @@
 import { Controller, createParamDecorator, ExecutionContext, Get, Header, Req, Res, ValidationPipe } from '@nestjs/common';
-import { ApiExtraModels, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../access/caller';
 import { AppConfig } from '../config/app-config';
@@ -92,9 +101,19 @@ export class AuthController {
   @ApiProduces('text/html', 'application/json')
   @ApiOkResponse({
     description: 'the seller is connected',
-    content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
+    content: {
+      'text/html': { schema: { type: 'string' } },
+      'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } },
+    },
   })
-  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.InvalidState, ErrorCode.AccessDenied, ErrorCode.ConsentFailed, ErrorCode.TiktokError, ErrorCode.ServiceUnavailable)
+  @ApiErrors(
+    ErrorCode.InvalidRequest,
+    ErrorCode.InvalidState,
+    ErrorCode.AccessDenied,
+    ErrorCode.ConsentFailed,
+    ErrorCode.TiktokError,
+    ErrorCode.ServiceUnavailable,
+  )
   async callback(@CallbackQuery(callbackPipe) query: CallbackQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
     const seller = await this.auth.complete(query, this.browserId(request));
     response.set('Cache-Control', 'no-store');

@@ -43,7 +43,10 @@ export class AuthService {
       await this.recordFailure('denied', { tiktok_error: query.error });
       if (DENIALS.has(query.error)) throw new AppError(ErrorCode.AccessDenied, 'the seller did not authorize the app');
       // The redirect is the browser's request, not an answer to one of ours: a 4xx, never a 5xx anyone can trigger.
-      throw new AppError(ErrorCode.ConsentFailed, `TikTok ended the consent with an error: ${query.error}; start again from the authorize button`);
+      throw new AppError(
+        ErrorCode.ConsentFailed,
+        `TikTok ended the consent with an error: ${query.error}; start again from the authorize button`,
+      );
     }
     await this.checkState(state, browserId);
     const code = query.code?.trim();

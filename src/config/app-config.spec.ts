@@ -61,7 +61,10 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ TOKEN_MIN_TTL_SECONDS: '-1' }, 'TOKEN_MIN_TTL_SECONDS'],
     [{ REFRESH_BACKOFF_BASE_SECONDS: '60', REFRESH_BACKOFF_MAX_SECONDS: '30' }, 'REFRESH_BACKOFF_MAX_SECONDS'],
-    [{ NODE_ENV: 'production', TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'i', TOKEN_ENCRYPTION_KEYS: `a:${KEY}` }, 'ADMIN_API_KEY'],
+    [
+      { NODE_ENV: 'production', TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'i', TOKEN_ENCRYPTION_KEYS: `a:${KEY}` },
+      'ADMIN_API_KEY',
+    ],
   ])('rejects %j naming %s', (env, variable) => {
     const error = errorOf(env);
     expect(error.variable).toBe(variable);
@@ -82,6 +85,8 @@ describe('loadConfig', () => {
 
   it('reads booleans strictly', () => {
     expect(loadConfig({ AUTH_ALLOW_STATELESS_CALLBACK: 'true' }).auth.allowStatelessCallback).toBe(true);
-    expect(loadConfig({ TIKTOK_SANDBOX: 'false', TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'i' }).sandbox.enabled).toBe(false);
+    expect(
+      loadConfig({ TIKTOK_SANDBOX: 'false', TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'i' }).sandbox.enabled,
+    ).toBe(false);
   });
 });

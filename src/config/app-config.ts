@@ -143,9 +143,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     appKey: env.TIKTOK_APP_KEY ?? SANDBOX_CREDENTIALS.appKey,
     appSecret: env.TIKTOK_APP_SECRET ?? SANDBOX_CREDENTIALS.appSecret,
     serviceId: env.TIKTOK_SERVICE_ID ?? SANDBOX_CREDENTIALS.serviceId,
-    authorizeUrl: sandboxEnabled
-      ? `${publicBaseUrl}/sandbox/open/authorize`
-      : (env.TIKTOK_AUTHORIZE_URL ?? TIKTOK_DEFAULTS.authorizeUrl),
+    authorizeUrl: sandboxEnabled ? `${publicBaseUrl}/sandbox/open/authorize` : (env.TIKTOK_AUTHORIZE_URL ?? TIKTOK_DEFAULTS.authorizeUrl),
     authBaseUrl: stripSlash(sandboxEnabled ? sandboxBase : (env.TIKTOK_AUTH_BASE_URL ?? TIKTOK_DEFAULTS.authBaseUrl)),
     apiBaseUrl: stripSlash(sandboxEnabled ? sandboxBase : (env.TIKTOK_API_BASE_URL ?? TIKTOK_DEFAULTS.apiBaseUrl)),
     timeoutMs: env.TIKTOK_HTTP_TIMEOUT_MS ?? 10000,

@@ -12,11 +12,7 @@ export const LockIds = {
  * work such as migrations, where every replica must wait its turn; `work` gets that same connection, so it
  * needs no second one from the pool. Background jobs use transaction-scoped locks instead.
  */
-export async function withSessionLock<T>(
-  dataSource: DataSource,
-  lockId: number,
-  work: (runner: QueryRunner) => Promise<T>,
-): Promise<T> {
+export async function withSessionLock<T>(dataSource: DataSource, lockId: number, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {

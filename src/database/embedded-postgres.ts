@@ -87,8 +87,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const clusterDir = path.join(options.dataDir, 'postgres');
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
   const { password } = readSecrets(path.join(options.dataDir, 'postgres-credentials.json'));
-  const urlFor = (port: number) =>
-    `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const urlFor = (port: number) => `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 
   const orphanPort = runningPostmaster(clusterDir);
   if (orphanPort !== undefined) {

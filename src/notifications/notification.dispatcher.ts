@@ -49,7 +49,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnModuleD
     const notify = this.config.notify;
     if (!notify) return;
     this.timer = setInterval(() => {
-      void this.deliverDue().catch((error: unknown) => this.logger.error(`notification run failed: ${error instanceof Error ? error.message : String(error)}`));
+      void this.deliverDue().catch((error: unknown) =>
+        this.logger.error(`notification run failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }, notify.pollMs);
   }
 
@@ -107,12 +109,19 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnModuleD
       problem = (error as { code?: string }).code ?? 'request failed';
     }
     if (!problem) {
-      await this.dataSource.query('UPDATE notification_outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [row.id]);
+      await this.dataSource.query(
+        'UPDATE notification_outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1',
+        [row.id],
+      );
       return true;
     }
     const attempts = row.attempts + 1;
     if (attempts >= notify.maxAttempts) {
-      await this.dataSource.query('UPDATE notification_outbox SET failed_at = now(), attempts = $2, last_error = $3 WHERE id = $1', [row.id, attempts, problem]);
+      await this.dataSource.query('UPDATE notification_outbox SET failed_at = now(), attempts = $2, last_error = $3 WHERE id = $1', [
+        row.id,
+        attempts,
+        problem,
+      ]);
       this.logger.error(`notification ${row.event_id} given up after ${attempts} attempts (${problem})`);
       return false;
     }

@@ -47,7 +47,10 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'a service key (/v1) or the admin key' }, BEARER_SCHEME)
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, [ERROR_RESPONSE_SCHEMA]: errorResponseSchema } };
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, [ERROR_RESPONSE_SCHEMA]: errorResponseSchema },
+  };
   const routes = routesByOperationId(app);
   const reflector = app.get(Reflector);
   for (const [path, item] of Object.entries(document.paths)) {

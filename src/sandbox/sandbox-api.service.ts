@@ -110,10 +110,7 @@ export class SandboxApiService {
       return envelopeReply({ code: TikTokCode.Success, message: 'success', request_id: requestId(), data });
     } catch (error) {
       if (!(error instanceof SandboxApiError)) throw error;
-      return envelopeReply(
-        { code: error.code, message: error.message, request_id: requestId(), data: {} },
-        error.httpStatus,
-      );
+      return envelopeReply({ code: error.code, message: error.message, request_id: requestId(), data: {} }, error.httpStatus);
     }
   }
 

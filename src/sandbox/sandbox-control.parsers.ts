@@ -55,7 +55,11 @@ export function parseOpenId(body: unknown): string {
 
 export function parseAccessTokens(body: unknown): string[] {
   const tokens = object(body, 'body', ['access_tokens']).access_tokens;
-  if (!Array.isArray(tokens) || tokens.length > 100_000 || !tokens.every((token): token is string => typeof token === 'string' && token.length <= 512)) {
+  if (
+    !Array.isArray(tokens) ||
+    tokens.length > 100_000 ||
+    !tokens.every((token): token is string => typeof token === 'string' && token.length <= 512)
+  ) {
     throw new SandboxInputError('access_tokens must be an array of strings');
   }
   return tokens;

@@ -44,11 +44,7 @@ abstract class SandboxFilterBase implements ExceptionFilter {
 export class SandboxApiExceptionFilter extends SandboxFilterBase {
   protected render(exception: unknown, { status, message }: Classified): SandboxReply {
     const code =
-      exception instanceof SandboxApiError
-        ? exception.code
-        : status >= 500
-          ? TikTokCode.InternalError
-          : TikTokCode.InvalidRequest;
+      exception instanceof SandboxApiError ? exception.code : status >= 500 ? TikTokCode.InternalError : TikTokCode.InvalidRequest;
     const httpStatus = exception instanceof SandboxApiError || status >= 500 ? status : 200;
     return envelopeReply({ code, message, request_id: newRequestId(Date.now()), data: {} }, httpStatus);
   }

@@ -2,7 +2,6 @@
 import { escapeHtml } from '../common/http/html';
 import type { SandboxSeller } from './sandbox.types';
 
-
 const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 0; background: #f6f6f7; color: #161823; }
 .banner { background: #161823; color: #fff; padding: 12px 24px; font-weight: 600; }

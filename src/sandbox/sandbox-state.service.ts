@@ -202,7 +202,12 @@ export class SandboxStateService {
       const record = this.accessTokens.get(token);
       const authorization = record && this.authorizations.get(record.openId);
       result[token] = record
-        ? { open_id: record.openId, issued_at: record.issuedAt, expires_at: record.expiresAt, revoked: !authorization || authorization.id !== record.authorizationId || authorization.revoked }
+        ? {
+            open_id: record.openId,
+            issued_at: record.issuedAt,
+            expires_at: record.expiresAt,
+            revoked: !authorization || authorization.id !== record.authorizationId || authorization.revoked,
+          }
         : null;
     }
     return result;

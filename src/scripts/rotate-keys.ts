@@ -51,6 +51,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(error instanceof ConfigError ? `configuration error: ${error.message}\n` : `key rotation failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    error instanceof ConfigError
+      ? `configuration error: ${error.message}\n`
+      : `key rotation failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

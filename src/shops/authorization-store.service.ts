@@ -73,7 +73,12 @@ export class AuthorizationStore {
           detail: { shop_count: shops.length, scopes: grant.grantedScopes, seller_base_region: grant.sellerBaseRegion },
         },
         ...added.map((shopId) => ({ ...base, type: 'shop_added' as const, shopId })),
-        ...removedShopIds.map((shopId) => ({ ...base, type: 'shop_removed' as const, shopId, detail: { reason: 'not returned on re-consent' } })),
+        ...removedShopIds.map((shopId) => ({
+          ...base,
+          type: 'shop_removed' as const,
+          shopId,
+          detail: { reason: 'not returned on re-consent' },
+        })),
         ...moved.map(({ shopId, from }) => ({
           authorizationId: from,
           shopId,
@@ -88,7 +93,10 @@ export class AuthorizationStore {
       // One notification per previous status: a shop that was deauthorized is not announced as once revoked.
       const changes = authorizationRecovered
         ? [{ previousStatus: row.status === 'active' ? 'expiring' : row.status, shopIds: shops.map((shop) => shop.id) }]
-        : [...groupBy(recovered, (shop) => shop.previousStatus)].map(([previousStatus, group]) => ({ previousStatus, shopIds: group.map((shop) => shop.shopId) }));
+        : [...groupBy(recovered, (shop) => shop.previousStatus)].map(([previousStatus, group]) => ({
+            previousStatus,
+            shopIds: group.map((shop) => shop.shopId),
+          }));
       for (const change of changes) {
         await this.notifications.statusChanged(manager, {
           status: 'active',
@@ -194,10 +202,15 @@ export class AuthorizationStore {
       .filter((row) => row.previous_authorization_id !== authorizationId || row.previous_status !== 'active')
       .map((row) => row.id);
     const moved = rows
-      .filter((row) => row.previous_authorization_id !== null && row.previous_authorization_id !== authorizationId && row.previous_status === 'active')
+      .filter(
+        (row) =>
+          row.previous_authorization_id !== null && row.previous_authorization_id !== authorizationId && row.previous_status === 'active',
+      )
       .map((row) => ({ shopId: row.id, from: row.previous_authorization_id as string }));
     const recovered = rows
-      .filter((row) => row.previous_authorization_id === authorizationId && row.previous_status !== null && row.previous_status !== 'active')
+      .filter(
+        (row) => row.previous_authorization_id === authorizationId && row.previous_status !== null && row.previous_status !== 'active',
+      )
       .map((row) => ({ shopId: row.id, previousStatus: row.previous_status as string }));
     return { added, moved, recovered };
   }

@@ -9,16 +9,22 @@ import { AuthorizationListResponse } from './dto/authorization-view.dto';
 
 class ListAuthorizationsQueryDto {
   @ApiPropertyOptional({ enum: AUTHORIZATION_VIEW_STATUSES, description: '`expiring`: ends within 30 days' })
-  @IsOptional() @IsIn(AUTHORIZATION_VIEW_STATUSES)
+  @IsOptional()
+  @IsIn(AUTHORIZATION_VIEW_STATUSES)
   status?: (typeof AUTHORIZATION_VIEW_STATUSES)[number];
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 
   /** Cursor: the last id of the previous page. */
   @ApiPropertyOptional({ format: 'uuid', description: 'the last id of the previous page' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   after?: string;
 }
 

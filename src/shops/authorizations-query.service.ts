@@ -30,7 +30,11 @@ export class AuthorizationsQueryService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Keyset pages in id order; a status filter is a condition on stored columns, so its index can serve it. */
-  async list(status: AuthorizationViewStatus | undefined, limit: number, after?: string): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
+  async list(
+    status: AuthorizationViewStatus | undefined,
+    limit: number,
+    after?: string,
+  ): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
     const conditions: string[] = [];
     const params: unknown[] = [limit];
     if (status) conditions.push(authorizationStatusIsSql('a', status));

@@ -58,7 +58,9 @@ export class RevocationService {
     manager?: EntityManager,
   ): Promise<RevocationResult> {
     if (!shopId) throw new Error('revokeShop needs a shop id');
-    return manager ? this.revokeIn(manager, shopId, source, options) : this.dataSource.transaction((own) => this.revokeIn(own, shopId, source, options));
+    return manager
+      ? this.revokeIn(manager, shopId, source, options)
+      : this.dataSource.transaction((own) => this.revokeIn(own, shopId, source, options));
   }
 
   private async revokeIn(
@@ -85,7 +87,10 @@ export class RevocationService {
         } catch (error) {
           if (!(error instanceof TiktokError)) throw error;
           // Nothing changes locally when TikTok refuses or fails: the admin can retry or revoke locally only.
-          throw new AppError(ErrorCode.TiktokError, `TikTok did not deauthorize the shop (${error.reason}${error.tiktokCode !== undefined ? `, code ${error.tiktokCode}` : ''}); nothing was changed`);
+          throw new AppError(
+            ErrorCode.TiktokError,
+            `TikTok did not deauthorize the shop (${error.reason}${error.tiktokCode !== undefined ? `, code ${error.tiktokCode}` : ''}); nothing was changed`,
+          );
         }
       }
       const alreadyRevoked = shop.status === 'revoked';
@@ -96,7 +101,10 @@ export class RevocationService {
         [shop.authorization_id],
       );
       const base = { authorizationId: shop.authorization_id, openId: shop.open_id };
-      await this.events.record({ ...base, type: 'shop_revoked', shopId, detail: { source, reason: options.reason ?? null, deauthorized_at_tiktok: deauthorized } }, manager);
+      await this.events.record(
+        { ...base, type: 'shop_revoked', shopId, detail: { source, reason: options.reason ?? null, deauthorized_at_tiktok: deauthorized } },
+        manager,
+      );
       if (!alreadyRevoked) {
         await this.notifications.statusChanged(manager, {
           status: 'revoked',
@@ -119,7 +127,13 @@ export class RevocationService {
         if (changed.length > 0) await this.events.record({ ...base, type: 'revoked', detail: { source, last_shop_id: shopId } }, manager);
       }
       this.logger.log(`shop ${shopId} revoked (${source})${authorizationRevoked ? '; authorization revoked, tokens destroyed' : ''}`);
-      return { shop_id: shopId, status: 'revoked', authorization_revoked: authorizationRevoked, already_revoked: alreadyRevoked, deauthorized_at_tiktok: deauthorized };
+      return {
+        shop_id: shopId,
+        status: 'revoked',
+        authorization_revoked: authorizationRevoked,
+        already_revoked: alreadyRevoked,
+        deauthorized_at_tiktok: deauthorized,
+      };
     }
   }
 }

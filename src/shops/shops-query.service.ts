@@ -68,7 +68,11 @@ export class ShopsQueryService {
    * authorizations; a deep page still walks `offset` index entries. The total counts the matching shops: all
    * of them when nothing filters, which no index avoids.
    */
-  async list(filter: { status?: ShopViewStatus; region?: string }, page: number, limit: number): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
+  async list(
+    filter: { status?: ShopViewStatus; region?: string },
+    page: number,
+    limit: number,
+  ): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
     const conditions: string[] = [];
     const params: unknown[] = [limit, (page - 1) * limit];
     if (filter.status) conditions.push(shopStatusIsSql('s', filter.status, shopAuthorizationIs));
@@ -94,14 +98,22 @@ export class ShopsQueryService {
   /** The shop's events and its authorization's own events (those not about another shop), newest first. */
   async events(shopId: string, page: number, limit: number): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
     const shop = await this.get(shopId);
-    const rows = await this.dataSource.query<{ id: string; type: string; shop_id: string | null; detail: Record<string, unknown>; created_at: Date }[]>(
+    const rows = await this.dataSource.query<
+      { id: string; type: string; shop_id: string | null; detail: Record<string, unknown>; created_at: Date }[]
+    >(
       `SELECT id, type, shop_id, detail, created_at FROM authorization_events
         WHERE shop_id = $1 OR (authorization_id = $2 AND shop_id IS NULL)
         ORDER BY id DESC LIMIT $3 OFFSET $4`,
       [shopId, shop.authorization_id, limit, (page - 1) * limit],
     );
     return {
-      events: rows.map((row) => ({ id: String(row.id), type: row.type, shop_id: row.shop_id, detail: row.detail, created_at: row.created_at.toISOString() })),
+      events: rows.map((row) => ({
+        id: String(row.id),
+        type: row.type,
+        shop_id: row.shop_id,
+        detail: row.detail,
+        created_at: row.created_at.toISOString(),
+      })),
       page,
       limit,
     };

@@ -21,8 +21,6 @@ describe('signRequest', () => {
   it('covers the body unless multipart', () => {
     const bare = signRequest('s', { path: '/p', query: {} });
     expect(signRequest('s', { path: '/p', query: {}, body: '{"a":1}' })).not.toBe(bare);
-    expect(
-      signRequest('s', { path: '/p', query: {}, body: 'xx', contentType: 'multipart/form-data; boundary=z' }),
-    ).toBe(bare);
+    expect(signRequest('s', { path: '/p', query: {}, body: 'xx', contentType: 'multipart/form-data; boundary=z' })).toBe(bare);
   });
 });

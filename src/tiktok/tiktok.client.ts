@@ -114,21 +114,20 @@ export class TiktokClient {
       status = response.status;
       body = response.data;
     } catch (error) {
-      const timedOut =
-        isAxiosError(error) && ['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED'].includes(error.code ?? '');
+      const timedOut = isAxiosError(error) && ['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED'].includes(error.code ?? '');
       const detail = isAxiosError(error) ? (error.code ?? 'request failed') : 'request failed';
       throw this.fail(new TiktokError(step, timedOut ? 'timeout' : 'network', detail));
     }
     const envelope = toEnvelope(body);
     if (!envelope) {
       // An HTML error page from a proxy, or a truncated body: never a reason to give up on the seller.
-      throw this.fail(new TiktokError(step, classifyFailure(status, undefined), `HTTP ${status} without a JSON envelope`, undefined, status));
+      throw this.fail(
+        new TiktokError(step, classifyFailure(status, undefined), `HTTP ${status} without a JSON envelope`, undefined, status),
+      );
     }
     if (envelope.code !== 0 || status >= 400) {
       const reason = classifyFailure(status, envelope.code === 0 ? undefined : envelope.code);
-      throw this.fail(
-        new TiktokError(step, reason, truncate(envelope.message), envelope.code, status, envelope.request_id),
-      );
+      throw this.fail(new TiktokError(step, reason, truncate(envelope.message), envelope.code, status, envelope.request_id));
     }
     return envelope.data;
   }

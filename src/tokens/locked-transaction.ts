@@ -31,7 +31,11 @@ export interface RowLock {
  * the id and the timeout are validated and inlined. Statements run through `manager` join the transaction,
  * TypeORM's `save` included.
  */
-export async function withRowLock<Row, T>(dataSource: DataSource, lock: RowLock, work: (manager: EntityManager, row: Row | undefined) => Promise<T>): Promise<T> {
+export async function withRowLock<Row, T>(
+  dataSource: DataSource,
+  lock: RowLock,
+  work: (manager: EntityManager, row: Row | undefined) => Promise<T>,
+): Promise<T> {
   if (!UUID.test(lock.id)) throw new Error(`not a uuid: ${JSON.stringify(lock.id.slice(0, 64))}`);
   if (!Number.isSafeInteger(lock.idleTimeoutMs) || lock.idleTimeoutMs <= 0) throw new Error(`bad idle timeout: ${lock.idleTimeoutMs}`);
   const runner = dataSource.createQueryRunner('master');

@@ -93,9 +93,12 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     const unstarted = await claims.drain();
     if (unstarted.length > 0) await this.releaseClaims(unstarted);
     if (claims.error) throw claims.error;
-    if (!this.stopping) await this.announceExpiring().catch((error: unknown) => this.logger.error(`expiring check failed: ${describeError(error)}`));
+    if (!this.stopping)
+      await this.announceExpiring().catch((error: unknown) => this.logger.error(`expiring check failed: ${describeError(error)}`));
     if (summary.claimed > 0) {
-      this.logger.log(`refresh run: ${summary.claimed} due, ${summary.refreshed} refreshed, ${summary.failed} failed, ${summary.reauthorizationRequired} need re-consent`);
+      this.logger.log(
+        `refresh run: ${summary.claimed} due, ${summary.refreshed} refreshed, ${summary.failed} failed, ${summary.reauthorizationRequired} need re-consent`,
+      );
     }
     return summary;
   }
@@ -180,9 +183,22 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
       );
       const failures = rows[0]?.refresh_failures ?? 1;
       const delay = backoffSeconds(failures, backoffBaseSeconds, backoffMaxSeconds);
-      await manager.query('UPDATE seller_authorizations SET next_refresh_at = now() + make_interval(secs => $2) WHERE id = $1', [id, delay]);
+      await manager.query('UPDATE seller_authorizations SET next_refresh_at = now() + make_interval(secs => $2) WHERE id = $1', [
+        id,
+        delay,
+      ]);
       await this.events.record(
-        { type: 'refresh_failed', authorizationId: id, detail: { trigger: 'scheduled', reason: 'internal_error', error: describeError(error).slice(0, 200), attempt: failures, retry_in_seconds: delay } },
+        {
+          type: 'refresh_failed',
+          authorizationId: id,
+          detail: {
+            trigger: 'scheduled',
+            reason: 'internal_error',
+            error: describeError(error).slice(0, 200),
+            attempt: failures,
+            retry_in_seconds: delay,
+          },
+        },
         manager,
       );
     });

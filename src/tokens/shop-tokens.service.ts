@@ -14,7 +14,6 @@ import { tokenBinding } from '../shops/token-binding';
 import type { ShopTokenResponse, ShopView } from './dto/token-query.dto';
 import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
 
-
 interface ShopRow {
   shop_id: string;
   shop_name: string;
@@ -86,7 +85,12 @@ export class ShopTokensService {
     const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);
     const row = await this.loadShop(shopId);
     if (row.access_token && row.access_token_expires_at && row.access_token_expires_at >= neededUntil) {
-      return this.response(row, this.cipher.decrypt(row.access_token, tokenBinding(row.authorization_id, 'access_token')), row.access_token_expires_at, generation);
+      return this.response(
+        row,
+        this.cipher.decrypt(row.access_token, tokenBinding(row.authorization_id, 'access_token')),
+        row.access_token_expires_at,
+        generation,
+      );
     }
     const outcome = await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'api', neededUntil });
     return this.fromOutcome(row, outcome, generation);
@@ -114,7 +118,11 @@ export class ShopTokensService {
     const generation = this.cache.generation;
     return this.counted(
       this.findShop(caller, shopId).then(async (row) =>
-        this.fromOutcome(row, await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'forced', force: true }), generation),
+        this.fromOutcome(
+          row,
+          await this.refresher.refresh({ authorizationId: row.authorization_id, trigger: 'forced', force: true }),
+          generation,
+        ),
       ),
     );
   }
@@ -170,7 +178,10 @@ export class ShopTokensService {
     } = await pool.query<ShopRow>({ ...LOAD_SHOP, values: [shopId] });
     if (!row) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
     if (row.shop_status !== 'active') {
-      throw new AppError(ErrorCode.ReauthorizationRequired, 'the seller no longer authorizes this shop; a new consent that includes it is needed');
+      throw new AppError(
+        ErrorCode.ReauthorizationRequired,
+        'the seller no longer authorizes this shop; a new consent that includes it is needed',
+      );
     }
     if (row.status !== 'active') throw reauthorizationRequired();
     return row;
@@ -201,13 +212,17 @@ export class ShopTokensService {
       seller_name: row.seller_name,
       region: row.region,
     };
-    this.cache.setToken({ authorizationId: row.authorization_id, shopId: row.shop_id, expiresAtMs: expiresAt.getTime(), body: JSON.stringify(answer) }, generation);
+    this.cache.setToken(
+      { authorizationId: row.authorization_id, shopId: row.shop_id, expiresAtMs: expiresAt.getTime(), body: JSON.stringify(answer) },
+      generation,
+    );
     return answer;
   }
 }
 
 function checkShopId(shopId: string): void {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(shopId)) throw new AppError(ErrorCode.InvalidRequest, 'shop_id must be 1-64 characters of [A-Za-z0-9_-]');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(shopId))
+    throw new AppError(ErrorCode.InvalidRequest, 'shop_id must be 1-64 characters of [A-Za-z0-9_-]');
 }
 
 function reauthorizationRequired(): AppError {
@@ -216,4 +231,3 @@ function reauthorizationRequired(): AppError {
     "the seller's authorization is no longer valid; only a new consent by the seller (GET /auth/tiktok) restores it",
   );
 }
-

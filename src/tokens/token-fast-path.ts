@@ -102,7 +102,10 @@ export class TokenFastPath {
     // The line pino-http writes for every other request (same serializers: id, method, path, status).
     const logger = PinoLogger.root;
     if (logger?.isLevelEnabled('info')) {
-      logger.info({ req: { id, method: request.method, url: request.url }, res: response, responseTime: Math.round(performance.now() - started) }, 'request completed');
+      logger.info(
+        { req: { id, method: request.method, url: request.url }, res: response, responseTime: Math.round(performance.now() - started) },
+        'request completed',
+      );
     }
   }
 }

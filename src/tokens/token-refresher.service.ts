@@ -105,7 +105,12 @@ export class TokenRefresher implements OnModuleDestroy {
     if (unsaved) {
       const { grant } = unsaved;
       if (!request.force && grant.accessTokenExpiresAt >= (request.neededUntil ?? new Date())) {
-        return Promise.resolve({ kind: 'token', refreshed: false, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt });
+        return Promise.resolve({
+          kind: 'token',
+          refreshed: false,
+          accessToken: grant.accessToken,
+          accessTokenExpiresAt: grant.accessTokenExpiresAt,
+        });
       }
       return Promise.resolve({ kind: 'unavailable', retryAfterSeconds: 5, reason: 'unsaved_pair' });
     }
@@ -137,8 +142,15 @@ export class TokenRefresher implements OnModuleDestroy {
     try {
       // The lock is held across the TikTok call: a server-side idle-in-transaction timeout shorter than that
       // call would kill the session after TikTok rotated the pair, so this transaction sets its own.
-      const lock = { columns: LOCKED_COLUMNS, table: 'seller_authorizations', id: request.authorizationId, idleTimeoutMs: lockIdleTimeoutMs(this.config.tiktok.timeoutMs) };
-      return await withRowLock<LockedRow, RefreshOutcome>(this.dataSource, lock, (manager, row) => this.refreshLocked(manager, row, request, attempt));
+      const lock = {
+        columns: LOCKED_COLUMNS,
+        table: 'seller_authorizations',
+        id: request.authorizationId,
+        idleTimeoutMs: lockIdleTimeoutMs(this.config.tiktok.timeoutMs),
+      };
+      return await withRowLock<LockedRow, RefreshOutcome>(this.dataSource, lock, (manager, row) =>
+        this.refreshLocked(manager, row, request, attempt),
+      );
     } catch (error) {
       // TikTok rotated the pair but the transaction died (connection lost, failover, session killed):
       // the new pair exists nowhere else, so write it again on a fresh connection before anything else.
@@ -153,7 +165,12 @@ export class TokenRefresher implements OnModuleDestroy {
    * With the row locked. A successful refresh costs three round trips in all: BEGIN with the lock, one
    * statement storing the pair, the event and the notification, and COMMIT.
    */
-  private async refreshLocked(manager: EntityManager, row: LockedRow | undefined, request: RefreshRequest, attempt: Attempt): Promise<RefreshOutcome> {
+  private async refreshLocked(
+    manager: EntityManager,
+    row: LockedRow | undefined,
+    request: RefreshRequest,
+    attempt: Attempt,
+  ): Promise<RefreshOutcome> {
     const id = request.authorizationId;
     if (!row) return { kind: 'not_found' };
     if (row.status !== 'active' || !row.access_token || !row.refresh_token) {
@@ -196,8 +213,12 @@ export class TokenRefresher implements OnModuleDestroy {
       return this.recordTransientFailure(manager, row, id, request, error);
     }
     // The row is locked: the pair it replaces is still there, so this write cannot be refused.
-    const event = { openId: row.open_id, detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() } };
-    if (!(await this.storeGrant(manager, id, grant, row.tokens_issued_at, event))) throw new Error(`authorization ${id}: refreshed pair not written`);
+    const event = {
+      openId: row.open_id,
+      detail: { trigger: request.trigger, access_token_expires_at: grant.accessTokenExpiresAt.toISOString() },
+    };
+    if (!(await this.storeGrant(manager, id, grant, row.tokens_issued_at, event)))
+      throw new Error(`authorization ${id}: refreshed pair not written`);
     return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
   }
 
@@ -208,7 +229,13 @@ export class TokenRefresher implements OnModuleDestroy {
    * written (the columns AuthorizationEventsService.record writes), and the other replicas' caches told when
    * the transaction commits. Returns whether the pair was written.
    */
-  private async storeGrant(manager: EntityManager, id: string, grant: TokenGrant, replacedIssuedAt: string | null, event: RefreshedEvent): Promise<boolean> {
+  private async storeGrant(
+    manager: EntityManager,
+    id: string,
+    grant: TokenGrant,
+    replacedIssuedAt: string | null,
+    event: RefreshedEvent,
+  ): Promise<boolean> {
     const { channel, payload } = this.bus.announce({ kind: 'authorization', id });
     const [result] = await manager.query<{ stored: number }[]>(
       `WITH stored AS (
@@ -249,19 +276,35 @@ export class TokenRefresher implements OnModuleDestroy {
    * and the write goes on in the background, with backoff, for up to PERSIST_RETRY_MS, a database restart or
    * failover. Meanwhile this authorization is not refreshed again (see {@link unsaved}).
    */
-  private async persistAfterFailedCommit(request: RefreshRequest, grant: TokenGrant, replaced: string | null, cause: unknown): Promise<RefreshOutcome> {
+  private async persistAfterFailedCommit(
+    request: RefreshRequest,
+    grant: TokenGrant,
+    replaced: string | null,
+    cause: unknown,
+  ): Promise<RefreshOutcome> {
     const id = request.authorizationId;
-    const token: RefreshOutcome = { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
+    const token: RefreshOutcome = {
+      kind: 'token',
+      refreshed: true,
+      accessToken: grant.accessToken,
+      accessTokenExpiresAt: grant.accessTokenExpiresAt,
+    };
     const started = Date.now();
     const write = async (attempt: number): Promise<boolean> => {
       try {
         const event = { openId: null, detail: { trigger: request.trigger, recovered_after: describeError(cause), attempts: attempt } };
         const written = await this.dataSource.transaction((manager) => this.storeGrant(manager, id, grant, replaced, event));
         if (!written) this.logger.error(`authorization ${id}: refreshed pair not stored, a newer pair is already there`);
-        else this.logger.warn(`authorization ${id}: refreshed pair stored after the first transaction failed (${describeError(cause)}; attempt ${attempt})`);
+        else
+          this.logger.warn(
+            `authorization ${id}: refreshed pair stored after the first transaction failed (${describeError(cause)}; attempt ${attempt})`,
+          );
         return true;
       } catch (error) {
-        if (attempt === 1 || attempt % 10 === 0) this.logger.error(`authorization ${id}: storing the refreshed pair failed (attempt ${attempt}), retrying: ${describeError(error)}`);
+        if (attempt === 1 || attempt % 10 === 0)
+          this.logger.error(
+            `authorization ${id}: storing the refreshed pair failed (attempt ${attempt}), retrying: ${describeError(error)}`,
+          );
         return false;
       }
     };
@@ -274,7 +317,9 @@ export class TokenRefresher implements OnModuleDestroy {
         await sleep(Math.min(5000, 250 * 2 ** (attempt - 3)));
         if (await write(attempt)) return;
         if (Date.now() - started > PERSIST_RETRY_MS) {
-          this.logger.error(`authorization ${id}: the refreshed pair could not be stored within ${PERSIST_RETRY_MS / 1000} s and is lost; the seller must consent again`);
+          this.logger.error(
+            `authorization ${id}: the refreshed pair could not be stored within ${PERSIST_RETRY_MS / 1000} s and is lost; the seller must consent again`,
+          );
           return;
         }
       }
@@ -289,10 +334,11 @@ export class TokenRefresher implements OnModuleDestroy {
     const ids = [...this.unsaved.keys()];
     await Promise.race([Promise.all([...this.unsaved.values()].map((entry) => entry.done)), sleep(ms)]);
     for (const id of ids.filter((pending) => this.unsaved.has(pending))) {
-      this.logger.error(`authorization ${id}: shutting down with its refreshed pair still unstored; it is lost and the seller must consent again`);
+      this.logger.error(
+        `authorization ${id}: shutting down with its refreshed pair still unstored; it is lost and the seller must consent again`,
+      );
     }
   }
-
 
   private async requireReauthorization(
     manager: EntityManager,
@@ -310,7 +356,12 @@ export class TokenRefresher implements OnModuleDestroy {
     );
     await this.bus.publish(manager, { kind: 'authorization', id });
     await this.events.record(
-      { type: 'reauthorization_required', authorizationId: id, openId: row.open_id, detail: { trigger: request.trigger, reason, tiktok_code: tiktokCode ?? null } },
+      {
+        type: 'reauthorization_required',
+        authorizationId: id,
+        openId: row.open_id,
+        detail: { trigger: request.trigger, reason, tiktok_code: tiktokCode ?? null },
+      },
       manager,
     );
     await this.notifications.statusChanged(manager, {
@@ -345,7 +396,14 @@ export class TokenRefresher implements OnModuleDestroy {
         type: 'refresh_failed',
         authorizationId: id,
         openId: row.open_id,
-        detail: { trigger: request.trigger, reason: error.reason, transient: error.transient, tiktok_code: error.tiktokCode ?? null, attempt: failures, retry_in_seconds: delay },
+        detail: {
+          trigger: request.trigger,
+          reason: error.reason,
+          transient: error.transient,
+          tiktok_code: error.tiktokCode ?? null,
+          attempt: failures,
+          retry_in_seconds: delay,
+        },
       },
       manager,
     );
@@ -390,7 +448,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function refreshSlots(config: AppConfig): number {
   return Math.max(1, Math.min(config.refresh.concurrency, config.databasePoolSize - 2));
 }
-
 
 function secondsBetween(from: Date, to: Date): number {
   return Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 1000));

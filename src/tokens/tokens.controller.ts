@@ -27,11 +27,16 @@ export class TokensController {
   }
 
   @Get(':shop_id/token')
-  @ApiOperation({ summary: "A valid access token for the shop, refreshed first if it would not last min_ttl seconds" })
+  @ApiOperation({ summary: 'A valid access token for the shop, refreshed first if it would not last min_ttl seconds' })
   @SHOP_ID
   @ApiOkResponse({ type: ShopTokenResponse })
   @ApiErrors(...TOKEN_ERRORS)
-  token(@CurrentCaller() caller: Caller, @Param('shop_id') shopId: string, @Query() query: TokenQueryDto, @Req() request: object): Promise<ShopTokenResponse> {
+  token(
+    @CurrentCaller() caller: Caller,
+    @Param('shop_id') shopId: string,
+    @Query() query: TokenQueryDto,
+    @Req() request: object,
+  ): Promise<ShopTokenResponse> {
     // A miss the fast path already tried for this very request: its outcome, not the same work again.
     const failed = this.fastPath.failureOf(request);
     return failed ? this.tokens.countedFailure(failed.error) : this.tokens.getToken(caller, shopId, query.min_ttl);

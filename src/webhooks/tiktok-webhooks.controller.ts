@@ -20,7 +20,7 @@ export class TiktokWebhooksController {
     summary: "TikTok's notifications: seller deauthorization (type 6) revokes the shop, upcoming expiration (type 7) marks it expiring",
     description:
       'Each `tts_notification_id` takes effect once; a repeat answers 200 and changes nothing. Other types are acknowledged and ignored. ' +
-      'A 503 means the notification could not be finished within TikTok\'s 3 s: TikTok retries it.',
+      "A 503 means the notification could not be finished within TikTok's 3 s: TikTok retries it.",
   })
   @ApiHeader({
     name: 'Authorization',

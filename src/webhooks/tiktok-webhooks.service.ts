@@ -44,7 +44,9 @@ export class TiktokWebhooksService {
     } catch (error) {
       if (!(error instanceof DeadlineExceededError)) throw error;
       this.logger.warn(`${label}: still processing after ${error.ms} ms; answered 503 so that TikTok retries`);
-      throw new AppError(ErrorCode.ServiceUnavailable, 'the notification is still being processed; retry later', { retry_after_seconds: 1 });
+      throw new AppError(ErrorCode.ServiceUnavailable, 'the notification is still being processed; retry later', {
+        retry_after_seconds: 1,
+      });
     }
   }
 
@@ -54,4 +56,3 @@ export class TiktokWebhooksService {
     else this.logger.error(`${label} failed after the reply: ${describeError(error)}`);
   }
 }
-

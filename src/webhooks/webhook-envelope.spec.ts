@@ -16,10 +16,22 @@ function codeOf(run: () => unknown): ErrorCode | undefined {
 }
 
 describe('parseWebhookEnvelope', () => {
-  const valid = { type: 7, tts_notification_id: '7327000000000000001', shop_id: '7000000000000001', timestamp: 1700000000, data: { expiration_time: '1800000000' } };
+  const valid = {
+    type: 7,
+    tts_notification_id: '7327000000000000001',
+    shop_id: '7000000000000001',
+    timestamp: 1700000000,
+    data: { expiration_time: '1800000000' },
+  };
 
   it('reads the documented envelope', () => {
-    expect(parse(valid)).toEqual({ notificationId: '7327000000000000001', type: 7, shopId: '7000000000000001', timestamp: 1700000000, data: { expiration_time: '1800000000' } });
+    expect(parse(valid)).toEqual({
+      notificationId: '7327000000000000001',
+      type: 7,
+      shopId: '7000000000000001',
+      timestamp: 1700000000,
+      data: { expiration_time: '1800000000' },
+    });
   });
 
   it('treats an absent or unusable shop_id or data as empty, for the type to judge', () => {
@@ -61,7 +73,10 @@ describe('parseExpirationTime', () => {
     expect(parseExpirationTime({ expiration_time: 1800000000 })).toBe(1800000000);
   });
 
-  it.each([undefined, '', ' 1800000000', '1800000000.5', '-1', '0', '1e9', 'soon', 1.5, -5, '9999999999999', null, {}])('refuses %p', (value) => {
-    expect(parseExpirationTime({ expiration_time: value })).toBeNull();
-  });
+  it.each([undefined, '', ' 1800000000', '1800000000.5', '-1', '0', '1e9', 'soon', 1.5, -5, '9999999999999', null, {}])(
+    'refuses %p',
+    (value) => {
+      expect(parseExpirationTime({ expiration_time: value })).toBeNull();
+    },
+  );
 });

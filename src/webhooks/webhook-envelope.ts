@@ -67,7 +67,8 @@ export function parseWebhookEnvelope(body: Buffer): WebhookEnvelope {
     notificationId,
     type,
     shopId: typeof shopId === 'string' && SHOP_ID.test(shopId) ? shopId : null,
-    timestamp: typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp > 0 && timestamp <= MAX_UNIX_SECONDS ? timestamp : null,
+    timestamp:
+      typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp > 0 && timestamp <= MAX_UNIX_SECONDS ? timestamp : null,
     data: isRecord(data) ? data : {},
   };
 }

@@ -5,7 +5,9 @@ describe('webhookSignatureMatches', () => {
   const credentials = { appKey: '29a39d', appSecret: 'e59af819cc' };
   const body = Buffer.from('{"type":6,"tts_notification_id":"n-1","shop_id":"7000000000000001","timestamp":1700000000,"data":{}}');
   // Written out independently of the implementation: HMAC-SHA256(app_secret, app_key + body), lowercase hex.
-  const signature = createHmac('sha256', 'e59af819cc').update(Buffer.concat([Buffer.from('29a39d'), body])).digest('hex');
+  const signature = createHmac('sha256', 'e59af819cc')
+    .update(Buffer.concat([Buffer.from('29a39d'), body]))
+    .digest('hex');
 
   it('accepts the documented signature of the exact bytes', () => {
     expect(webhookSignatureMatches(credentials, body, signature)).toBe(true);

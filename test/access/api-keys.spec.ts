@@ -111,7 +111,10 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
 
   describe('POST /admin/api-keys', () => {
     it('creates a service key and shows it once: 201 { id, name, key, shop_ids }', async () => {
-      const answer = await asAdmin('/admin/api-keys', { method: 'POST', body: { name: 'orders-service', shop_ids: ['7000000000000001', 'shop_B-2'] } });
+      const answer = await asAdmin('/admin/api-keys', {
+        method: 'POST',
+        body: { name: 'orders-service', shop_ids: ['7000000000000001', 'shop_B-2'] },
+      });
       expect(answer.status).toBe(201);
       expect(answer.headers.get('content-type')).toContain('application/json');
       const created = answer.body as CreatedKey;
@@ -269,7 +272,10 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
 
     it('ignores a __proto__ member instead of failing or creating a key with it', async () => {
       const before = await keyCount();
-      const answer = await asAdmin('/admin/api-keys', { method: 'POST', body: '{"name":"proto","__proto__":{"shop_ids":null,"admin":true}}' });
+      const answer = await asAdmin('/admin/api-keys', {
+        method: 'POST',
+        body: '{"name":"proto","__proto__":{"shop_ids":null,"admin":true}}',
+      });
       expect(answer.status).toBeLessThan(500);
       if (answer.status === 201) {
         expect(answer.body).toMatchObject({ name: 'proto', shop_ids: null });
@@ -281,7 +287,10 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
     });
 
     it('answers 413 payload_too_large for a body over the JSON limit', async () => {
-      const answer = await asAdmin('/admin/api-keys', { method: 'POST', body: { name: 'k', shop_ids: Array.from({ length: 5000 }, (_, i) => `shop${i}xxxxxxxxxxxx`) } });
+      const answer = await asAdmin('/admin/api-keys', {
+        method: 'POST',
+        body: { name: 'k', shop_ids: Array.from({ length: 5000 }, (_, i) => `shop${i}xxxxxxxxxxxx`) },
+      });
       expectError(answer, 413, 'payload_too_large');
     });
   });
@@ -384,10 +393,14 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
         }
         // The admin key works on the second instance too, and it sees the same keys.
         const listed = await call(second.baseUrl, '/admin/api-keys', { authorization: bearer(ADMIN_KEY) });
-        expect((listed.body as { api_keys: ListedKey[] }).api_keys.map((k) => k.id)).toEqual(expect.arrayContaining([deletedHere.id, deletedThere.id]));
+        expect((listed.body as { api_keys: ListedKey[] }).api_keys.map((k) => k.id)).toEqual(
+          expect.arrayContaining([deletedHere.id, deletedThere.id]),
+        );
 
         expect((await asAdmin(`/admin/api-keys/${deletedHere.id}`, { method: 'DELETE' })).status).toBe(204);
-        expect((await call(second.baseUrl, `/admin/api-keys/${deletedThere.id}`, { method: 'DELETE', authorization: bearer(ADMIN_KEY) })).status).toBe(204);
+        expect(
+          (await call(second.baseUrl, `/admin/api-keys/${deletedThere.id}`, { method: 'DELETE', authorization: bearer(ADMIN_KEY) })).status,
+        ).toBe(204);
 
         // No waiting: the very next request on either instance is refused.
         for (const base of [second.baseUrl, t.baseUrl]) {
@@ -397,12 +410,20 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
               ['POST', '/admin/api-keys'],
               ['DELETE', `/admin/api-keys/${created.id}`],
             ] as const) {
-              expectError(await call(base, path, { method, authorization: bearer(created.key), body: method === 'POST' ? { name: 'x' } : undefined }), 401, 'unauthorized');
+              expectError(
+                await call(base, path, { method, authorization: bearer(created.key), body: method === 'POST' ? { name: 'x' } : undefined }),
+                401,
+                'unauthorized',
+              );
             }
           }
         }
         // Deleting again from the other instance: already gone.
-        expectError(await call(second.baseUrl, `/admin/api-keys/${deletedHere.id}`, { method: 'DELETE', authorization: bearer(ADMIN_KEY) }), 404, 'api_key_not_found');
+        expectError(
+          await call(second.baseUrl, `/admin/api-keys/${deletedHere.id}`, { method: 'DELETE', authorization: bearer(ADMIN_KEY) }),
+          404,
+          'api_key_not_found',
+        );
       } finally {
         await second.close();
       }
@@ -468,7 +489,15 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
 
     it('answers 401 before looking at the body or the id (no validation or existence oracle)', async () => {
       expectError(await api('/admin/api-keys', { method: 'POST', body: { bogus: true } }), 401, 'unauthorized');
-      expectError(await api('/admin/api-keys', { method: 'POST', body: { name: '' }, authorization: bearer('tts_unknown_unknown_unknown_unknown_x') }), 401, 'unauthorized');
+      expectError(
+        await api('/admin/api-keys', {
+          method: 'POST',
+          body: { name: '' },
+          authorization: bearer('tts_unknown_unknown_unknown_unknown_x'),
+        }),
+        401,
+        'unauthorized',
+      );
       // Unreadable JSON is refused by the body parser, which runs before any guard: a 400 that says nothing about keys.
       const unreadable = await api('/admin/api-keys', { method: 'POST', body: '{not json' });
       expect([400, 401]).toContain(unreadable.status);
@@ -510,13 +539,19 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
       for (const header of [bearer(ADMIN_KEY), `bearer ${ADMIN_KEY}`, `BEARER ${ADMIN_KEY}`, `Bearer   ${ADMIN_KEY}  `]) {
         expect((await api('/admin/api-keys', { authorization: header })).status).toBe(200);
       }
-      const created = (await api('/admin/api-keys', { method: 'POST', authorization: `bearer  ${ADMIN_KEY}`, body: { name: 'via-lowercase' } })).body as CreatedKey;
+      const created = (
+        await api('/admin/api-keys', { method: 'POST', authorization: `bearer  ${ADMIN_KEY}`, body: { name: 'via-lowercase' } })
+      ).body as CreatedKey;
       expect(created.key).toMatch(/^tts_/);
       expect((await api(`/admin/api-keys/${created.id}`, { method: 'DELETE', authorization: `BEARER ${ADMIN_KEY} ` })).status).toBe(204);
     });
 
     it('never accepts an API key from the query string or a cookie', async () => {
-      expectError(await api(`/admin/api-keys?api_key=${encodeURIComponent(ADMIN_KEY)}&access_token=${encodeURIComponent(ADMIN_KEY)}`), 401, 'unauthorized');
+      expectError(
+        await api(`/admin/api-keys?api_key=${encodeURIComponent(ADMIN_KEY)}&access_token=${encodeURIComponent(ADMIN_KEY)}`),
+        401,
+        'unauthorized',
+      );
       const client = new HttpClient(t.baseUrl);
       client.setCookie('authorization', encodeURIComponent(bearer(ADMIN_KEY)));
       client.setCookie('api_key', ADMIN_KEY);

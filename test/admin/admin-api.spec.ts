@@ -34,16 +34,25 @@ describe('admin API', () => {
   }
 
   it('lists shops with filters and pages, never a token', async () => {
-    const all = (await (await admin.get('/admin/shops')).json()) as { shops: { shop_id: string; status: string; region: string }[]; total: number };
+    const all = (await (await admin.get('/admin/shops')).json()) as {
+      shops: { shop_id: string; status: string; region: string }[];
+      total: number;
+    };
     expect(all.total).toBe(5);
     expect(all.shops.map((shop) => shop.shop_id)).toEqual([UK_SHOP, UK_OUTLET, US_SHOP, MY_SHOP, '7000000000000202']);
     await noSecrets(all);
     const gb = (await (await admin.get('/admin/shops?region=GB')).json()) as { shops: { shop_id: string }[] };
     expect(gb.shops.map((shop) => shop.shop_id)).toEqual([UK_SHOP, UK_OUTLET]);
-    const page2 = (await (await admin.get('/admin/shops?limit=2&page=2')).json()) as { shops: { shop_id: string }[]; total: number; page: number };
+    const page2 = (await (await admin.get('/admin/shops?limit=2&page=2')).json()) as {
+      shops: { shop_id: string }[];
+      total: number;
+      page: number;
+    };
     expect(page2).toMatchObject({ page: 2, total: 5 });
     expect(page2.shops.map((shop) => shop.shop_id)).toEqual([US_SHOP, MY_SHOP]);
-    await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '5 days' WHERE open_id = $1", [CB_SELLER]);
+    await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '5 days' WHERE open_id = $1", [
+      CB_SELLER,
+    ]);
     const expiring = (await (await admin.get('/admin/shops?status=expiring')).json()) as { shops: { shop_id: string }[] };
     expect(expiring.shops.map((shop) => shop.shop_id)).toEqual([MY_SHOP, '7000000000000202']);
     for (const bad of ['status=bogus', 'region=gb', 'page=0', 'limit=501', 'limit=x', 'extra=1']) {
@@ -57,7 +66,13 @@ describe('admin API', () => {
     const response = await admin.get(`/admin/shops/${UK_SHOP}`);
     expect(response.status).toBe(200);
     const shop = (await response.json()) as Record<string, unknown>;
-    expect(shop).toMatchObject({ shop_id: UK_SHOP, status: 'active', open_id: UK_SELLER, refresh_failures: 0, granted_scopes: expect.any(Array) });
+    expect(shop).toMatchObject({
+      shop_id: UK_SHOP,
+      status: 'active',
+      open_id: UK_SELLER,
+      refresh_failures: 0,
+      granted_scopes: expect.any(Array),
+    });
     await noSecrets(shop);
     expect((await admin.get('/admin/shops/7999999999999999')).status).toBe(404);
     expect((await admin.get('/admin/shops/bad%20id')).status).toBe(400);
@@ -72,13 +87,19 @@ describe('admin API', () => {
     await noSecrets(body);
     const after = await sandboxStats(browser);
     expect(after.current[UK_SELLER].access_token).not.toBe(before.current[UK_SELLER].access_token);
-    const events = (await (await admin.get(`/admin/shops/${UK_SHOP}/events?limit=1`)).json()) as { events: { type: string; detail: { trigger: string } }[] };
+    const events = (await (await admin.get(`/admin/shops/${UK_SHOP}/events?limit=1`)).json()) as {
+      events: { type: string; detail: { trigger: string } }[];
+    };
     expect(events.events[0]).toMatchObject({ type: 'refreshed', detail: { trigger: 'admin' } });
   });
 
   it('lists the event log newest first, paginated', async () => {
-    const first = (await (await admin.get(`/admin/shops/${UK_OUTLET}/events?limit=2`)).json()) as { events: { id: string; type: string }[] };
-    const second = (await (await admin.get(`/admin/shops/${UK_OUTLET}/events?limit=2&page=2`)).json()) as { events: { id: string; type: string }[] };
+    const first = (await (await admin.get(`/admin/shops/${UK_OUTLET}/events?limit=2`)).json()) as {
+      events: { id: string; type: string }[];
+    };
+    const second = (await (await admin.get(`/admin/shops/${UK_OUTLET}/events?limit=2&page=2`)).json()) as {
+      events: { id: string; type: string }[];
+    };
     const ids = [...first.events, ...second.events].map((event) => Number(event.id));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect([...first.events, ...second.events].map((event) => event.type)).toContain('granted');
@@ -88,7 +109,13 @@ describe('admin API', () => {
   it('revokes one shop of a seller locally; the other keeps its tokens', async () => {
     const response = await admin.request(`/admin/shops/${UK_OUTLET}`, { method: 'DELETE' });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ shop_id: UK_OUTLET, status: 'revoked', authorization_revoked: false, already_revoked: false, deauthorized_at_tiktok: false });
+    expect(await response.json()).toEqual({
+      shop_id: UK_OUTLET,
+      status: 'revoked',
+      authorization_revoked: false,
+      already_revoked: false,
+      deauthorized_at_tiktok: false,
+    });
     expect((await service.get(`/v1/shops/${UK_OUTLET}/token`)).status).toBe(409);
     expect((await service.get(`/v1/shops/${UK_SHOP}/token`)).status).toBe(200);
     const shop = (await (await admin.get(`/admin/shops/${UK_OUTLET}`)).json()) as { status: string };
@@ -145,7 +172,10 @@ describe('admin API', () => {
   });
 
   it('pages /auth/status in creation order with limit and after, and refuses a cursor it does not know', async () => {
-    const all = (await (await admin.get('/auth/status')).json()) as { authorizations: { authorization_id: string; open_id: string }[]; next_after: string | null };
+    const all = (await (await admin.get('/auth/status')).json()) as {
+      authorizations: { authorization_id: string; open_id: string }[];
+      next_after: string | null;
+    };
     expect(all.next_after).toBeNull();
     const first = (await (await admin.get('/auth/status?limit=2')).json()) as typeof all;
     expect(first.authorizations.map((entry) => entry.open_id)).toEqual(all.authorizations.slice(0, 2).map((entry) => entry.open_id));

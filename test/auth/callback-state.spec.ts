@@ -53,7 +53,7 @@ describe('callback state and denial', () => {
     expect(await countAuthorizations(t)).toBe(0);
   });
 
-  it('rejects an unknown, a missing, a cookie-less and another browser\'s state', async () => {
+  it("rejects an unknown, a missing, a cookie-less and another browser's state", async () => {
     const code = await mintCode(client, UK_SELLER);
     await beginConsent(client);
     await expectError(await client.get(callbackUrl({ code, state: 'x'.repeat(43) })), 400, 'invalid_state');
@@ -113,7 +113,11 @@ describe('callback state and denial', () => {
       const response = await browser.get(callbackUrl({ code, app_key: 'whatever', shop_region: 'GB', locale: 'en' }));
       expect(response.status).toBe(200);
       // A state that is present must still be valid.
-      await expectError(await browser.get(callbackUrl({ code: await mintCode(browser, UK_SELLER), state: 'forged' })), 400, 'invalid_state');
+      await expectError(
+        await browser.get(callbackUrl({ code: await mintCode(browser, UK_SELLER), state: 'forged' })),
+        400,
+        'invalid_state',
+      );
     } finally {
       await stateless.close();
     }
@@ -135,7 +139,8 @@ describe('callback state and denial', () => {
   });
 
   it('refuses unreadable and oversized bodies with 4xx codes', async () => {
-    const post = (body: string) => client.request('/auth/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (body: string) =>
+      client.request('/auth/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     await expectError(await post('{not json'), 400, 'invalid_json');
     await expectError(await post(JSON.stringify({ pad: 'x'.repeat(200_000) })), 413, 'payload_too_large');
   });

@@ -74,7 +74,9 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
     expect(body.shops.map((shop) => shop.shop_id).sort()).toEqual(['7000000000000001', '7000000000000002']);
     expect(body.shops[0]).toEqual({ shop_id: expect.any(String), shop_name: expect.any(String), region: 'GB', cipher: expect.any(String) });
 
-    const [authorization] = await query<Record<string, unknown>>(t.db.url, 'SELECT * FROM seller_authorizations WHERE open_id = $1', [UK_SELLER]);
+    const [authorization] = await query<Record<string, unknown>>(t.db.url, 'SELECT * FROM seller_authorizations WHERE open_id = $1', [
+      UK_SELLER,
+    ]);
     expect(authorization).toMatchObject({ app_key: t.config.tiktok.appKey, status: 'active', seller_base_region: 'GB', user_type: 0 });
     expect(authorization.access_token).toMatch(/^v1:test-/);
     const stats = await sandboxStats(client);
@@ -88,7 +90,11 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
     expect(new Date(String(authorization.access_token_expires_at)).getTime()).toBeGreaterThan(Date.now() + 6 * 86400 * 1000);
     const shops = await query(t.db.url, 'SELECT id, status, authorization_id FROM shops WHERE authorization_id = $1', [authorization.id]);
     expect(shops).toHaveLength(2);
-    const events = await query<{ type: string }>(t.db.url, 'SELECT type FROM authorization_events WHERE authorization_id = $1 ORDER BY id', [authorization.id]);
+    const events = await query<{ type: string }>(
+      t.db.url,
+      'SELECT type FROM authorization_events WHERE authorization_id = $1 ORDER BY id',
+      [authorization.id],
+    );
     expect(events.map((event) => event.type)).toEqual(['granted', 'shop_added', 'shop_added']);
   });
 
@@ -123,13 +129,20 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
   it('refuses a ciphertext moved to another authorization row', async () => {
     await consent(client, UK_SELLER);
     await consent(client, US_SELLER);
-    const rows = await query<{ id: string; open_id: string }>(t.db.url, 'SELECT id, open_id FROM seller_authorizations WHERE open_id = ANY($1)', [[UK_SELLER, US_SELLER]]);
+    const rows = await query<{ id: string; open_id: string }>(
+      t.db.url,
+      'SELECT id, open_id FROM seller_authorizations WHERE open_id = ANY($1)',
+      [[UK_SELLER, US_SELLER]],
+    );
     const uk = rows.find((row) => row.open_id === UK_SELLER)?.id ?? '';
     const us = rows.find((row) => row.open_id === US_SELLER)?.id ?? '';
     const store = t.app.get(AuthorizationStore);
     await expect(store.readTokens(us)).resolves.not.toBeNull();
     const dataSource = t.app.get(DataSource);
-    await dataSource.query('UPDATE seller_authorizations SET access_token = (SELECT access_token FROM seller_authorizations WHERE id = $1) WHERE id = $2', [uk, us]);
+    await dataSource.query(
+      'UPDATE seller_authorizations SET access_token = (SELECT access_token FROM seller_authorizations WHERE id = $1) WHERE id = $2',
+      [uk, us],
+    );
     await expect(store.readTokens(us)).rejects.toThrow(/authentication failed/);
     await expect(store.readTokens(uk)).resolves.not.toBeNull();
     // Restore the US row by consenting again: a fresh grant re-encrypts it.

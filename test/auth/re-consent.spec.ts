@@ -38,7 +38,10 @@ describe('re-consent by the same seller', () => {
     expect(second.status).toBe(200);
     expect(second.body.shops.map((shop) => shop.shop_id).sort()).toEqual(['7000000000000001', '7000000000000003']);
 
-    const rows = await query<{ id: string; access_token: string; seller_name: string }>(t.db.url, 'SELECT id, access_token, seller_name FROM seller_authorizations');
+    const rows = await query<{ id: string; access_token: string; seller_name: string }>(
+      t.db.url,
+      'SELECT id, access_token, seller_name FROM seller_authorizations',
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].id).toBe(first.id);
     expect(rows[0].seller_name).toBe('Demo Seller UK (renamed)');
@@ -53,7 +56,11 @@ describe('re-consent by the same seller', () => {
       { id: '7000000000000002', status: 'deauthorized' },
       { id: '7000000000000003', status: 'active' },
     ]);
-    const events = await query<{ type: string; shop_id: string | null }>(t.db.url, 'SELECT type, shop_id FROM authorization_events WHERE authorization_id = $1 ORDER BY id', [first.id]);
+    const events = await query<{ type: string; shop_id: string | null }>(
+      t.db.url,
+      'SELECT type, shop_id FROM authorization_events WHERE authorization_id = $1 ORDER BY id',
+      [first.id],
+    );
     expect(events.slice(3)).toEqual([
       { type: 're_granted', shop_id: null },
       { type: 'shop_added', shop_id: '7000000000000003' },
@@ -122,10 +129,17 @@ describe('racing consents and shops changing hands', () => {
     expect(claimed.status).toBeLessThan(300);
     expect((await consent(client, 'sbx-open-next-owner')).status).toBe(200);
 
-    const owners = await query<{ id: string; open_id: string }>(t.db.url, 'SELECT id, open_id FROM seller_authorizations WHERE open_id LIKE $1', ['sbx-open-%-owner']);
+    const owners = await query<{ id: string; open_id: string }>(
+      t.db.url,
+      'SELECT id, open_id FROM seller_authorizations WHERE open_id LIKE $1',
+      ['sbx-open-%-owner'],
+    );
     const previous = owners.find((owner) => owner.open_id === 'sbx-open-new-owner')?.id;
     const next = owners.find((owner) => owner.open_id === 'sbx-open-next-owner')?.id;
-    const [shop] = await query<{ authorization_id: string; status: string }>(t.db.url, "SELECT authorization_id, status FROM shops WHERE id = '7000000000000009'");
+    const [shop] = await query<{ authorization_id: string; status: string }>(
+      t.db.url,
+      "SELECT authorization_id, status FROM shops WHERE id = '7000000000000009'",
+    );
     expect(shop).toEqual({ authorization_id: next, status: 'active' });
     const events = await query<{ type: string; detail: Record<string, unknown> }>(
       t.db.url,

@@ -13,9 +13,21 @@ const CALLERS: CallerName[] = ['no key', 'unknown key', 'service key', 'key for 
 
 /** The status each caller must get; written out by hand, not derived from the metadata the guard reads. */
 type Expected = Record<CallerName, number>;
-const PUBLIC = (status: number): Expected => ({ 'no key': status, 'unknown key': status, 'service key': status, 'key for another shop': status, 'admin key': status });
+const PUBLIC = (status: number): Expected => ({
+  'no key': status,
+  'unknown key': status,
+  'service key': status,
+  'key for another shop': status,
+  'admin key': status,
+});
 const SERVICE: Expected = { 'no key': 401, 'unknown key': 401, 'service key': 200, 'key for another shop': 403, 'admin key': 200 };
-const ADMIN = (ok: number): Expected => ({ 'no key': 401, 'unknown key': 401, 'service key': 403, 'key for another shop': 403, 'admin key': ok });
+const ADMIN = (ok: number): Expected => ({
+  'no key': 401,
+  'unknown key': 401,
+  'service key': 403,
+  'key for another shop': 403,
+  'admin key': ok,
+});
 
 interface Case {
   expected: Expected;
@@ -49,7 +61,10 @@ describe('access matrix: every documented route x every kind of caller', () => {
     await t.close();
   });
 
-  const fixed = (path: string, method = 'GET', body?: string) => () => Promise.resolve({ path, method, body, contentType: body === undefined ? undefined : 'application/json' });
+  const fixed =
+    (path: string, method = 'GET', body?: string) =>
+    () =>
+      Promise.resolve({ path, method, body, contentType: body === undefined ? undefined : 'application/json' });
 
   const CASES: Record<string, Case> = {
     'GET /': { expected: PUBLIC(200), request: fixed('/') },
@@ -70,7 +85,11 @@ describe('access matrix: every documented route x every kind of caller', () => {
     'DELETE /admin/api-keys/{id}': {
       expected: ADMIN(204),
       request: async () => {
-        const response = await fetch(`${t.baseUrl}/admin/api-keys`, { method: 'POST', headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' }, body: '{"name":"to delete"}' });
+        const response = await fetch(`${t.baseUrl}/admin/api-keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+          body: '{"name":"to delete"}',
+        });
         const { id, key } = (await response.json()) as { id: string; key: string };
         recordSecrets([key]);
         return { path: `/admin/api-keys/${id}`, method: 'DELETE' };
@@ -84,12 +103,15 @@ describe('access matrix: every documented route x every kind of caller', () => {
     'DELETE /admin/shops/{shop_id}': {
       expected: ADMIN(200),
       // Refusals never revoke anything, so the shop is only used up by the admin's successful call.
-      request: (caller) => Promise.resolve({ path: `/admin/shops/${caller === 'admin key' ? deletableShops.shift() : deletableShops[0]}`, method: 'DELETE' }),
+      request: (caller) =>
+        Promise.resolve({ path: `/admin/shops/${caller === 'admin key' ? deletableShops.shift() : deletableShops[0]}`, method: 'DELETE' }),
     },
   };
 
   it('has an expectation for every route of the OpenAPI document, and no other', () => {
-    const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(documented.sort()).toEqual(Object.keys(CASES).sort());
   });
 

@@ -188,12 +188,22 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
     const distinct = [...new Set(served.map((entry) => entry.token))];
     const known: Record<string, { open_id: string; issued_at: number; expires_at: number; revoked: boolean } | null> = {};
     for (let i = 0; i < distinct.length; i += 500) {
-      Object.assign(known, (await sandboxControl<{ access_tokens: typeof known }>(sandbox, 'tokens', { access_tokens: distinct.slice(i, i + 500) })).access_tokens);
+      Object.assign(
+        known,
+        (await sandboxControl<{ access_tokens: typeof known }>(sandbox, 'tokens', { access_tokens: distinct.slice(i, i + 500) }))
+          .access_tokens,
+      );
     }
     const invalid = served.filter((entry) => {
       const record = known[entry.token];
       const shopOwner = sellers.find((seller) => seller.shopId === entry.shopId)?.openId;
-      return !record || record.revoked || record.open_id !== shopOwner || record.expires_at * 1000 !== entry.expiresAt || record.expires_at * 1000 <= entry.servedAt;
+      return (
+        !record ||
+        record.revoked ||
+        record.open_id !== shopOwner ||
+        record.expires_at * 1000 !== entry.expiresAt ||
+        record.expires_at * 1000 <= entry.servedAt
+      );
     });
     expect(invalid.slice(0, 5)).toEqual([]);
 
@@ -201,13 +211,22 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
     //    happened within the crash window of a kill (TikTok answered, the process died before COMMIT).
     const stats = await emulatorStats(sandbox);
     const cipher = new TokenCipher(parseEncryptionKeys(secrets.TOKEN_ENCRYPTION_KEYS as string));
-    const rows = await query<{ id: string; open_id: string; status: string; refresh_token: string | null; refresh_claimed_until: Date | null; last_refresh_error: string | null }>(
-      db.url,
-      'SELECT id, open_id, status, refresh_token, refresh_claimed_until, last_refresh_error FROM seller_authorizations',
-    );
+    const rows = await query<{
+      id: string;
+      open_id: string;
+      status: string;
+      refresh_token: string | null;
+      refresh_claimed_until: Date | null;
+      last_refresh_error: string | null;
+    }>(db.url, 'SELECT id, open_id, status, refresh_token, refresh_claimed_until, last_refresh_error FROM seller_authorizations');
     expect(rows).toHaveLength(SELLERS);
-    const outOfStep = rows.filter((row) => !row.refresh_token || cipher.decrypt(row.refresh_token, tokenBinding(row.id, 'refresh_token')) !== stats.current[row.open_id].refresh_token);
-    const inCrashWindow = (issued: number) => kills.some((kill) => issued >= kill - CRASH_WINDOW_BEFORE_KILL_MS && issued <= kill + CRASH_WINDOW_AFTER_KILL_MS);
+    const outOfStep = rows.filter(
+      (row) =>
+        !row.refresh_token ||
+        cipher.decrypt(row.refresh_token, tokenBinding(row.id, 'refresh_token')) !== stats.current[row.open_id].refresh_token,
+    );
+    const inCrashWindow = (issued: number) =>
+      kills.some((kill) => issued >= kill - CRASH_WINDOW_BEFORE_KILL_MS && issued <= kill + CRASH_WINDOW_AFTER_KILL_MS);
     const unexplained = outOfStep.filter((row) => !inCrashWindow(stats.current[row.open_id].issued_at_ms));
     const explain = (row: (typeof rows)[number]) => {
       const issued = stats.current[row.open_id].issued_at_ms;
@@ -224,7 +243,9 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
 
     // 3. No false re-consent: whoever holds the current refresh token is active; a lost rotation is told apart.
     const inStep = rows.filter((row) => !outOfStep.includes(row));
-    expect(inStep.filter((row) => row.status !== 'active').map((row) => `${row.open_id}: ${row.status} ${row.last_refresh_error}`)).toEqual([]);
+    expect(inStep.filter((row) => row.status !== 'active').map((row) => `${row.open_id}: ${row.status} ${row.last_refresh_error}`)).toEqual(
+      [],
+    );
 
     // 4. Nothing stuck: no claim outlives its lease, no lock is held, and every healthy authorization refreshes now.
     // A refresh in progress is idle in transaction while TikTok answers (100 ms here); one left behind stays so.
@@ -237,7 +258,11 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
     const admin = { authorization: `Bearer ${secrets.ADMIN_API_KEY as string}` };
     for (const row of inStep) {
       const shopId = sellers.find((seller) => seller.openId === row.open_id)?.shopId as string;
-      const response = await fetch(`http://127.0.0.1:${instances[0].port}/admin/shops/${shopId}/refresh`, { method: 'POST', headers: admin, signal: AbortSignal.timeout(15000) });
+      const response = await fetch(`http://127.0.0.1:${instances[0].port}/admin/shops/${shopId}/refresh`, {
+        method: 'POST',
+        headers: admin,
+        signal: AbortSignal.timeout(15000),
+      });
       expect({ shopId, status: response.status }).toEqual({ shopId, status: 200 });
     }
 

@@ -41,7 +41,10 @@ describe('PostgreSQL restarted under load', () => {
     port = await freePort();
     const url = await startServer();
     // The cache would hide the outage from token reads; here every request needs the database.
-    t = await startTestApp({ TOKEN_CACHE_ENABLED: 'false' }, { url, name: 'tts_restart', drop: () => dumpForSecretScan(url, 'tts_restart') });
+    t = await startTestApp(
+      { TOKEN_CACHE_ENABLED: 'false' },
+      { url, name: 'tts_restart', drop: () => dumpForSecretScan(url, 'tts_restart') },
+    );
     const browser = new HttpClient(t.baseUrl);
     expect((await consent(browser, UK_SELLER)).status).toBe(200);
     expect((await consent(browser, US_SELLER)).status).toBe(200);
@@ -73,7 +76,12 @@ describe('PostgreSQL restarted under load', () => {
     };
     const load = async () => {
       while (!stop) {
-        await timed(() => fetch(`${t.baseUrl}/v1/shops/${US_SHOP}/token`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(15000) }));
+        await timed(() =>
+          fetch(`${t.baseUrl}/v1/shops/${US_SHOP}/token`, {
+            headers: { authorization: `Bearer ${key}` },
+            signal: AbortSignal.timeout(15000),
+          }),
+        );
         await sleep(20);
       }
     };
@@ -91,7 +99,10 @@ describe('PostgreSQL restarted under load', () => {
     // fails, and the rotated pair exists only in this process until the database is back.
     const browser = new HttpClient(t.baseUrl);
     expect((await browser.postJson('/sandbox/_control/config', { latency_ms: 1500 })).status).toBe(200);
-    const refresh = fetch(`${t.baseUrl}/v1/shops/${UK_SHOP}/token/refresh`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+    const refresh = fetch(`${t.baseUrl}/v1/shops/${UK_SHOP}/token/refresh`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+    });
     await sleep(300);
     const downAt = Date.now();
     await server?.stop();
@@ -129,7 +140,11 @@ describe('PostgreSQL restarted under load', () => {
     // The refresh that was with TikTok: its rotated pair was written once the database was back.
     expect([200, 503]).toContain(refreshed.status);
     const stats = await sandboxStats(browser);
-    const [{ id }] = await query<{ id: string }>(server?.url.replace(/\/[^/]*$/, '/tts_restart') as string, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [UK_SELLER]);
+    const [{ id }] = await query<{ id: string }>(
+      server?.url.replace(/\/[^/]*$/, '/tts_restart') as string,
+      'SELECT id FROM seller_authorizations WHERE open_id = $1',
+      [UK_SELLER],
+    );
     // Written again in the background with backoff (up to 5 s apart) once the database answers.
     const store = t.app.get(AuthorizationStore);
     const until = Date.now() + 20000;

@@ -16,20 +16,95 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
 /** Every route the service serves, as the OpenAPI document lists them, plus look-alikes. */
 const TEMPLATES = [
-  '/', '/metrics', '/health/live', '/health/ready', '/docs', '/docs-json',
-  '/auth/tiktok', '/auth/callback', '/auth/status', '/webhooks/tiktok',
-  '/v1/shops', '/v1/shops/{id}', '/v1/shops/{id}/token', '/v1/shops/{id}/token/refresh',
-  '/admin/api-keys', '/admin/api-keys/{id}', '/admin/authorizations', '/admin/authorizations/{id}',
-  '/admin/shops', '/admin/shops/{id}', '/admin/shops/{id}/refresh', '/admin/shops/{id}/events',
-  '/sandbox/_control/reset', '/open/authorize', '/api/v2/token/get',
+  '/',
+  '/metrics',
+  '/health/live',
+  '/health/ready',
+  '/docs',
+  '/docs-json',
+  '/auth/tiktok',
+  '/auth/callback',
+  '/auth/status',
+  '/webhooks/tiktok',
+  '/v1/shops',
+  '/v1/shops/{id}',
+  '/v1/shops/{id}/token',
+  '/v1/shops/{id}/token/refresh',
+  '/admin/api-keys',
+  '/admin/api-keys/{id}',
+  '/admin/authorizations',
+  '/admin/authorizations/{id}',
+  '/admin/shops',
+  '/admin/shops/{id}',
+  '/admin/shops/{id}/refresh',
+  '/admin/shops/{id}/events',
+  '/sandbox/_control/reset',
+  '/open/authorize',
+  '/api/v2/token/get',
 ];
-const PARAMS = ['min_ttl', 'limit', 'after', 'page', 'status', 'region', 'deauthorize', 'code', 'state', 'error', 'shop_id', 'app_key', '__proto__', 'constructor'];
+const PARAMS = [
+  'min_ttl',
+  'limit',
+  'after',
+  'page',
+  'status',
+  'region',
+  'deauthorize',
+  'code',
+  'state',
+  'error',
+  'shop_id',
+  'app_key',
+  '__proto__',
+  'constructor',
+];
 const HOSTILE = [
-  "' OR '1'='1", "1; DROP TABLE shops; --", "1' UNION SELECT access_token FROM seller_authorizations --", '$1', '\\', "'", '"',
-  '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', 'javascript:alert(1)', '{{7*7}}', '${7*7}', '${jndi:ldap://127.0.0.1/a}',
-  '../../../../etc/passwd', '..%2f..%2fetc%2fpasswd', '%00', '%', '%zz', '%C0%AF', '\u0000', '\u202e', '😀', 'ǅ', '𝕏', '\uFEFF', 'null', 'undefined',
-  'NaN', 'Infinity', '-1', '0', '1e309', '99999999999999999999999', '0x1F', '1.5', 'true', '[]', '{}', '[object Object]', ' ', '',
-  'a'.repeat(70), 'a'.repeat(5000), '7000000000000001', '7000000000000001,7000000000000002', '00000000-0000-0000-0000-000000000000',
+  "' OR '1'='1",
+  '1; DROP TABLE shops; --',
+  "1' UNION SELECT access_token FROM seller_authorizations --",
+  '$1',
+  '\\',
+  "'",
+  '"',
+  '<script>alert(1)</script>',
+  '"><img src=x onerror=alert(1)>',
+  'javascript:alert(1)',
+  '{{7*7}}',
+  '${7*7}',
+  '${jndi:ldap://127.0.0.1/a}',
+  '../../../../etc/passwd',
+  '..%2f..%2fetc%2fpasswd',
+  '%00',
+  '%',
+  '%zz',
+  '%C0%AF',
+  '\u0000',
+  '\u202e',
+  '😀',
+  'ǅ',
+  '𝕏',
+  '\uFEFF',
+  'null',
+  'undefined',
+  'NaN',
+  'Infinity',
+  '-1',
+  '0',
+  '1e309',
+  '99999999999999999999999',
+  '0x1F',
+  '1.5',
+  'true',
+  '[]',
+  '{}',
+  '[object Object]',
+  ' ',
+  '',
+  'a'.repeat(70),
+  'a'.repeat(5000),
+  '7000000000000001',
+  '7000000000000001,7000000000000002',
+  '00000000-0000-0000-0000-000000000000',
 ];
 
 interface FuzzRequest {
@@ -59,37 +134,101 @@ const component = fc.oneof(
 const knownId = fc.constantFrom('7200000000000000', '7200000000000001', '7999999999999999', '00000000-0000-4000-8000-000000000000');
 
 const pathArbitrary = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...TEMPLATES), fc.oneof({ weight: 2, arbitrary: knownId }, component), fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: component })).map(([template, id, extra]) => template.replace('{id}', id) + (extra === undefined ? '' : `/${extra}`)) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...TEMPLATES),
+        fc.oneof({ weight: 2, arbitrary: knownId }, component),
+        fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: component }),
+      )
+      .map(([template, id, extra]) => template.replace('{id}', id) + (extra === undefined ? '' : `/${extra}`)),
+  },
   { weight: 1, arbitrary: fc.array(component, { minLength: 1, maxLength: 6 }).map((parts) => `/${parts.join('/')}`) },
-  { weight: 1, arbitrary: fc.constantFrom('//v1//shops', '/v1/shops/../admin/shops', '/V1/SHOPS', '/v1/shops/%2e%2e/token', `/${'x'.repeat(20000)}`, '/%', '/?', '/#') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '//v1//shops',
+      '/v1/shops/../admin/shops',
+      '/V1/SHOPS',
+      '/v1/shops/%2e%2e/token',
+      `/${'x'.repeat(20000)}`,
+      '/%',
+      '/?',
+      '/#',
+    ),
+  },
 );
 
-const queryArbitrary = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PARAMS), component), fc.oneof(component, fc.constant(''))), { maxLength: 5 }).map((pairs) =>
-  pairs.length === 0 ? '' : `?${pairs.map(([key, value]) => `${key}=${value}`).join('&')}`,
-);
+const queryArbitrary = fc
+  .array(fc.tuple(fc.oneof(fc.constantFrom(...PARAMS), component), fc.oneof(component, fc.constant(''))), { maxLength: 5 })
+  .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([key, value]) => `${key}=${value}`).join('&')}`));
 
 /** Printable ASCII only: what an HTTP client can put in a header at all. */
-const headerValue = fc.oneof(fc.constantFrom(...HOSTILE.filter((value) => /^[\x20-\x7e]*$/.test(value))), fc.string({ maxLength: 60 }).filter((value) => /^[\x20-\x7e]*$/.test(value)), fc.constant('x'.repeat(8000)));
+const headerValue = fc.oneof(
+  fc.constantFrom(...HOSTILE.filter((value) => /^[\x20-\x7e]*$/.test(value))),
+  fc.string({ maxLength: 60 }).filter((value) => /^[\x20-\x7e]*$/.test(value)),
+  fc.constant('x'.repeat(8000)),
+);
 
 function bodyArbitrary(): fc.Arbitrary<{ body?: Buffer; contentType?: string; encoding?: string }> {
   const text = fc.oneof(
     fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
-    fc.record({ name: fc.oneof(fc.constantFrom(...HOSTILE), fc.jsonValue()), shop_ids: fc.oneof(fc.array(fc.constantFrom(...HOSTILE)), fc.jsonValue()) }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
-    fc.constantFrom('{', '{"a":', '[', 'null', '""', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', 'a=1&b=2', '\u0000\u0001'),
+    fc
+      .record(
+        {
+          name: fc.oneof(fc.constantFrom(...HOSTILE), fc.jsonValue()),
+          shop_ids: fc.oneof(fc.array(fc.constantFrom(...HOSTILE)), fc.jsonValue()),
+        },
+        { requiredKeys: [] },
+      )
+      .map((value) => JSON.stringify(value)),
+    fc.constantFrom(
+      '{',
+      '{"a":',
+      '[',
+      'null',
+      '""',
+      '{"__proto__":{"admin":true}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      'a=1&b=2',
+      '\u0000\u0001',
+    ),
     fc.constantFrom(...HOSTILE),
   );
   return fc.oneof(
     { weight: 3, arbitrary: fc.constant({}) },
     {
       weight: 6,
-      arbitrary: fc.record({
-        body: text.map((value) => Buffer.from(value)),
-        contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', '*/*', 'garbage'),
-        encoding: fc.constantFrom(undefined, undefined, undefined, 'gzip', 'deflate', 'br', 'identity', 'compress'),
-      }, { requiredKeys: ['body', 'contentType'] }),
+      arbitrary: fc.record(
+        {
+          body: text.map((value) => Buffer.from(value)),
+          contentType: fc.constantFrom(
+            'application/json',
+            'application/json; charset=utf-8',
+            'application/json; charset=utf-16',
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/xml',
+            '*/*',
+            'garbage',
+          ),
+          encoding: fc.constantFrom(undefined, undefined, undefined, 'gzip', 'deflate', 'br', 'identity', 'compress'),
+        },
+        { requiredKeys: ['body', 'contentType'] },
+      ),
     },
-    { weight: 1, arbitrary: fc.constantFrom(70_000, 300_000, 2_000_000).map((size) => ({ body: Buffer.alloc(size, 'a'), contentType: 'application/json' })) },
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 512 }).map((bytes) => ({ body: Buffer.from(bytes), contentType: 'application/octet-stream' })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(70_000, 300_000, 2_000_000)
+        .map((size) => ({ body: Buffer.alloc(size, 'a'), contentType: 'application/json' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.uint8Array({ maxLength: 512 }).map((bytes) => ({ body: Buffer.from(bytes), contentType: 'application/octet-stream' })),
+    },
   );
 }
 
@@ -104,7 +243,10 @@ function liveHeapMb(): number {
 
 /** Over a body (16 kB forms, 64 kB JSON) or header (Node's 16 kB) limit: the server may answer and close early. */
 function oversized(request: FuzzRequest): boolean {
-  const headerBytes = Object.entries(request.headers).reduce((total, [name, value]) => total + name.length + value.length, request.path.length);
+  const headerBytes = Object.entries(request.headers).reduce(
+    (total, [name, value]) => total + name.length + value.length,
+    request.path.length,
+  );
   return (request.body?.length ?? 0) > 16 * 1024 || headerBytes > 8 * 1024;
 }
 
@@ -127,7 +269,11 @@ describe('hostile input: property-based fuzzing of every route', () => {
   let shopIds: string[];
 
   beforeAll(async () => {
-    cluster = await startCluster(1, { TOKEN_CACHE_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_WEBHOOKS_PER_MINUTE: '1000000' });
+    cluster = await startCluster(1, {
+      TOKEN_CACHE_ENABLED: 'true',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_WEBHOOKS_PER_MINUTE: '1000000',
+    });
     const instance = cluster.instances[0];
     baseUrl = instance.baseUrl;
     const sellers = await seedSellers(cluster.sandbox, 2, 'fuzz');
@@ -146,15 +292,22 @@ describe('hostile input: property-based fuzzing of every route', () => {
   function send(request: FuzzRequest): Promise<Received> {
     const url = new URL(baseUrl);
     return new Promise((resolve, reject) => {
-      const outgoing = http.request({ host: url.hostname, port: url.port, method: request.method, path: request.path, headers: request.headers, agent: false }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ request, status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      });
+      const outgoing = http.request(
+        { host: url.hostname, port: url.port, method: request.method, path: request.path, headers: request.headers, agent: false },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ request, status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          response.on('error', reject);
+        },
+      );
       // A server may answer (413, 431) and close before a huge body is sent: for such a request that is an
       // answer (the property checks which requests may end so), not an error.
-      outgoing.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? resolve({ request, status: -1, headers: {}, body: '' }) : reject(error)));
+      outgoing.on('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'EPIPE' || error.code === 'ECONNRESET' ? resolve({ request, status: -1, headers: {}, body: '' }) : reject(error),
+      );
       if (request.body) outgoing.write(request.body);
       outgoing.end();
     });
@@ -169,7 +322,14 @@ describe('hostile input: property-based fuzzing of every route', () => {
         authorization: fc.oneof(
           fc.constant(undefined),
           fc.constantFrom('admin', 'service', 'limited').map((name) => `Bearer ${keys[name]}`),
-          fc.constantFrom('Bearer', 'Bearer ', 'bearer x', 'Basic YWRtaW46YWRtaW4=', `Bearer tts_${'A'.repeat(43)}`, `Bearer ${'A'.repeat(10000)}`),
+          fc.constantFrom(
+            'Bearer',
+            'Bearer ',
+            'bearer x',
+            'Basic YWRtaW46YWRtaW4=',
+            `Bearer tts_${'A'.repeat(43)}`,
+            `Bearer ${'A'.repeat(10000)}`,
+          ),
           headerValue,
         ),
         requestId: fc.option(headerValue, { nil: undefined }),
@@ -209,11 +369,18 @@ describe('hostile input: property-based fuzzing of every route', () => {
         fs.writeSync(answers, `${JSON.stringify({ ...answer, request: { ...answer.request, body: undefined } })}\n`);
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
         // A dropped connection is an answer only to a request over the size limits; otherwise a crash.
-        if (answer.status === -1) expect(oversized(request) ? 'over a limit' : `${request.method} ${request.path.slice(0, 200)} -> connection dropped`).toBe('over a limit');
+        if (answer.status === -1)
+          expect(oversized(request) ? 'over a limit' : `${request.method} ${request.path.slice(0, 200)} -> connection dropped`).toBe(
+            'over a limit',
+          );
         // Never a server error, whatever came in (named, so that a failure says which request).
-        expect(answer.status >= 500 ? `${request.method} ${request.path.slice(0, 200)} -> ${answer.status}` : 'no server error').toBe('no server error');
+        expect(answer.status >= 500 ? `${request.method} ${request.path.slice(0, 200)} -> ${answer.status}` : 'no server error').toBe(
+          'no server error',
+        );
         // Never an internal detail: a stack frame, a file path, a driver or ORM error name.
-        expect(answer.body).not.toMatch(/\n\s+at [^\n]+:\d+:\d+|node_modules|\/work\/|QueryFailedError|TypeError|ReferenceError|SyntaxError: Unexpected|duplicate key|violates/);
+        expect(answer.body).not.toMatch(
+          /\n\s+at [^\n]+:\d+:\d+|node_modules|\/work\/|QueryFailedError|TypeError|ReferenceError|SyntaxError: Unexpected|duplicate key|violates/,
+        );
         // Every JSON refusal is machine-readable.
         if (request.method !== 'HEAD' && answer.status >= 400 && String(answer.headers['content-type']).startsWith('application/json')) {
           expect(JSON.parse(answer.body)).toMatchObject({ error: expect.stringMatching(/^[a-z_]+$/) });
@@ -232,11 +399,23 @@ describe('hostile input: property-based fuzzing of every route', () => {
     // No secret in any answer, but a token in the token API's own successful answers.
     const instance = cluster.instances[0];
     const stats = await emulatorStats(cluster.sandbox);
-    const neverShown = [keys.admin, keys.service, keys.limited, instance.config.apiKeyHmacSecret, instance.config.tiktok.appSecret, ...stats.issued.refresh_tokens, ...stats.issued.codes,
-      ...(instance.config.encryptionKeys ?? []).map((key) => key.key.toString('base64'))].filter((secret): secret is string => !!secret && secret.length >= 8);
+    const neverShown = [
+      keys.admin,
+      keys.service,
+      keys.limited,
+      instance.config.apiKeyHmacSecret,
+      instance.config.tiktok.appSecret,
+      ...stats.issued.refresh_tokens,
+      ...stats.issued.codes,
+      ...(instance.config.encryptionKeys ?? []).map((key) => key.key.toString('base64')),
+    ].filter((secret): secret is string => !!secret && secret.length >= 8);
     recordSecrets(neverShown);
     const leaks: string[] = [];
-    const received = fs.readFileSync(answersFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Received);
+    const received = fs
+      .readFileSync(answersFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Received);
     discardAnswers();
     for (const answer of received) {
       const text = `${JSON.stringify(answer.headers)}\n${answer.body}`;
@@ -255,10 +434,15 @@ describe('hostile input: property-based fuzzing of every route', () => {
       const { access_token: token } = (await response.json()) as { access_token: string };
       expect(stats.issued.access_tokens.concat((await emulatorStats(cluster.sandbox)).issued.access_tokens)).toContain(token);
     }
-    const [{ active }] = await query<{ active: number }>(cluster.db.url, "SELECT count(*)::int AS active FROM shops WHERE status = 'active'");
+    const [{ active }] = await query<{ active: number }>(
+      cluster.db.url,
+      "SELECT count(*)::int AS active FROM shops WHERE status = 'active'",
+    );
     expect(active).toBe(shopIds.length);
 
-    process.stdout.write(`fuzz: ${received.length} requests, statuses ${JSON.stringify(statuses)}, live heap growth ${heapGrowthMb.toFixed(1)} MB, RSS growth ${rssGrowthMb.toFixed(0)} MB\n`);
+    process.stdout.write(
+      `fuzz: ${received.length} requests, statuses ${JSON.stringify(statuses)}, live heap growth ${heapGrowthMb.toFixed(1)} MB, RSS growth ${rssGrowthMb.toFixed(0)} MB\n`,
+    );
     // Bounded memory: what is still reachable after a full collection, whatever the number of requests (a
     // leak of even 1 KB per request would be 10 MB at the default 10,000). RSS is reported, not bounded: V8
     // grows its heap lazily on a large host, so RSS says more about the host than about a leak.

@@ -27,7 +27,12 @@ describe('TikTok faults on refresh', () => {
   let service: KeyClient;
 
   beforeAll(async () => {
-    t = await startTestApp({ SANDBOX_ACCESS_TOKEN_TTL_SECONDS: '3600', TIKTOK_HTTP_TIMEOUT_MS: '800', REFRESH_BACKOFF_BASE_SECONDS: '1', REFRESH_BACKOFF_MAX_SECONDS: '2' });
+    t = await startTestApp({
+      SANDBOX_ACCESS_TOKEN_TTL_SECONDS: '3600',
+      TIKTOK_HTTP_TIMEOUT_MS: '800',
+      REFRESH_BACKOFF_BASE_SECONDS: '1',
+      REFRESH_BACKOFF_MAX_SECONDS: '2',
+    });
     browser = new HttpClient(t.baseUrl);
     expect((await consent(browser, UK_SELLER)).status).toBe(200);
     service = new KeyClient(t.baseUrl, await createServiceKey(t.baseUrl, t.adminKey, 'faults'));
@@ -40,10 +45,22 @@ describe('TikTok faults on refresh', () => {
   });
 
   const stored = async (): Promise<Stored> =>
-    (await query<Stored>(t.db.url, 'SELECT id, status, access_token, refresh_token, tokens_issued_at::text FROM seller_authorizations WHERE open_id = $1', [UK_SELLER]))[0];
+    (
+      await query<Stored>(
+        t.db.url,
+        'SELECT id, status, access_token, refresh_token, tokens_issued_at::text FROM seller_authorizations WHERE open_id = $1',
+        [UK_SELLER],
+      )
+    )[0];
 
   const lastFailure = async (id: string) =>
-    (await query<{ detail: { reason: string; transient: boolean } }>(t.db.url, "SELECT detail FROM authorization_events WHERE authorization_id = $1 AND type = 'refresh_failed' ORDER BY id DESC LIMIT 1", [id]))[0]?.detail;
+    (
+      await query<{ detail: { reason: string; transient: boolean } }>(
+        t.db.url,
+        "SELECT detail FROM authorization_events WHERE authorization_id = $1 AND type = 'refresh_failed' ORDER BY id DESC LIMIT 1",
+        [id],
+      )
+    )[0]?.detail;
 
   /** A good refresh afterwards: the emulator's next pair is stored and served. */
   async function recovers(): Promise<void> {
@@ -76,20 +93,23 @@ describe('TikTok faults on refresh', () => {
     ['an access token expiring in the past', { type: 'past_expiry' }, 'invalid_response'],
   ];
 
-  it.each(transient)('%s: 503 with Retry-After, recorded as %j, the stored pair untouched', async (_label, fault, reason, isTransient = true) => {
-    const before = await stored();
-    await injectFault(browser, { endpoint: 'token_refresh', count: 1, ...fault });
-    const response = await service.get(NEEDS_A_REFRESH);
-    expect(response.status).toBe(503);
-    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await response.json()).toMatchObject({ error: 'tiktok_unavailable' });
-    expect(await lastFailure(before.id)).toMatchObject({ reason, transient: isTransient });
-    // Byte for byte: no half-written pair, no status change.
-    expect(await stored()).toEqual(before);
-    // The last token is still served while it is valid.
-    expect((await service.get(`/v1/shops/${UK_SHOP}/token`)).status).toBe(200);
-    await recovers();
-  });
+  it.each(transient)(
+    '%s: 503 with Retry-After, recorded as %j, the stored pair untouched',
+    async (_label, fault, reason, isTransient = true) => {
+      const before = await stored();
+      await injectFault(browser, { endpoint: 'token_refresh', count: 1, ...fault });
+      const response = await service.get(NEEDS_A_REFRESH);
+      expect(response.status).toBe(503);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await response.json()).toMatchObject({ error: 'tiktok_unavailable' });
+      expect(await lastFailure(before.id)).toMatchObject({ reason, transient: isTransient });
+      // Byte for byte: no half-written pair, no status change.
+      expect(await stored()).toEqual(before);
+      // The last token is still served while it is valid.
+      expect((await service.get(`/v1/shops/${UK_SHOP}/token`)).status).toBe(200);
+      await recovers();
+    },
+  );
 
   it.each([
     ['refresh token expired (36004001)', 36004001],

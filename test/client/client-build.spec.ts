@@ -60,7 +60,13 @@ describe('the built client package (ESM and CommonJS)', () => {
     const browser = new HttpClient(t.baseUrl);
     expect((await consent(browser, UK_SELLER)).status).toBe(200);
     const key = await createServiceKey(t.baseUrl, t.adminKey, 'built client');
-    env = { ...process.env, TTS_URL: t.baseUrl, TTS_KEY: key, TTS_SHOP: UK_SHOP, TTS_EXPECTED: (await sandboxStats(browser)).current[UK_SELLER].access_token };
+    env = {
+      ...process.env,
+      TTS_URL: t.baseUrl,
+      TTS_KEY: key,
+      TTS_SHOP: UK_SHOP,
+      TTS_EXPECTED: (await sandboxStats(browser)).current[UK_SELLER].access_token,
+    };
     // A consumer project with the package installed under its name, as `npm install` would link it.
     consumerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tts-client-consumer-'));
     fs.mkdirSync(path.join(consumerDir, 'node_modules/@tiktok-shop-token-service'), { recursive: true });
@@ -76,7 +82,14 @@ describe('the built client package (ESM and CommonJS)', () => {
     expect(manifest).toMatchObject({ name: PACKAGE_NAME, private: false, type: 'module', engines: { node: '>=20' } });
     expect(manifest.dependencies ?? {}).toEqual({});
     const exported = (manifest.exports as Record<string, Record<string, Record<string, string>>>)['.'];
-    for (const target of [exported.import.types, exported.import.default, exported.require.types, exported.require.default, manifest.main, manifest.types]) {
+    for (const target of [
+      exported.import.types,
+      exported.import.default,
+      exported.require.types,
+      exported.require.default,
+      manifest.main,
+      manifest.types,
+    ]) {
       expect(fs.existsSync(path.join(PACKAGE_DIR, target as string))).toBe(true);
     }
     expect(JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, 'dist/cjs/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
@@ -85,36 +98,68 @@ describe('the built client package (ESM and CommonJS)', () => {
   it('works through require()', async () => {
     const file = path.join(consumerDir, 'consumer.cjs');
     const resolved = `require.resolve('${PACKAGE_NAME}')`;
-    fs.writeFileSync(file, `const { TokenClient, ShopNotFoundError, TokenServiceError } = require('${PACKAGE_NAME}');\n(async () => {${CONSUMER.replace('RESOLVED', resolved)}})().catch((error) => { console.error(error.name, error.code); process.exit(1); });\n`);
+    fs.writeFileSync(
+      file,
+      `const { TokenClient, ShopNotFoundError, TokenServiceError } = require('${PACKAGE_NAME}');\n(async () => {${CONSUMER.replace('RESOLVED', resolved)}})().catch((error) => { console.error(error.name, error.code); process.exit(1); });\n`,
+    );
     const { stdout } = await run(process.execPath, [file], { cwd: consumerDir, env, timeout: 30_000 });
     const answer = JSON.parse(stdout) as Record<string, unknown>;
-    expect(answer).toEqual({ resolved: path.join(PACKAGE_DIR, 'dist/cjs/index.js'), sameToken: true, expiresAtIsDate: true, shopCipher: expect.stringMatching(/^SBXCIPHER_/), typedError: true });
+    expect(answer).toEqual({
+      resolved: path.join(PACKAGE_DIR, 'dist/cjs/index.js'),
+      sameToken: true,
+      expiresAtIsDate: true,
+      shopCipher: expect.stringMatching(/^SBXCIPHER_/),
+      typedError: true,
+    });
   });
 
   it('works through import', async () => {
     const file = path.join(consumerDir, 'consumer.mjs');
     const resolved = `new URL(import.meta.resolve('${PACKAGE_NAME}')).pathname`;
-    fs.writeFileSync(file, `import { TokenClient, ShopNotFoundError, TokenServiceError } from '${PACKAGE_NAME}';\n${CONSUMER.replace('RESOLVED', resolved)}`);
+    fs.writeFileSync(
+      file,
+      `import { TokenClient, ShopNotFoundError, TokenServiceError } from '${PACKAGE_NAME}';\n${CONSUMER.replace('RESOLVED', resolved)}`,
+    );
     const { stdout } = await run(process.execPath, [file], { cwd: consumerDir, env, timeout: 30_000 });
     const answer = JSON.parse(stdout) as Record<string, unknown>;
-    expect(answer).toEqual({ resolved: path.join(PACKAGE_DIR, 'dist/esm/index.js'), sameToken: true, expiresAtIsDate: true, shopCipher: expect.stringMatching(/^SBXCIPHER_/), typedError: true });
+    expect(answer).toEqual({
+      resolved: path.join(PACKAGE_DIR, 'dist/esm/index.js'),
+      sameToken: true,
+      expiresAtIsDate: true,
+      shopCipher: expect.stringMatching(/^SBXCIPHER_/),
+      typedError: true,
+    });
   });
 
   it('type-checks in an ESM and a CommonJS TypeScript consumer', async () => {
     fs.writeFileSync(path.join(consumerDir, 'esm-consumer.mts'), TYPED_CONSUMER);
     fs.writeFileSync(path.join(consumerDir, 'cjs-consumer.cts'), TYPED_CONSUMER);
     const tsconfig = {
-      compilerOptions: { module: 'node20', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true, skipLibCheck: false },
+      compilerOptions: {
+        module: 'node20',
+        target: 'ES2022',
+        lib: ['ES2022', 'DOM'],
+        types: [],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+      },
       files: ['esm-consumer.mts', 'cjs-consumer.cts'],
     };
     fs.writeFileSync(path.join(consumerDir, 'tsconfig.json'), JSON.stringify(tsconfig));
     const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-    const result = await run(process.execPath, [tsc, '-p', consumerDir, '--traceResolution'], { cwd: consumerDir, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }).catch(
-      (error: { stdout?: string }) => ({ stdout: error.stdout ?? '', failed: true }),
-    );
+    const result = await run(process.execPath, [tsc, '-p', consumerDir, '--traceResolution'], {
+      cwd: consumerDir,
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '', failed: true }));
     expect('failed' in result ? result.stdout.split('\n').filter((line) => /error TS/.test(line)) : []).toEqual([]);
     // Each consumer got the declarations of its own format.
-    expect(result.stdout).toContain(`======== Module name '${PACKAGE_NAME}' was successfully resolved to '${path.join(PACKAGE_DIR, 'dist/esm/index.d.ts')}'`);
-    expect(result.stdout).toContain(`======== Module name '${PACKAGE_NAME}' was successfully resolved to '${path.join(PACKAGE_DIR, 'dist/cjs/index.d.ts')}'`);
+    expect(result.stdout).toContain(
+      `======== Module name '${PACKAGE_NAME}' was successfully resolved to '${path.join(PACKAGE_DIR, 'dist/esm/index.d.ts')}'`,
+    );
+    expect(result.stdout).toContain(
+      `======== Module name '${PACKAGE_NAME}' was successfully resolved to '${path.join(PACKAGE_DIR, 'dist/cjs/index.d.ts')}'`,
+    );
   }, 120_000);
 });

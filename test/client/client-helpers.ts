@@ -26,7 +26,13 @@ export function recordingFetch(): { fetch: FetchLike; calls: RecordedCall[] } {
   const fetchFn: FetchLike = async (url, init) => {
     const sentAt = Date.now();
     const response = await globalThis.fetch(url, init);
-    calls.push({ method: init.method ?? 'GET', path: new URL(url).pathname, status: response.status, retryAfter: response.headers.get('retry-after'), sentAt });
+    calls.push({
+      method: init.method ?? 'GET',
+      path: new URL(url).pathname,
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      sentAt,
+    });
     return response;
   };
   return { fetch: fetchFn, calls };
@@ -41,12 +47,18 @@ export async function servedTokenRequests(t: TestApp): Promise<number> {
 
 /** The service's access token for the seller expires in `seconds`, without it or its cache knowing why. */
 export async function expireSoon(t: TestApp, openId: string, seconds = 60): Promise<void> {
-  await query(t.db.url, 'UPDATE seller_authorizations SET access_token_expires_at = now() + make_interval(secs => $2) WHERE open_id = $1', [openId, seconds]);
+  await query(t.db.url, 'UPDATE seller_authorizations SET access_token_expires_at = now() + make_interval(secs => $2) WHERE open_id = $1', [
+    openId,
+    seconds,
+  ]);
 }
 
 /** Moves the last refresh out of the service's 10 s window in which a forced refresh answers that token. */
 export async function forgetRecentRefreshes(t: TestApp): Promise<void> {
-  await query(t.db.url, "UPDATE seller_authorizations SET last_refreshed_at = now() - interval '1 minute' WHERE last_refreshed_at IS NOT NULL");
+  await query(
+    t.db.url,
+    "UPDATE seller_authorizations SET last_refreshed_at = now() - interval '1 minute' WHERE last_refreshed_at IS NOT NULL",
+  );
 }
 
 /** What a TikTok SDK would throw for an answer whose envelope code is not 0. */
@@ -66,7 +78,10 @@ export class TikTokApiError extends Error {
  */
 export async function tiktokAuthorizedShops(t: TestApp, accessToken: string, clockOffsetSeconds = 0): Promise<string[]> {
   const path = '/authorization/202309/shops';
-  const params: Record<string, string> = { app_key: t.config.tiktok.appKey, timestamp: String(Math.floor(Date.now() / 1000) + clockOffsetSeconds) };
+  const params: Record<string, string> = {
+    app_key: t.config.tiktok.appKey,
+    timestamp: String(Math.floor(Date.now() / 1000) + clockOffsetSeconds),
+  };
   params.sign = signRequest(t.config.tiktok.appSecret, { path, query: params });
   const response = await fetch(`${t.config.tiktok.apiBaseUrl}${path}?${new URLSearchParams(params).toString()}`, {
     headers: { 'x-tts-access-token': accessToken, 'content-type': 'application/json' },
@@ -77,6 +92,10 @@ export async function tiktokAuthorizedShops(t: TestApp, accessToken: string, clo
 }
 
 export async function setSandboxConfig(t: TestApp, config: Record<string, number>): Promise<void> {
-  const response = await fetch(`${t.baseUrl}/sandbox/_control/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) });
+  const response = await fetch(`${t.baseUrl}/sandbox/_control/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(config),
+  });
   if (response.status >= 300) throw new Error(`sandbox config failed: ${response.status} ${await response.text()}`);
 }

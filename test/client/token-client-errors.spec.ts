@@ -23,7 +23,10 @@ describe('TokenClient errors and retries', () => {
 
   function client(options: Partial<TokenClientOptions> = {}): { client: TokenClient; calls: RecordedCall[] } {
     const recorder = recordingFetch();
-    return { client: new TokenClient({ baseUrl: t.baseUrl, apiKey, fetch: recorder.fetch, retryBaseDelayMs: 20, ...options }), calls: recorder.calls };
+    return {
+      client: new TokenClient({ baseUrl: t.baseUrl, apiKey, fetch: recorder.fetch, retryBaseDelayMs: 20, ...options }),
+      calls: recorder.calls,
+    };
   }
 
   async function rejection(promise: Promise<unknown>): Promise<TokenServiceError> {

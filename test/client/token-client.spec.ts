@@ -23,7 +23,10 @@ describe('TokenClient against the service', () => {
   let browser: HttpClient;
   let apiKey: string;
 
-  function client(options: Partial<ConstructorParameters<typeof TokenClient>[0]> = {}): { client: TokenClient; calls: ReturnType<typeof recordingFetch>['calls'] } {
+  function client(options: Partial<ConstructorParameters<typeof TokenClient>[0]> = {}): {
+    client: TokenClient;
+    calls: ReturnType<typeof recordingFetch>['calls'];
+  } {
     const recorder = recordingFetch();
     return { client: new TokenClient({ baseUrl: t.baseUrl, apiKey, fetch: recorder.fetch, ...options }), calls: recorder.calls };
   }
@@ -85,7 +88,9 @@ describe('TokenClient against the service', () => {
     const { client: tokens, calls } = client();
     const servedBefore = await servedTokenRequests(t);
     const results = await Promise.all(Array.from({ length: 100 }, () => tokens.getToken(US_SHOP)));
-    expect(new Set(results.map((token) => token.accessToken))).toEqual(new Set([(await sandboxStats(browser)).current[US_SELLER].access_token]));
+    expect(new Set(results.map((token) => token.accessToken))).toEqual(
+      new Set([(await sandboxStats(browser)).current[US_SELLER].access_token]),
+    );
     expect(calls).toHaveLength(1);
     expect((await servedTokenRequests(t)) - servedBefore).toBe(1);
 
@@ -110,7 +115,10 @@ describe('TokenClient against the service', () => {
     expect(renewed).not.toBe(old.accessToken);
     for (const token of results) expect(token.accessToken).toBe(renewed);
     expect(stats.calls.token_refresh).toBe(refreshesBefore + 1);
-    expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([`GET /v1/shops/${UK_SHOP}/token`, `POST /v1/shops/${UK_SHOP}/token/refresh`]);
+    expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([
+      `GET /v1/shops/${UK_SHOP}/token`,
+      `POST /v1/shops/${UK_SHOP}/token/refresh`,
+    ]);
     // The new token is cached; the other shop of the seller is not this client's business until asked.
     expect((await tokens.getToken(UK_SHOP)).accessToken).toBe(renewed);
     expect(calls).toHaveLength(2);
@@ -133,7 +141,10 @@ describe('TokenClient against the service', () => {
       expect(shops).toEqual([US_SHOP]);
       const renewed = (await sandboxStats(browser)).current[US_SELLER].access_token;
       expect(seen).toEqual([old.accessToken, renewed]);
-      expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([`GET /v1/shops/${US_SHOP}/token`, `POST /v1/shops/${US_SHOP}/token/refresh`]);
+      expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual([
+        `GET /v1/shops/${US_SHOP}/token`,
+        `POST /v1/shops/${US_SHOP}/token/refresh`,
+      ]);
     } finally {
       await setSandboxConfig(t, { clock_offset_seconds: 0 });
     }
@@ -181,7 +192,9 @@ describe('TokenClient against the service', () => {
     expect(result).toBe('ok');
     expect(calls.filter((call) => call.method === 'POST')).toHaveLength(1);
     // ...and then 105002 alone is no longer its business.
-    await expect(tokens.withToken(UK_SHOP, () => Promise.reject(new TikTokApiError(105002, 'expired')))).rejects.toBeInstanceOf(TikTokApiError);
+    await expect(tokens.withToken(UK_SHOP, () => Promise.reject(new TikTokApiError(105002, 'expired')))).rejects.toBeInstanceOf(
+      TikTokApiError,
+    );
     expect(calls.filter((call) => call.method === 'POST')).toHaveLength(1);
   });
 
@@ -189,7 +202,9 @@ describe('TokenClient against the service', () => {
     expect(isExpiredTokenError(new TikTokApiError(105002, 'expired'))).toBe(true);
     expect(isExpiredTokenError({ code: 105002, message: 'expired', data: {} })).toBe(true);
     expect(isExpiredTokenError(new Error('wrapped', { cause: { code: '105002' } }))).toBe(true);
-    expect(isExpiredTokenError(Object.assign(new Error('Request failed'), { response: { status: 200, data: { code: 105002 } } }))).toBe(true);
+    expect(isExpiredTokenError(Object.assign(new Error('Request failed'), { response: { status: 200, data: { code: 105002 } } }))).toBe(
+      true,
+    );
     expect(isExpiredTokenError(new TikTokApiError(105001, 'invalid'))).toBe(false);
     expect(isExpiredTokenError({ code: 'ECONNRESET' })).toBe(false);
     expect(isExpiredTokenError('105002')).toBe(false);

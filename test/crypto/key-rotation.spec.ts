@@ -27,7 +27,8 @@ describe('encryption key rotation', () => {
     await db.drop();
   });
 
-  const start = (keys: string): Promise<TestApp> => startTestApp({ ...replicaEnv(sandbox, { ...secrets, TOKEN_ENCRYPTION_KEYS: keys }) }, db);
+  const start = (keys: string): Promise<TestApp> =>
+    startTestApp({ ...replicaEnv(sandbox, { ...secrets, TOKEN_ENCRYPTION_KEYS: keys }) }, db);
 
   it('re-encrypts every row to the new key while the service keeps serving tokens', async () => {
     const before = await start(oldKey);
@@ -44,7 +45,8 @@ describe('encryption key rotation', () => {
       let serving = true;
       const statuses: number[] = [];
       const traffic = (async () => {
-        for (let i = 0; serving || i < sellers.length; i += 1) statuses.push((await api.get(`/v1/shops/${sellers[i % sellers.length].shopId}/token`)).status);
+        for (let i = 0; serving || i < sellers.length; i += 1)
+          statuses.push((await api.get(`/v1/shops/${sellers[i % sellers.length].shopId}/token`)).status);
       })();
       const cipher = app.app.get(TokenCipher);
       const progress: RotationProgress[] = [];
@@ -57,7 +59,10 @@ describe('encryption key rotation', () => {
       expect(progress[progress.length - 1]).toEqual({ done: 30, total: 30 });
       expect(statuses.length).toBeGreaterThan(10);
       expect(statuses.every((status) => status === 200)).toBe(true);
-      const keyIds = await query<{ k: string }>(db.url, "SELECT DISTINCT split_part(access_token, ':', 2) AS k FROM seller_authorizations UNION SELECT DISTINCT split_part(refresh_token, ':', 2) FROM seller_authorizations");
+      const keyIds = await query<{ k: string }>(
+        db.url,
+        "SELECT DISTINCT split_part(access_token, ':', 2) AS k FROM seller_authorizations UNION SELECT DISTINCT split_part(refresh_token, ':', 2) FROM seller_authorizations",
+      );
       expect(keyIds.map((row) => row.k)).toEqual(['new']);
       const stats = await emulatorStats(sandbox);
       const store = app.app.get(AuthorizationStore);

@@ -60,23 +60,33 @@ describe('migrations', () => {
   it('leaves the migrations that have shipped unchanged', () => {
     const directory = path.join(__dirname, '../../src/database/migrations');
     for (const [file, digest] of Object.entries(SHIPPED)) {
-      const actual = createHash('sha256').update(fs.readFileSync(path.join(directory, file))).digest('hex');
+      const actual = createHash('sha256')
+        .update(fs.readFileSync(path.join(directory, file)))
+        .digest('hex');
       expect(`${file} ${actual}`).toBe(`${file} ${digest}`);
     }
     // A new migration comes after every shipped one: inserted before them, it would never run where they did.
-    const files = fs.readdirSync(directory).filter((file) => /^\d+-.*\.ts$/.test(file)).sort();
+    const files = fs
+      .readdirSync(directory)
+      .filter((file) => /^\d+-.*\.ts$/.test(file))
+      .sort();
     expect(files.slice(0, Object.keys(SHIPPED).length)).toEqual(Object.keys(SHIPPED));
   });
 
   it('upgrade a database the shipped migrations built, and match the entities', async () => {
     const db = await createTestDatabase();
-    const source = await new DataSource({ ...dataSourceOptions(db.url, 2), migrations: MIGRATIONS.slice(0, Object.keys(SHIPPED).length) }).initialize();
+    const source = await new DataSource({
+      ...dataSourceOptions(db.url, 2),
+      migrations: MIGRATIONS.slice(0, Object.keys(SHIPPED).length),
+    }).initialize();
     try {
       await source.runMigrations({ transaction: 'each' });
       await source.destroy();
       const upgraded = await new DataSource(dataSourceOptions(db.url, 2)).initialize();
       try {
-        expect(await runMigrations(upgraded)).toEqual(MIGRATIONS.slice(Object.keys(SHIPPED).length).map((migration) => new migration().name));
+        expect(await runMigrations(upgraded)).toEqual(
+          MIGRATIONS.slice(Object.keys(SHIPPED).length).map((migration) => new migration().name),
+        );
         expect((await upgraded.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
       } finally {
         await upgraded.destroy();

@@ -31,9 +31,9 @@ describeWithBrowser('consent flow in a real browser', () => {
 
     await page.waitForURL(/\/auth\/callback\?/);
     expect(await page.locator('#result').textContent()).toBe('Shops connected');
-    const rows = await page.locator('#shops tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)),
-    );
+    const rows = await page
+      .locator('#shops tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
     expect(rows).toEqual([
       ['Demo Shop UK', '7000000000000001', 'GB'],
       ['Demo Shop UK Outlet', '7000000000000002', 'GB'],
@@ -41,7 +41,9 @@ describeWithBrowser('consent flow in a real browser', () => {
     const [stored] = await query<{ n: number }>(t.db.url, "SELECT count(*)::int AS n FROM shops WHERE status = 'active'");
     expect(stored.n).toBe(2);
     // The page holds no token: compare with every token the emulator issued.
-    const stats = (await (await fetch(`${t.baseUrl}/sandbox/_control/stats`)).json()) as { issued: { access_tokens: string[]; refresh_tokens: string[] } };
+    const stats = (await (await fetch(`${t.baseUrl}/sandbox/_control/stats`)).json()) as {
+      issued: { access_tokens: string[]; refresh_tokens: string[] };
+    };
     const content = await page.content();
     for (const token of [...stats.issued.access_tokens, ...stats.issued.refresh_tokens]) expect(content).not.toContain(token);
     await page.screenshot({ path: path.join(os.tmpdir(), 'tts-consent-success.png') });

@@ -37,12 +37,16 @@ describe('GET /metrics', () => {
     expect(value(before, 'tts_authorizations{status="active"}')).toBe(2);
     expect(value(before, 'tts_earliest_expiry_seconds{token="access"}')).toBeGreaterThan(6 * 86400);
 
-    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '100 seconds' WHERE open_id = $1", [UK_SELLER]);
+    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '100 seconds' WHERE open_id = $1", [
+      UK_SELLER,
+    ]);
     expect((await service.get('/v1/shops/7000000000000001/token')).status).toBe(200);
     expect((await service.get('/v1/shops/7000000000000001/token')).status).toBe(200);
     expect((await service.get('/v1/shops/7999999999999999/token')).status).toBe(404);
     await browser.postJson(`/sandbox/_control/authorizations/${US_SELLER}/revoke`, {});
-    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '100 seconds' WHERE open_id = $1", [US_SELLER]);
+    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '100 seconds' WHERE open_id = $1", [
+      US_SELLER,
+    ]);
     expect((await service.get('/v1/shops/7000000000000101/token')).status).toBe(409);
 
     const after = await scrape();

@@ -58,7 +58,12 @@ describe('status notifications to other systems', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    t = await startTestApp({ NOTIFY_WEBHOOK_URL: receiver.url, NOTIFY_WEBHOOK_SECRET: SECRET, NOTIFY_POLL_MS: '100', NOTIFY_MAX_ATTEMPTS: '5' });
+    t = await startTestApp({
+      NOTIFY_WEBHOOK_URL: receiver.url,
+      NOTIFY_WEBHOOK_SECRET: SECRET,
+      NOTIFY_POLL_MS: '100',
+      NOTIFY_MAX_ATTEMPTS: '5',
+    });
     browser = new HttpClient(t.baseUrl);
     await consent(browser, UK_SELLER);
     await consent(browser, US_SELLER);
@@ -69,12 +74,15 @@ describe('status notifications to other systems', () => {
     await receiver.close();
   });
 
-  const events = () => receiver.received.map((delivery) => JSON.parse(delivery.body) as { id: string; type: string; data: Record<string, unknown> });
+  const events = () =>
+    receiver.received.map((delivery) => JSON.parse(delivery.body) as { id: string; type: string; data: Record<string, unknown> });
 
   it('announces reauthorization_required, signed, and retries a receiver that fails', async () => {
     receiver.failNext(2);
     await browser.postJson(`/sandbox/_control/authorizations/${US_SELLER}/revoke`, {});
-    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 minute' WHERE open_id = $1", [US_SELLER]);
+    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 minute' WHERE open_id = $1", [
+      US_SELLER,
+    ]);
     // The token API answers at once, whatever the receiver does.
     expect((await service.get('/v1/shops/7000000000000101/token')).status).toBe(409);
     await waitFor(() => receiver.received.length === 1, 15000);
@@ -90,19 +98,28 @@ describe('status notifications to other systems', () => {
       data: { status: 'reauthorization_required', previous_status: 'active', open_id: US_SELLER, shop_ids: ['7000000000000101'] },
     });
     expect(delivery.body).not.toMatch(/SBX[AR]_/);
-    const [row] = await query<{ attempts: number; delivered: boolean }>(t.db.url, 'SELECT attempts, delivered_at IS NOT NULL AS delivered FROM notification_outbox');
+    const [row] = await query<{ attempts: number; delivered: boolean }>(
+      t.db.url,
+      'SELECT attempts, delivered_at IS NOT NULL AS delivered FROM notification_outbox',
+    );
     expect(row).toEqual({ attempts: 3, delivered: true });
   });
 
   it('announces the recovery to active after a new consent, and a revocation', async () => {
     await consent(browser, US_SELLER);
     await waitFor(() => events().some((event) => event.data.status === 'active'));
-    expect(events().find((event) => event.data.status === 'active')?.data).toMatchObject({ previous_status: 'reauthorization_required', open_id: US_SELLER });
+    expect(events().find((event) => event.data.status === 'active')?.data).toMatchObject({
+      previous_status: 'reauthorization_required',
+      open_id: US_SELLER,
+    });
 
     const admin = new KeyClient(t.baseUrl, t.adminKey);
     expect((await admin.request('/admin/shops/7000000000000002', { method: 'DELETE' })).status).toBe(200);
     await waitFor(() => events().some((event) => event.data.status === 'revoked'));
-    expect(events().find((event) => event.data.status === 'revoked')?.data).toMatchObject({ shop_ids: ['7000000000000002'], open_id: UK_SELLER });
+    expect(events().find((event) => event.data.status === 'revoked')?.data).toMatchObject({
+      shop_ids: ['7000000000000002'],
+      open_id: UK_SELLER,
+    });
   });
 
   it('gives up after NOTIFY_MAX_ATTEMPTS without ever blocking anything', async () => {
@@ -112,7 +129,13 @@ describe('status notifications to other systems', () => {
       "INSERT INTO notification_outbox (event_id, type, payload, attempts) VALUES (gen_random_uuid(), 'authorization.status_changed', '{}'::jsonb, 4) RETURNING event_id",
     );
     const state = async () =>
-      (await query<{ failed: boolean; attempts: number }>(t.db.url, 'SELECT failed_at IS NOT NULL AS failed, attempts FROM notification_outbox WHERE event_id = $1', [eventId]))[0];
+      (
+        await query<{ failed: boolean; attempts: number }>(
+          t.db.url,
+          'SELECT failed_at IS NOT NULL AS failed, attempts FROM notification_outbox WHERE event_id = $1',
+          [eventId],
+        )
+      )[0];
     const deadline = Date.now() + 5000;
     while (!(await state()).failed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await state()).toEqual({ failed: true, attempts: 5 });
@@ -133,7 +156,10 @@ describe('expiring announcements', () => {
       await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '20 days'");
       await scheduler.runOnce();
       await scheduler.runOnce();
-      const expiring = () => receiver.received.map((delivery) => JSON.parse(delivery.body) as { data: { status: string; open_id: string } }).filter((event) => event.data.status === 'expiring');
+      const expiring = () =>
+        receiver.received
+          .map((delivery) => JSON.parse(delivery.body) as { data: { status: string; open_id: string } })
+          .filter((event) => event.data.status === 'expiring');
       await waitFor(() => expiring().length === 1);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(expiring()).toHaveLength(1);
@@ -152,7 +178,10 @@ describe('announcements from webhooks and re-consents', () => {
     try {
       const browser = new HttpClient(t.baseUrl);
       await consent(browser, UK_SELLER);
-      const statuses = () => receiver.received.map((delivery) => (JSON.parse(delivery.body) as { data: { status: string; shop_ids: string[]; previous_status: string } }).data);
+      const statuses = () =>
+        receiver.received.map(
+          (delivery) => (JSON.parse(delivery.body) as { data: { status: string; shop_ids: string[]; previous_status: string } }).data,
+        );
       const webhooks = new WebhookSender(t);
       const soon = String(Math.floor(Date.now() / 1000) + 10 * 86400);
       // TikTok repeats the notice daily: one announcement only.

@@ -40,7 +40,9 @@ function servedRoutes(t: TestApp): string[] {
 }
 
 function operations(document: OpenApiDocument): [string, Operation][] {
-  return Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]): [string, Operation] => [`${method.toUpperCase()} ${path}`, operation]));
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]): [string, Operation] => [`${method.toUpperCase()} ${path}`, operation]),
+  );
 }
 
 /** The `error` codes an operation documents for a status; undefined when the status is not documented. */
@@ -67,7 +69,9 @@ describe('OpenAPI document', () => {
   it('lists every route the app serves, and nothing it does not serve', () => {
     const served = servedRoutes(t);
     // A sanity check on the derivation itself: it must see the routes of every kind.
-    expect(served).toEqual(expect.arrayContaining(['GET /v1/shops/{shop_id}/token', 'POST /admin/api-keys', 'GET /auth/tiktok', 'GET /health/ready']));
+    expect(served).toEqual(
+      expect.arrayContaining(['GET /v1/shops/{shop_id}/token', 'POST /admin/api-keys', 'GET /auth/tiktok', 'GET /health/ready']),
+    );
     const documented = operations(document).map(([route]) => route);
     expect([...documented].sort()).toEqual([...new Set(served)].sort());
   });
@@ -92,8 +96,11 @@ describe('OpenAPI document', () => {
   it('documents the error codes of each operation under the status they are answered with', () => {
     for (const [route, operation] of operations(document)) {
       expect({ route, internal: documentedCodes(operation, 500) }).toEqual({ route, internal: [ErrorCode.InternalError] });
-      for (const status of Object.keys(operation.responses).map(Number).filter((status) => status >= 400)) {
-        for (const code of documentedCodes(operation, status) ?? []) expect({ route, code, status }).toEqual({ route, code, status: httpStatusOf(code as ErrorCode) });
+      for (const status of Object.keys(operation.responses)
+        .map(Number)
+        .filter((status) => status >= 400)) {
+        for (const code of documentedCodes(operation, status) ?? [])
+          expect({ route, code, status }).toEqual({ route, code, status: httpStatusOf(code as ErrorCode) });
       }
     }
     const token = document.paths['/v1/shops/{shop_id}/token'].get;
@@ -121,11 +128,18 @@ describe('OpenAPI document', () => {
       ['no key', document.paths['/v1/shops'].get, await fetch(`${t.baseUrl}/v1/shops`)],
       ['bad query', document.paths['/admin/shops'].get, await admin.get('/admin/shops?limit=0')],
       ['unknown shop', document.paths['/admin/shops/{shop_id}'].get, await admin.get('/admin/shops/7999999999999999')],
-      ['unknown key', document.paths['/admin/api-keys/{id}'].delete, await admin.request('/admin/api-keys/00000000-0000-4000-8000-000000000000', { method: 'DELETE' })],
+      [
+        'unknown key',
+        document.paths['/admin/api-keys/{id}'].delete,
+        await admin.request('/admin/api-keys/00000000-0000-4000-8000-000000000000', { method: 'DELETE' }),
+      ],
     ];
     for (const [label, operation, response] of checks) {
       const body = (await response.json()) as { error: string };
-      expect({ label, documented: documentedCodes(operation, response.status) }).toEqual({ label, documented: expect.arrayContaining([body.error]) });
+      expect({ label, documented: documentedCodes(operation, response.status) }).toEqual({
+        label,
+        documented: expect.arrayContaining([body.error]),
+      });
     }
   });
 

@@ -45,7 +45,8 @@ describe('rate limiting of the public routes', () => {
 
   it('limits the webhooks route too, with its own higher limit', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i <= WEBHOOK_LIMIT; i++) statuses.push((await from('203.0.113.3', '/webhooks/tiktok', { method: 'POST', body: '{}' })).status);
+    for (let i = 0; i <= WEBHOOK_LIMIT; i++)
+      statuses.push((await from('203.0.113.3', '/webhooks/tiktok', { method: 'POST', body: '{}' })).status);
     expect(statuses.slice(0, WEBHOOK_LIMIT)).not.toContain(429);
     expect(statuses[WEBHOOK_LIMIT]).toBe(429);
   });

@@ -1,10 +1,21 @@
 import { startTestApp, TestApp } from '../support/test-app';
 import { KeyClient } from '../support/tokens';
 
-const PAGE_CSP = ["default-src 'none'", "style-src 'unsafe-inline'", "img-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"];
+const PAGE_CSP = [
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  "img-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+];
 
 function directives(response: Response): string[] {
-  return (response.headers.get('content-security-policy') ?? '').split(';').map((part) => part.trim()).filter(Boolean).sort();
+  return (response.headers.get('content-security-policy') ?? '')
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 describe('security headers (helmet) and body limits', () => {
@@ -41,7 +52,14 @@ describe('security headers (helmet) and body limits', () => {
   it('relaxes the policy only as far as Swagger UI needs, only under /docs', async () => {
     const docs = directives(await fetch(`${t.baseUrl}/docs`));
     expect(docs).toEqual(
-      expect.arrayContaining(["default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "frame-ancestors 'none'", "base-uri 'none'"]),
+      expect.arrayContaining([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+      ]),
     );
     expect(docs.join(';')).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline|\*/);
     expectHardened(await fetch(`${t.baseUrl}/docs-json`));
@@ -63,7 +81,11 @@ describe('security headers (helmet) and body limits', () => {
       body: `x=${'a'.repeat(17 * 1024)}`,
     });
     expect(form.status).toBe(413);
-    const webhook = await fetch(`${t.baseUrl}/webhooks/tiktok`, { method: 'POST', headers: { accept: 'application/json' }, body: 'x'.repeat(257 * 1024) });
+    const webhook = await fetch(`${t.baseUrl}/webhooks/tiktok`, {
+      method: 'POST',
+      headers: { accept: 'application/json' },
+      body: 'x'.repeat(257 * 1024),
+    });
     expect(webhook.status).toBe(413);
     expect(await webhook.json()).toMatchObject({ error: 'payload_too_large' });
   });

@@ -77,11 +77,9 @@ function shops(accessToken: string, tamper?: (query: Record<string, string>) => 
   const query: Record<string, string> = { app_key: OPTIONS.appKey, timestamp: String(Math.floor(Date.now() / 1000)) };
   query.sign = signRequest(OPTIONS.appSecret, { path: '/authorization/202309/shops', query });
   tamper?.(query);
-  return api<{ shops: { id: string; name: string; cipher: string; seller_type: string }[] }>(
-    '/authorization/202309/shops',
-    query,
-    { headers: { 'x-tts-access-token': accessToken, 'content-type': 'application/json' } },
-  );
+  return api<{ shops: { id: string; name: string; cipher: string; seller_type: string }[] }>('/authorization/202309/shops', query, {
+    headers: { 'x-tts-access-token': accessToken, 'content-type': 'application/json' },
+  });
 }
 
 async function grantFor(openId: string): Promise<Grant> {

@@ -32,7 +32,7 @@ describe('with real credentials the sandbox does not exist', () => {
     expect(((await response.json()) as { error: string }).error).toBe('not_found');
   });
 
-  it('sends the browser to TikTok\'s consent page with the service id, and shows no sandbox note', async () => {
+  it("sends the browser to TikTok's consent page with the service id, and shows no sandbox note", async () => {
     const client = new HttpClient(t.baseUrl);
     const response = await client.get('/auth/tiktok', 'text/html');
     const location = new URL(response.headers.get('location') ?? '');

@@ -12,7 +12,12 @@ import { createTestDatabase, TestDatabase } from '../support/database';
 // authorizationStatusIsSql, shopStatusIsSql). Here they must select exactly what the one definition, the CASE
 // expressions shown to operators, says, for every combination of stored states.
 
-const END = { none: null, soon: "now() + interval '5 days'", far: "now() + interval '200 days'", past: "now() - interval '1 day'" } as const;
+const END = {
+  none: null,
+  soon: "now() + interval '5 days'",
+  far: "now() + interval '200 days'",
+  past: "now() - interval '1 day'",
+} as const;
 
 interface Seeded {
   shopIds: string[];
@@ -22,7 +27,13 @@ async function seed(source: DataSource): Promise<Seeded> {
   const shopIds: string[] = [];
   let n = 0;
   for (const status of ['active', 'reauthorization_required', 'revoked']) {
-    for (const [stored, reported] of [['none', 'none'], ['soon', 'none'], ['far', 'none'], ['far', 'soon'], ['past', 'far']] as const) {
+    for (const [stored, reported] of [
+      ['none', 'none'],
+      ['soon', 'none'],
+      ['far', 'none'],
+      ['far', 'soon'],
+      ['past', 'far'],
+    ] as const) {
       const id = randomUUID();
       n += 1;
       await source.query(
@@ -76,7 +87,12 @@ describe('status filters on indexed columns', () => {
         const expected = await expectedShops(status ?? null, region ?? null);
         expect(expected.length).toBeGreaterThan(0);
         const listed = await shops.list({ status, region }, 1, 500);
-        expect({ status, region, ids: listed.shops.map((shop) => shop.shop_id), total: listed.total }).toEqual({ status, region, ids: expected, total: expected.length });
+        expect({ status, region, ids: listed.shops.map((shop) => shop.shop_id), total: listed.total }).toEqual({
+          status,
+          region,
+          ids: expected,
+          total: expected.length,
+        });
         for (const shop of listed.shops) if (status) expect(shop.status).toBe(status);
         // Pages of 2 add up to the same list; past the end, no shop but still the total.
         const paged: string[] = [];
@@ -86,7 +102,10 @@ describe('status filters on indexed columns', () => {
           paged.push(...result.shops.map((shop) => shop.shop_id));
         }
         expect(paged).toEqual(expected);
-        expect(await shops.list({ status, region }, Math.ceil(expected.length / 2) + 1, 2)).toMatchObject({ shops: [], total: expected.length });
+        expect(await shops.list({ status, region }, Math.ceil(expected.length / 2) + 1, 2)).toMatchObject({
+          shops: [],
+          total: expected.length,
+        });
       }
     }
   });
@@ -120,7 +139,10 @@ describe('status filters on indexed columns', () => {
     const text = await new MetricsService(source).render();
     for (const status of AUTHORIZATION_VIEW_STATUSES) {
       const expected = counts.find((row) => row.status === status)?.n ?? 0;
-      expect({ status, n: Number(new RegExp(`^tts_authorizations\\{status="${status}"\\} (\\d+)$`, 'm').exec(text)?.[1]) }).toEqual({ status, n: expected });
+      expect({ status, n: Number(new RegExp(`^tts_authorizations\\{status="${status}"\\} (\\d+)$`, 'm').exec(text)?.[1]) }).toEqual({
+        status,
+        n: expected,
+      });
     }
   });
 });

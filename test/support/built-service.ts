@@ -18,7 +18,11 @@ function newestSource(dir: string): number {
 /** Builds dist/ unless it is newer than every source file (CI builds before the tests). */
 export function ensureBuilt(): void {
   if (fs.existsSync(MAIN) && fs.statSync(MAIN).mtimeMs >= newestSource(path.join(ROOT, 'src'))) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], { cwd: ROOT, stdio: 'ignore', timeout: 180000 });
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+    timeout: 180000,
+  });
 }
 
 /** `node dist/main.js` as a separate process, as in production; its output is kept for diagnosis. */

@@ -58,7 +58,9 @@ export async function dumpForSecretScan(url: string, name: string): Promise<void
   const client = new Client({ connectionString: url });
   try {
     await client.connect();
-    const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1");
+    const tables = await client.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+    );
     const lines: string[] = [];
     for (const { table_name: table } of tables.rows) {
       const rows = await client.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${table}" t`);

@@ -17,6 +17,8 @@ export default async function globalTeardown(): Promise<void> {
   if (scan.leaks.length > 0) {
     throw new Error(`secrets found in test logs, stored rows or answers:\n${scan.leaks.slice(0, 20).join('\n')}`);
   }
-  const scanned = Object.entries(scan.lines).map(([kind, count]) => `${count} ${kind}`).join(', ');
+  const scanned = Object.entries(scan.lines)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(', ');
   process.stdout.write(`secret scan: ${scanned} (${scan.files} files), ${scan.secrets} secrets, none leaked\n`);
 }

@@ -34,7 +34,9 @@ if (file) {
       const write = response
         .clone()
         .text()
-        .then((body) => fs.appendFileSync(file, `${JSON.stringify({ request: `${method} ${pathname}`, status: response.status, headers, body })}\n`))
+        .then((body) =>
+          fs.appendFileSync(file, `${JSON.stringify({ request: `${method} ${pathname}`, status: response.status, headers, body })}\n`),
+        )
         .catch(() => undefined)
         .finally(() => pending.delete(write));
       pending.add(write);

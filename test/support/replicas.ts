@@ -43,7 +43,9 @@ export async function startCluster(count: number, env: NodeJS.ProcessEnv = {}): 
   const sandbox = await startSharedSandbox();
   const db = await createTestDatabase();
   const secrets = sharedSecrets();
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startTestApp({ ...replicaEnv(sandbox, secrets), ...env }, db)));
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, () => startTestApp({ ...replicaEnv(sandbox, secrets), ...env }, db)),
+  );
   const instances = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) {
@@ -66,7 +68,12 @@ export async function startCluster(count: number, env: NodeJS.ProcessEnv = {}): 
   };
 }
 
-export async function sandboxControl<T = Record<string, unknown>>(sandbox: SandboxServer, path: string, body?: unknown, method?: string): Promise<T> {
+export async function sandboxControl<T = Record<string, unknown>>(
+  sandbox: SandboxServer,
+  path: string,
+  body?: unknown,
+  method?: string,
+): Promise<T> {
   const response = await fetch(`${sandbox.url}/_control/${path}`, {
     method: method ?? (body === undefined ? 'GET' : 'POST'),
     headers: { 'content-type': 'application/json' },

@@ -25,7 +25,16 @@ const SCANNED = { '.log': 'log lines', '.dump': 'stored rows', '.responses': 'an
 /** Every scanned line containing a recorded secret, as `file: line` with the secret masked. */
 export function scanLogsForSecrets(dir: string): { files: number; lines: Record<string, number>; secrets: number; leaks: string[] } {
   const secretsFile = path.join(dir, 'secrets.txt');
-  const secrets = fs.existsSync(secretsFile) ? [...new Set(fs.readFileSync(secretsFile, 'utf8').split('\n').filter((line) => line.length >= 8))] : [];
+  const secrets = fs.existsSync(secretsFile)
+    ? [
+        ...new Set(
+          fs
+            .readFileSync(secretsFile, 'utf8')
+            .split('\n')
+            .filter((line) => line.length >= 8),
+        ),
+      ]
+    : [];
   const leaks: string[] = [];
   const lines: Record<string, number> = Object.fromEntries(Object.values(SCANNED).map((kind) => [kind, 0]));
   let files = 0;
@@ -37,7 +46,8 @@ export function scanLogsForSecrets(dir: string): { files: number; lines: Record<
       if (!line) continue;
       lines[kind] += 1;
       const found = secrets.filter((secret) => line.includes(secret));
-      if (found.length > 0) leaks.push(`${name}: ${found.reduce((masked, secret) => masked.split(secret).join('[SECRET]'), line).slice(0, 300)}`);
+      if (found.length > 0)
+        leaks.push(`${name}: ${found.reduce((masked, secret) => masked.split(secret).join('[SECRET]'), line).slice(0, 300)}`);
     }
   }
   return { files, lines, secrets: secrets.length, leaks };

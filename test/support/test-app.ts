@@ -83,11 +83,19 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
 
 /** The secrets this instance knows (and, in sandbox mode, every token its emulator issued), for the log scan. */
 async function recordSecretsOf(config: AppConfig, app: NestExpressApplication): Promise<void> {
-  const secrets = [config.adminApiKey, config.apiKeyHmacSecret, config.tiktok.appSecret, config.notify?.secret, ...(config.encryptionKeys ?? []).map((k) => k.key.toString('base64'))];
+  const secrets = [
+    config.adminApiKey,
+    config.apiKeyHmacSecret,
+    config.tiktok.appSecret,
+    config.notify?.secret,
+    ...(config.encryptionKeys ?? []).map((k) => k.key.toString('base64')),
+  ];
   if (config.sandbox.enabled) {
     try {
       const url = await app.getUrl();
-      const stats = (await (await fetch(`${url.replace('[::1]', '127.0.0.1')}/sandbox/_control/stats`)).json()) as { issued: Record<string, string[]> };
+      const stats = (await (await fetch(`${url.replace('[::1]', '127.0.0.1')}/sandbox/_control/stats`)).json()) as {
+        issued: Record<string, string[]>;
+      };
       secrets.push(...Object.values(stats.issued).flat());
     } catch {
       // the emulator is gone already: nothing more to record

@@ -94,7 +94,10 @@ describe('TiktokClient against the sandbox over HTTP', () => {
     const tokens = await grant();
     await control(server, `authorizations/${UK_SELLER}/revoke`, {});
     expect(await failure(client.refresh(tokens.refreshToken))).toMatchObject({ reason: 'authorization_revoked', transient: false });
-    expect(await failure(client.authorizedShops(tokens.accessToken))).toMatchObject({ reason: 'authorization_revoked', tiktokCode: 105001 });
+    expect(await failure(client.authorizedShops(tokens.accessToken))).toMatchObject({
+      reason: 'authorization_revoked',
+      tiktokCode: 105001,
+    });
 
     const expiring = await grant();
     await control(server, 'config', { clock_offset_seconds: 2 * 86400 });
@@ -137,7 +140,12 @@ describe('TiktokClient against the sandbox over HTTP', () => {
         TIKTOK_API_BASE_URL: server.url,
       }),
     );
-    expect(await failure(wrong.authorizedShops(tokens.accessToken))).toMatchObject({ reason: 'request_rejected', tiktokCode: 106001, httpStatus: 401, transient: false });
+    expect(await failure(wrong.authorizedShops(tokens.accessToken))).toMatchObject({
+      reason: 'request_rejected',
+      tiktokCode: 106001,
+      httpStatus: 401,
+      transient: false,
+    });
   });
 
   it('reports an unreachable host as a transient network failure', async () => {

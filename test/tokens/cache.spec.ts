@@ -47,7 +47,7 @@ describe('token and key cache across replicas', () => {
     // A change behind the service's back (no notification) is not seen: the answer comes from memory.
     await query(cluster.db.url, "UPDATE shops SET cipher = 'CHANGED_BEHIND_ITS_BACK' WHERE id = $1", [sellers[0].shopId]);
     expect((await token(b, sellers[0].shopId)).body.shop_cipher).toBe(first.body.shop_cipher);
-    await query(cluster.db.url, "SELECT pg_notify('tts_invalidate', '{\"kind\":\"all\"}')");
+    await query(cluster.db.url, 'SELECT pg_notify(\'tts_invalidate\', \'{"kind":"all"}\')');
     await withinASecond(async () => (await token(b, sellers[0].shopId)).body.shop_cipher === 'CHANGED_BEHIND_ITS_BACK');
   });
 

@@ -66,7 +66,9 @@ describe('an instance killed in the middle of a refresh', () => {
       await sleep(50);
     }
     // The child is inside its refresh transaction, holding the row lock.
-    await expect(query(cluster.db.url, 'SELECT id FROM seller_authorizations WHERE id = $1 FOR UPDATE NOWAIT', [id])).rejects.toThrow(/could not obtain lock/);
+    await expect(query(cluster.db.url, 'SELECT id FROM seller_authorizations WHERE id = $1 FOR UPDATE NOWAIT', [id])).rejects.toThrow(
+      /could not obtain lock/,
+    );
 
     const exited = new Promise((resolve) => child?.once('exit', resolve));
     child.kill('SIGKILL');
@@ -86,7 +88,10 @@ describe('an instance killed in the middle of a refresh', () => {
     }
     // Nothing half-written: the old pair is intact and usable, the authorization healthy.
     expect(await store.readTokens(id)).toEqual(before);
-    const [row] = await query<{ status: string; refresh_failures: number }>(cluster.db.url, 'SELECT status, refresh_failures FROM seller_authorizations');
+    const [row] = await query<{ status: string; refresh_failures: number }>(
+      cluster.db.url,
+      'SELECT status, refresh_failures FROM seller_authorizations',
+    );
     expect(row).toEqual({ status: 'active', refresh_failures: 0 });
 
     // Once the dead run's claim lapses, the surviving instance's next run completes the refresh.

@@ -46,8 +46,12 @@ describe('the refresh transaction', () => {
     await cluster?.close();
   });
 
-  const idOf = async (openId: string) => (await query<{ id: string }>(cluster.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [openId]))[0].id;
-  const dueSoon = (openId: string) => query(cluster.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 hour' WHERE open_id = $1", [openId]);
+  const idOf = async (openId: string) =>
+    (await query<{ id: string }>(cluster.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [openId]))[0].id;
+  const dueSoon = (openId: string) =>
+    query(cluster.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 hour' WHERE open_id = $1", [
+      openId,
+    ]);
 
   it('stores a scheduled refresh in three round trips: the pair, its event and the cleared claim commit together, and the other replica hears of it', async () => {
     const [seller] = sellers;
@@ -88,7 +92,12 @@ describe('the refresh transaction', () => {
       [id],
     );
     expect(events).toEqual([
-      { open_id: seller.openId, shop_id: null, detail: { trigger: 'scheduled', access_token_expires_at: row.expires.toISOString() }, same_transaction: true },
+      {
+        open_id: seller.openId,
+        shop_id: null,
+        detail: { trigger: 'scheduled', access_token_expires_at: row.expires.toISOString() },
+        same_transaction: true,
+      },
     ]);
 
     const current = (await emulatorStats(cluster.sandbox)).current[seller.openId].access_token;
@@ -120,7 +129,9 @@ describe('the refresh transaction', () => {
   it('refuses an id that is not a uuid before sending anything', async () => {
     const refresher = cluster.instances[0].app.get(TokenRefresher);
     const sent = await recordQueries(() =>
-      expect(refresher.refresh({ authorizationId: "00000000-0000-0000-0000-000000000000' OR true --", trigger: 'api' })).rejects.toThrow(/not a uuid/),
+      expect(refresher.refresh({ authorizationId: "00000000-0000-0000-0000-000000000000' OR true --", trigger: 'api' })).rejects.toThrow(
+        /not a uuid/,
+      ),
     );
     expect(sent.filter((call) => call.text.includes('OR true'))).toEqual([]);
   });

@@ -12,7 +12,12 @@ describe('refresh engine under adverse conditions', () => {
   let sellers: { openId: string; shopId: string }[];
 
   beforeAll(async () => {
-    cluster = await startCluster(1, { REFRESH_BATCH_SIZE: '1', DATABASE_POOL_SIZE: '4', REFRESH_CONCURRENCY: '8', TIKTOK_HTTP_TIMEOUT_MS: '3000' });
+    cluster = await startCluster(1, {
+      REFRESH_BATCH_SIZE: '1',
+      DATABASE_POOL_SIZE: '4',
+      REFRESH_CONCURRENCY: '8',
+      TIKTOK_HTTP_TIMEOUT_MS: '3000',
+    });
     sellers = await seedSellers(cluster.sandbox, 12, 'adverse');
     for (const seller of sellers) await consentVia(cluster.instances[0], cluster.sandbox, seller.openId);
   });
@@ -23,13 +28,18 @@ describe('refresh engine under adverse conditions', () => {
     await sandboxControl(cluster.sandbox, 'faults', undefined, 'DELETE');
     await sandboxControl(cluster.sandbox, 'config', { latency_ms: 0 });
     // Every token fresh, nothing claimed or in backoff.
-    await query(cluster.db.url, `UPDATE seller_authorizations SET access_token_expires_at = now() + interval '7 days',
-      refresh_claimed_until = NULL, next_refresh_at = NULL, refresh_failures = 0`);
+    await query(
+      cluster.db.url,
+      `UPDATE seller_authorizations SET access_token_expires_at = now() + interval '7 days',
+      refresh_claimed_until = NULL, next_refresh_at = NULL, refresh_failures = 0`,
+    );
   });
 
   const scheduler = () => cluster.instances[0].app.get(RefreshScheduler);
   const dueSoon = (openIds: string[]) =>
-    query(cluster.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 hour' WHERE open_id = ANY($1)", [openIds]);
+    query(cluster.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 hour' WHERE open_id = ANY($1)", [
+      openIds,
+    ]);
 
   it('never overlaps itself on one instance', async () => {
     await dueSoon([sellers[0].openId]);
@@ -41,7 +51,9 @@ describe('refresh engine under adverse conditions', () => {
 
   it("respects another replica's live claim", async () => {
     await dueSoon([sellers[1].openId]);
-    await query(cluster.db.url, "UPDATE seller_authorizations SET refresh_claimed_until = now() + interval '1 minute' WHERE open_id = $1", [sellers[1].openId]);
+    await query(cluster.db.url, "UPDATE seller_authorizations SET refresh_claimed_until = now() + interval '1 minute' WHERE open_id = $1", [
+      sellers[1].openId,
+    ]);
     expect(await scheduler().runOnce()).toMatchObject({ claimed: 0 });
   });
 
@@ -50,7 +62,11 @@ describe('refresh engine under adverse conditions', () => {
     const healthy = sellers[3].openId;
     await dueSoon([broken, healthy]);
     // The broken row expires first, so it is claimed first (batch size 1); its ciphertext cannot be decrypted.
-    await query(cluster.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '30 minutes', refresh_token = 'v1:gone:AAAA:AAAA' WHERE open_id = $1", [broken]);
+    await query(
+      cluster.db.url,
+      "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '30 minutes', refresh_token = 'v1:gone:AAAA:AAAA' WHERE open_id = $1",
+      [broken],
+    );
     const before = await emulatorStats(cluster.sandbox);
     const run = await scheduler().runOnce();
     expect(run).toMatchObject({ claimed: 2, refreshed: 1, failed: 1 });
@@ -62,7 +78,10 @@ describe('refresh engine under adverse conditions', () => {
       [broken],
     );
     expect(row).toEqual({ status: 'active', refresh_failures: 1, in_backoff: true, claimed: false });
-    const [event] = await query<{ detail: Record<string, unknown> }>(cluster.db.url, "SELECT detail FROM authorization_events WHERE type = 'refresh_failed' AND open_id IS NULL ORDER BY id DESC LIMIT 1");
+    const [event] = await query<{ detail: Record<string, unknown> }>(
+      cluster.db.url,
+      "SELECT detail FROM authorization_events WHERE type = 'refresh_failed' AND open_id IS NULL ORDER BY id DESC LIMIT 1",
+    );
     expect(event.detail).toMatchObject({ reason: 'internal_error' });
     // Put the row back for the other tests.
     await consentVia(cluster.instances[0], cluster.sandbox, broken);
@@ -99,7 +118,9 @@ describe('refresh engine under adverse conditions', () => {
         const response = await new KeyClient(instance.baseUrl, key).get(`/v1/shops/${seller.shopId}/token?min_ttl=7200`);
         expect(response.status).toBe(200);
         const stats = await emulatorStats(cluster.sandbox);
-        const [{ id }] = await query<{ id: string }>(cluster.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [seller.openId]);
+        const [{ id }] = await query<{ id: string }>(cluster.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [
+          seller.openId,
+        ]);
         expect((await instance.app.get(AuthorizationStore).readTokens(id))?.refreshToken).toBe(stats.current[seller.openId].refresh_token);
       } finally {
         await instance.close();
@@ -133,9 +154,15 @@ describe('refresh engine under adverse conditions', () => {
     expect(response.status).toBe(200);
     const stats = await emulatorStats(cluster.sandbox);
     expect(stats.refreshes_by_open_id[seller.openId]).toBe(refreshesBefore + 1);
-    const [{ id, status }] = await query<{ id: string; status: string }>(cluster.db.url, 'SELECT id, status FROM seller_authorizations WHERE open_id = $1', [seller.openId]);
+    const [{ id, status }] = await query<{ id: string; status: string }>(
+      cluster.db.url,
+      'SELECT id, status FROM seller_authorizations WHERE open_id = $1',
+      [seller.openId],
+    );
     expect(status).toBe('active');
-    expect((await cluster.instances[0].app.get(AuthorizationStore).readTokens(id))?.refreshToken).toBe(stats.current[seller.openId].refresh_token);
+    expect((await cluster.instances[0].app.get(AuthorizationStore).readTokens(id))?.refreshToken).toBe(
+      stats.current[seller.openId].refresh_token,
+    );
   });
 
   it('stops promptly on shutdown and hands unstarted claims back', async () => {

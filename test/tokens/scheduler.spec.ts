@@ -32,8 +32,13 @@ describe('refresh scheduler (cron)', () => {
     await consent(browser, UK_SELLER);
     await consent(browser, US_SELLER);
     const before = await sandboxStats(browser);
-    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '2 hours' WHERE open_id = $1", [UK_SELLER]);
-    await waitFor(async () => (await sandboxStats(browser)).current[UK_SELLER].access_token !== before.current[UK_SELLER].access_token, 10000);
+    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '2 hours' WHERE open_id = $1", [
+      UK_SELLER,
+    ]);
+    await waitFor(
+      async () => (await sandboxStats(browser)).current[UK_SELLER].access_token !== before.current[UK_SELLER].access_token,
+      10000,
+    );
     await sleep(1500);
     const after = await sandboxStats(browser);
     expect(after.calls.token_refresh - (before.calls.token_refresh ?? 0)).toBe(1);
@@ -46,7 +51,10 @@ describe('refresh scheduler (cron)', () => {
     expect(row.refresh_claimed_until).toBeNull();
     expect(row.expires.getTime()).toBeGreaterThan(Date.now() + 6 * 86400 * 1000);
     expect((await t.app.get(AuthorizationStore).readTokens(row.id))?.refreshToken).toBe(after.current[UK_SELLER].refresh_token);
-    const events = await query<{ detail: { trigger: string } }>(t.db.url, "SELECT detail FROM authorization_events WHERE type = 'refreshed'");
+    const events = await query<{ detail: { trigger: string } }>(
+      t.db.url,
+      "SELECT detail FROM authorization_events WHERE type = 'refreshed'",
+    );
     expect(events.map((event) => event.detail.trigger)).toEqual(['scheduled']);
   });
 });
@@ -116,10 +124,16 @@ describe('a TikTok outage seen by two replicas', () => {
 
     const stats = await emulatorStats(cluster.sandbox);
     for (const seller of sellers) expect(stats.refreshes_by_open_id[seller.openId]).toBe(1);
-    const final = await query<{ status: string; refresh_failures: number }>(cluster.db.url, 'SELECT status, refresh_failures FROM seller_authorizations');
+    const final = await query<{ status: string; refresh_failures: number }>(
+      cluster.db.url,
+      'SELECT status, refresh_failures FROM seller_authorizations',
+    );
     expect(final.every((row) => row.status === 'active' && row.refresh_failures === 0)).toBe(true);
     expect(await query(cluster.db.url, "SELECT id FROM authorization_events WHERE type = 'reauthorization_required'")).toEqual([]);
-    const failures = await query<{ n: number }>(cluster.db.url, "SELECT count(*)::int AS n FROM authorization_events WHERE type = 'refresh_failed'");
+    const failures = await query<{ n: number }>(
+      cluster.db.url,
+      "SELECT count(*)::int AS n FROM authorization_events WHERE type = 'refresh_failed'",
+    );
     expect(failures[0].n).toBe(24);
   });
 });

@@ -14,7 +14,11 @@ describe('token API', () => {
   let service: KeyClient;
 
   async function expireSoon(openId: string, seconds = 60): Promise<void> {
-    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + make_interval(secs => $2) WHERE open_id = $1", [openId, seconds]);
+    await query(
+      t.db.url,
+      'UPDATE seller_authorizations SET access_token_expires_at = now() + make_interval(secs => $2) WHERE open_id = $1',
+      [openId, seconds],
+    );
   }
 
   async function expectError(response: Response, status: number, error: string): Promise<Record<string, unknown>> {
@@ -74,7 +78,10 @@ describe('token API', () => {
     // The second shop of the same authorization shares the new token.
     const outlet = (await (await service.get(`/v1/shops/${UK_OUTLET}/token`)).json()) as TokenBody;
     expect(outlet.access_token).toBe(now.access_token);
-    const events = await query<{ type: string; detail: Record<string, unknown> }>(t.db.url, "SELECT type, detail FROM authorization_events WHERE type = 'refreshed'");
+    const events = await query<{ type: string; detail: Record<string, unknown> }>(
+      t.db.url,
+      "SELECT type, detail FROM authorization_events WHERE type = 'refreshed'",
+    );
     expect(events).toHaveLength(1);
     expect(events[0].detail).toMatchObject({ trigger: 'api' });
   });
@@ -93,7 +100,11 @@ describe('token API', () => {
     const calls = (await sandboxStats(browser)).calls.token_refresh;
     await expectError(await service.get(`/v1/shops/${US_SHOP}/token`), 503, 'tiktok_unavailable');
     expect((await sandboxStats(browser)).calls.token_refresh).toBe(calls);
-    const [row] = await query<{ status: string; refresh_failures: number }>(t.db.url, 'SELECT status, refresh_failures FROM seller_authorizations WHERE open_id = $1', [US_SELLER]);
+    const [row] = await query<{ status: string; refresh_failures: number }>(
+      t.db.url,
+      'SELECT status, refresh_failures FROM seller_authorizations WHERE open_id = $1',
+      [US_SELLER],
+    );
     expect(row).toEqual({ status: 'active', refresh_failures: 1 });
 
     // TikTok is back; after the backoff the next request refreshes.
@@ -102,7 +113,11 @@ describe('token API', () => {
     const recovered = await service.get(`/v1/shops/${US_SHOP}/token`);
     expect(recovered.status).toBe(200);
     expect(((await recovered.json()) as TokenBody).access_token).toBe((await sandboxStats(browser)).current[US_SELLER].access_token);
-    const [after] = await query<{ refresh_failures: number; next_refresh_at: Date | null }>(t.db.url, 'SELECT refresh_failures, next_refresh_at FROM seller_authorizations WHERE open_id = $1', [US_SELLER]);
+    const [after] = await query<{ refresh_failures: number; next_refresh_at: Date | null }>(
+      t.db.url,
+      'SELECT refresh_failures, next_refresh_at FROM seller_authorizations WHERE open_id = $1',
+      [US_SELLER],
+    );
     expect(after).toEqual({ refresh_failures: 0, next_refresh_at: null });
   });
 
@@ -128,7 +143,11 @@ describe('token API', () => {
     const calls = (await sandboxStats(browser)).calls.token_refresh;
     await expectError(await service.get(`/v1/shops/${US_SHOP}/token?min_ttl=0`), 409, 'reauthorization_required');
     expect((await sandboxStats(browser)).calls.token_refresh).toBe(calls);
-    const events = await query<{ type: string }>(t.db.url, "SELECT type FROM authorization_events WHERE open_id = $1 AND type = 'reauthorization_required'", [US_SELLER]);
+    const events = await query<{ type: string }>(
+      t.db.url,
+      "SELECT type FROM authorization_events WHERE open_id = $1 AND type = 'reauthorization_required'",
+      [US_SELLER],
+    );
     expect(events).toHaveLength(1);
 
     expect((await consent(browser, US_SELLER)).status).toBe(200);
@@ -156,14 +175,19 @@ describe('token API', () => {
     expect(page.shops).toHaveLength(2);
     const rest = (await (await service.get(`/v1/shops?limit=2&after=${page.next_after}`)).json()) as { shops: Record<string, unknown>[] };
     expect(rest.shops.map((shop) => shop.shop_id)).toEqual([US_SHOP]);
-    await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '10 days' WHERE open_id = $1", [UK_SELLER]);
+    await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '10 days' WHERE open_id = $1", [
+      UK_SELLER,
+    ]);
     const expiring = (await (await limited.get('/v1/shops')).json()) as { shops: Record<string, unknown>[] };
     expect(expiring.shops[0].status).toBe('expiring');
   });
 
   it('confines a limited key to its shops on every route and refuses a deleted key at once', async () => {
     const admin = new KeyClient(t.baseUrl, t.adminKey);
-    const created = (await (await admin.postJson('/admin/api-keys', { name: 'uk outlet', shop_ids: [UK_OUTLET] })).json()) as { id: string; key: string };
+    const created = (await (await admin.postJson('/admin/api-keys', { name: 'uk outlet', shop_ids: [UK_OUTLET] })).json()) as {
+      id: string;
+      key: string;
+    };
     const limited = new KeyClient(t.baseUrl, created.key);
     expect((await limited.get(`/v1/shops/${UK_OUTLET}/token`)).status).toBe(200);
     await expectError(await limited.get(`/v1/shops/${UK_SHOP}/token`), 403, 'forbidden');
@@ -194,7 +218,9 @@ describe('admin view of authorizations', () => {
   });
 
   it('lists authorizations ending within 30 days as expiring, without any token', async () => {
-    await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '20 days' WHERE open_id = $1", [US_SELLER]);
+    await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '20 days' WHERE open_id = $1", [
+      US_SELLER,
+    ]);
     const admin = new KeyClient(t.baseUrl, t.adminKey);
     const response = await admin.get('/admin/authorizations?status=expiring');
     expect(response.status).toBe(200);

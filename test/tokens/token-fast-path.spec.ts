@@ -94,7 +94,9 @@ describe('token API fast path (answered before the framework)', () => {
     expect(miss.headers).toEqual(full.headers);
     // A change behind the cache's back is not seen until the cache is told; then the miss reads it.
     await query(t.db.url, "UPDATE shops SET cipher = 'CHANGED_BEHIND_ITS_BACK' WHERE id = $1", [UK_OUTLET]);
-    expect(JSON.parse((await traced(all, `/v1/shops/${UK_OUTLET}/token`)).body)).toMatchObject({ shop_cipher: (JSON.parse(full.body) as { shop_cipher: string }).shop_cipher });
+    expect(JSON.parse((await traced(all, `/v1/shops/${UK_OUTLET}/token`)).body)).toMatchObject({
+      shop_cipher: (JSON.parse(full.body) as { shop_cipher: string }).shop_cipher,
+    });
     await forget();
     expect(JSON.parse((await traced(all, `/v1/shops/${UK_OUTLET}/token`)).body)).toMatchObject({ shop_cipher: 'CHANGED_BEHIND_ITS_BACK' });
   });
@@ -104,20 +106,33 @@ describe('token API fast path (answered before the framework)', () => {
     expect(echoed.headers.get('x-request-id')).toBe('trace-abc.123');
     // The access line pino-http writes for every other request: id, method, path without the query, status.
     await all.request(`/v1/shops/${US_SHOP}/token?min_ttl=60`, { headers: { 'x-request-id': 'trace-fast-log' } });
-    const lines = fs.readFileSync(t.config.log.file as string, 'utf8').split('\n').filter((line) => line.includes('trace-fast-log'));
+    const lines = fs
+      .readFileSync(t.config.log.file as string, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('trace-fast-log'));
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0])).toMatchObject({ level: 30, msg: 'request completed', req: { id: 'trace-fast-log', method: 'GET', path: `/v1/shops/${US_SHOP}/token` }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
+    expect(JSON.parse(lines[0])).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { id: 'trace-fast-log', method: 'GET', path: `/v1/shops/${US_SHOP}/token` },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
     const invented = await all.request(`/v1/shops/${US_SHOP}/token`, { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(invented.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('honours min_ttl: a cached token that would not last that long is refreshed first', async () => {
     // Two hours left, announced so that the cache forgets what it had.
-    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '2 hours' WHERE open_id = $1", [UK_SELLER]);
-    await query(t.db.url, "SELECT pg_notify('tts_invalidate', '{\"kind\":\"all\"}')");
+    await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '2 hours' WHERE open_id = $1", [
+      UK_SELLER,
+    ]);
+    await query(t.db.url, 'SELECT pg_notify(\'tts_invalidate\', \'{"kind":"all"}\')');
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = JSON.parse((await traced(all, `/v1/shops/${UK_SHOP}/token`)).body) as { access_token: string };
-    expect(JSON.parse((await traced(all, `/v1/shops/${UK_SHOP}/token?min_ttl=3600`)).body)).toMatchObject({ access_token: before.access_token });
+    expect(JSON.parse((await traced(all, `/v1/shops/${UK_SHOP}/token?min_ttl=3600`)).body)).toMatchObject({
+      access_token: before.access_token,
+    });
     const beyond = await traced(all, `/v1/shops/${UK_SHOP}/token?min_ttl=10800`);
     expect({ status: beyond.status, fast: beyond.fast }).toEqual({ status: 200, fast: true });
     const refreshed = JSON.parse(beyond.body) as { access_token: string; expires_at: string };

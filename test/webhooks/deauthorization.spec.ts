@@ -3,7 +3,17 @@ import { query } from '../support/database';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
-import { deliveryOutcome, expectError, notification, UK_OUTLET, UK_SHOP, UNKNOWN_SHOP, US_SHOP, WEBHOOK_TEST_ENV, WebhookSender } from './webhook-sender';
+import {
+  deliveryOutcome,
+  expectError,
+  notification,
+  UK_OUTLET,
+  UK_SHOP,
+  UNKNOWN_SHOP,
+  US_SHOP,
+  WEBHOOK_TEST_ENV,
+  WebhookSender,
+} from './webhook-sender';
 
 describe('type 6 SELLER_DEAUTHORIZATION', () => {
   let t: TestApp;
@@ -26,7 +36,11 @@ describe('type 6 SELLER_DEAUTHORIZATION', () => {
   }
 
   async function shopRevokedEvents(shopId: string): Promise<number> {
-    const [row] = await query<{ count: number }>(t.db.url, "SELECT count(*)::int AS count FROM authorization_events WHERE type = 'shop_revoked' AND shop_id = $1", [shopId]);
+    const [row] = await query<{ count: number }>(
+      t.db.url,
+      "SELECT count(*)::int AS count FROM authorization_events WHERE type = 'shop_revoked' AND shop_id = $1",
+      [shopId],
+    );
     return row.count;
   }
 
@@ -74,7 +88,11 @@ describe('type 6 SELLER_DEAUTHORIZATION', () => {
     await webhooks.deliver(notification(6, UK_SHOP));
     await expectError(await service.get(`/v1/shops/${UK_SHOP}/token`), 409, 'reauthorization_required');
     expect((await service.get(`/v1/shops/${UK_OUTLET}/token`)).status).toBe(200);
-    expect(await authorization(UK_SELLER)).toMatchObject({ status: 'active', access_token: expect.any(String), refresh_token: expect.any(String) });
+    expect(await authorization(UK_SELLER)).toMatchObject({
+      status: 'active',
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+    });
     expect(await shopStatus(UK_OUTLET)).toBe('active');
 
     await reconsent(UK_SELLER);
@@ -107,7 +125,11 @@ describe('type 6 SELLER_DEAUTHORIZATION', () => {
       expect(await response.text()).toBe('');
     }
     expect(await shopRevokedEvents(UK_OUTLET)).toBe(events + 1);
-    const [deliveries] = await query<{ count: number }>(t.db.url, 'SELECT count(*)::int AS count FROM webhook_deliveries WHERE shop_id = $1', [UK_OUTLET]);
+    const [deliveries] = await query<{ count: number }>(
+      t.db.url,
+      'SELECT count(*)::int AS count FROM webhook_deliveries WHERE shop_id = $1',
+      [UK_OUTLET],
+    );
     expect(deliveries.count).toBe(1);
     expect(await shopStatus(UK_OUTLET)).toBe('revoked');
     expect((await authorization(UK_SELLER)).status).toBe('active');

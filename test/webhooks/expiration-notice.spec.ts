@@ -14,12 +14,20 @@ describe('type 7 UPCOMING_AUTHORIZATION_EXPIRATION', () => {
   let webhooks: WebhookSender;
 
   async function reportedExpiry(openId: string): Promise<Date | null> {
-    const [row] = await query<{ reported_expires_at: Date | null }>(t.db.url, 'SELECT reported_expires_at FROM seller_authorizations WHERE open_id = $1', [openId]);
+    const [row] = await query<{ reported_expires_at: Date | null }>(
+      t.db.url,
+      'SELECT reported_expires_at FROM seller_authorizations WHERE open_id = $1',
+      [openId],
+    );
     return row.reported_expires_at;
   }
 
   async function expirationNotices(openId: string): Promise<{ shop_id: string; detail: Record<string, unknown> }[]> {
-    return query(t.db.url, "SELECT shop_id, detail FROM authorization_events WHERE type = 'expiration_notice' AND open_id = $1 ORDER BY id", [openId]);
+    return query(
+      t.db.url,
+      "SELECT shop_id, detail FROM authorization_events WHERE type = 'expiration_notice' AND open_id = $1 ORDER BY id",
+      [openId],
+    );
   }
 
   async function shopStatuses(): Promise<Record<string, unknown>> {
@@ -55,7 +63,9 @@ describe('type 7 UPCOMING_AUTHORIZATION_EXPIRATION', () => {
     expect(listed.shops.find((shop) => shop.shop_id === UK_OUTLET)?.authorization_expires_at).toBe(iso);
     // Still served: expiring is a warning, not a refusal.
     expect((await service.get(`/v1/shops/${UK_OUTLET}/token`)).status).toBe(200);
-    const admin = (await (await new KeyClient(t.baseUrl, t.adminKey).get('/admin/authorizations?status=expiring')).json()) as { authorizations: { open_id: string }[] };
+    const admin = (await (await new KeyClient(t.baseUrl, t.adminKey).get('/admin/authorizations?status=expiring')).json()) as {
+      authorizations: { open_id: string }[];
+    };
     expect(admin.authorizations.map((row) => row.open_id)).toEqual([UK_SELLER]);
   });
 
@@ -96,7 +106,12 @@ describe('type 7 UPCOMING_AUTHORIZATION_EXPIRATION', () => {
       const started = Date.now();
       const busy = await webhooks.send(delivery);
       expect(busy.status).toBe(503);
-      expect(await busy.json()).toEqual({ statusCode: 503, error: 'service_unavailable', message: expect.any(String), retry_after_seconds: 1 });
+      expect(await busy.json()).toEqual({
+        statusCode: 503,
+        error: 'service_unavailable',
+        message: expect.any(String),
+        retry_after_seconds: 1,
+      });
       expect(busy.headers.get('retry-after')).toBe('1');
       expect(Date.now() - started).toBeLessThan(3000);
       expect(await deliveryOutcome(t, delivery.tts_notification_id)).toBeUndefined();

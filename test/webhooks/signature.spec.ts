@@ -3,7 +3,18 @@ import { consent, US_SELLER } from '../support/consent';
 import { query } from '../support/database';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
-import { databaseState, deliveryOutcome, expectError, INVALID_SIGNATURE, notification, sign, UNKNOWN_SHOP, US_SHOP, WEBHOOK_TEST_ENV, WebhookSender } from './webhook-sender';
+import {
+  databaseState,
+  deliveryOutcome,
+  expectError,
+  INVALID_SIGNATURE,
+  notification,
+  sign,
+  UNKNOWN_SHOP,
+  US_SHOP,
+  WEBHOOK_TEST_ENV,
+  WebhookSender,
+} from './webhook-sender';
 
 describe('POST /webhooks/tiktok: signature and envelope', () => {
   let t: TestApp;
@@ -21,7 +32,10 @@ describe('POST /webhooks/tiktok: signature and envelope', () => {
   it('accepts a delivery signed by hand per the documented algorithm, with no API key, and answers 200 with an empty body', async () => {
     // Not JSON.stringify's output: the signature covers the bytes exactly as sent (spacing, non-ASCII).
     const id = `hand-signed-${Date.now()}`;
-    const body = Buffer.from(`{ "type": 1,\n  "tts_notification_id": "${id}", "shop_id": "${US_SHOP}",\n  "timestamp": 1700000000, "data": { "message": "Händler ✓" } }`, 'utf8');
+    const body = Buffer.from(
+      `{ "type": 1,\n  "tts_notification_id": "${id}", "shop_id": "${US_SHOP}",\n  "timestamp": 1700000000, "data": { "message": "Händler ✓" } }`,
+      'utf8',
+    );
     const signature = createHmac('sha256', t.config.tiktok.appSecret).update(t.config.tiktok.appKey).update(body).digest('hex');
     const response = await webhooks.send(body, { signature });
     expect(response.status).toBe(200);
@@ -107,7 +121,11 @@ describe('POST /webhooks/tiktok: signature and envelope', () => {
   });
 
   it('answers well within TikTok’s 3 seconds', async () => {
-    for (const delivery of [notification(1), notification(6, UNKNOWN_SHOP), notification(7, US_SHOP, { expiration_time: String(Math.floor(Date.now() / 1000) + 90 * 86400) })]) {
+    for (const delivery of [
+      notification(1),
+      notification(6, UNKNOWN_SHOP),
+      notification(7, US_SHOP, { expiration_time: String(Math.floor(Date.now() / 1000) + 90 * 86400) }),
+    ]) {
       expect(await webhooks.deliver(delivery)).toBeLessThan(1000);
     }
   });

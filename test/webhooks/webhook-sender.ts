@@ -41,7 +41,9 @@ export function notification(type: number, shopId?: string, data: Record<string,
  * HMAC-SHA256 keyed with the app secret over the app key followed by the raw body bytes.
  */
 export function sign(appKey: string, appSecret: string, body: Buffer): string {
-  return createHmac('sha256', appSecret).update(Buffer.concat([Buffer.from(appKey, 'utf8'), body])).digest('hex');
+  return createHmac('sha256', appSecret)
+    .update(Buffer.concat([Buffer.from(appKey, 'utf8'), body]))
+    .digest('hex');
 }
 
 export interface SendOptions {
@@ -103,7 +105,9 @@ export async function databaseState(t: TestApp): Promise<unknown> {
 }
 
 export async function deliveryOutcome(t: TestApp, notificationId: unknown): Promise<string | undefined> {
-  const [row] = await query<{ outcome: string }>(t.db.url, 'SELECT outcome FROM webhook_deliveries WHERE notification_id = $1', [notificationId]);
+  const [row] = await query<{ outcome: string }>(t.db.url, 'SELECT outcome FROM webhook_deliveries WHERE notification_id = $1', [
+    notificationId,
+  ]);
   return row?.outcome;
 }
 

@@ -28,7 +28,12 @@ type Attempt = { kind: 'done'; body: unknown } | { kind: 'failed'; error: TokenS
  * and timeouts, never sooner than a Retry-After (header, or `retry_after_seconds` in the body) says.
  * Resolves with the parsed JSON body of a 2xx answer.
  */
-export async function callService(fetchFn: FetchLike, request: ServiceRequest, policy: RetryPolicy, random: () => number = Math.random): Promise<unknown> {
+export async function callService(
+  fetchFn: FetchLike,
+  request: ServiceRequest,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): Promise<unknown> {
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await attemptOnce(fetchFn, request, policy.timeoutMs);
     if (outcome.kind === 'done') return outcome.body;
@@ -40,7 +45,12 @@ export async function callService(fetchFn: FetchLike, request: ServiceRequest, p
 }
 
 /** The wait before retry number `retry` (1-based), or undefined when the service asks for more than the cap. */
-export function retryDelayMs(retry: number, policy: RetryPolicy, retryAfterMs: number | undefined, random: () => number = Math.random): number | undefined {
+export function retryDelayMs(
+  retry: number,
+  policy: RetryPolicy,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number | undefined {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(retry - 1, 30));
   // From the upper half of the ceiling: callers spread out, none retries much sooner than planned.
   const backoff = ceiling / 2 + (ceiling / 2) * random();
@@ -55,7 +65,12 @@ async function attemptOnce(fetchFn: FetchLike, request: ServiceRequest, timeoutM
   let retryAfterHeader: string | null;
   let text: string;
   try {
-    const response = await fetchFn(request.url.toString(), { method: request.method, headers: request.headers, signal, redirect: 'manual' });
+    const response = await fetchFn(request.url.toString(), {
+      method: request.method,
+      headers: request.headers,
+      signal,
+      redirect: 'manual',
+    });
     status = response.status;
     retryAfterHeader = response.headers.get('retry-after');
     text = await response.text();
@@ -78,7 +93,12 @@ async function attemptOnce(fetchFn: FetchLike, request: ServiceRequest, timeoutM
     shopId: request.shopId,
     retryAfterSeconds,
   });
-  return { kind: 'failed', error, retryable: RETRYABLE_STATUSES.has(status), retryAfterMs: retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000 };
+  return {
+    kind: 'failed',
+    error,
+    retryable: RETRYABLE_STATUSES.has(status),
+    retryAfterMs: retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
+  };
 }
 
 function parseJson(text: string): unknown {
@@ -107,7 +127,8 @@ export function parseRetryAfter(header: string | null, bodySeconds: number | und
   if (header !== null) {
     const trimmed = header.trim();
     if (/^\d{1,9}$/.test(trimmed)) fromHeader = Number(trimmed);
-    else if (trimmed !== '' && Number.isFinite(Date.parse(trimmed))) fromHeader = Math.max(0, Math.ceil((Date.parse(trimmed) - now) / 1000));
+    else if (trimmed !== '' && Number.isFinite(Date.parse(trimmed)))
+      fromHeader = Math.max(0, Math.ceil((Date.parse(trimmed) - now) / 1000));
   }
   if (fromHeader === undefined) return bodySeconds;
   return bodySeconds === undefined ? fromHeader : Math.max(fromHeader, bodySeconds);
@@ -118,7 +139,9 @@ function noAnswer(error: unknown, request: ServiceRequest): TokenServiceError {
   return new ServiceUnavailableError({
     status: 0,
     code: timedOut ? ClientErrorCode.Timeout : ClientErrorCode.NetworkError,
-    message: timedOut ? `token service did not answer in time (shop ${request.shopId})` : `token service unreachable (shop ${request.shopId}): ${networkReason(error)}`,
+    message: timedOut
+      ? `token service did not answer in time (shop ${request.shopId})`
+      : `token service unreachable (shop ${request.shopId}): ${networkReason(error)}`,
     shopId: request.shopId,
     cause: error,
   });
@@ -136,11 +159,21 @@ function networkReason(error: unknown): string {
 }
 
 export function invalidResponse(status: number, request: ServiceRequest, why: string): TokenServiceError {
-  return new TokenServiceError({ status, code: ClientErrorCode.InvalidResponse, message: `token service answer for shop ${request.shopId} unusable: ${why}`, shopId: request.shopId });
+  return new TokenServiceError({
+    status,
+    code: ClientErrorCode.InvalidResponse,
+    message: `token service answer for shop ${request.shopId} unusable: ${why}`,
+    shopId: request.shopId,
+  });
 }
 
 function exhausted(last: TokenServiceError, attempts: number, retryAfterMs: number | undefined): ServiceUnavailableError {
-  const why = attempts > 1 ? `after ${attempts} attempts` : retryAfterMs === undefined ? 'and retries are off' : `and asks for ${Math.ceil(retryAfterMs / 1000)} s, longer than retryMaxDelayMs`;
+  const why =
+    attempts > 1
+      ? `after ${attempts} attempts`
+      : retryAfterMs === undefined
+        ? 'and retries are off'
+        : `and asks for ${Math.ceil(retryAfterMs / 1000)} s, longer than retryMaxDelayMs`;
   return new ServiceUnavailableError({
     status: last.status,
     code: last.code,

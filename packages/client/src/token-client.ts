@@ -72,7 +72,8 @@ export class TokenClient {
     this.#baseUrl = baseUrlOf(options.baseUrl);
     // The service's own rule for a key: printable ASCII. Anything else would fail inside fetch, whose message
     // quotes the header value, key included.
-    if (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)) throw new TypeError('TokenClient: apiKey must be a non-empty string of printable ASCII');
+    if (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey))
+      throw new TypeError('TokenClient: apiKey must be a non-empty string of printable ASCII');
     this.#apiKey = options.apiKey;
     this.#minTtl = checkMinTtl(options.minTtl ?? 300);
     this.#policy = {
@@ -220,7 +221,8 @@ function checkShopId(shopId: unknown): asserts shopId is string {
 }
 
 function checkMinTtl(value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > MAX_MIN_TTL) throw new RangeError(`minTtl must be a whole number of seconds from 0 to ${MAX_MIN_TTL}`);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_MIN_TTL)
+    throw new RangeError(`minTtl must be a whole number of seconds from 0 to ${MAX_MIN_TTL}`);
   return value;
 }
 

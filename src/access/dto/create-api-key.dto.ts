@@ -8,7 +8,10 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
 export class CreateApiKeyDto {
   @ApiProperty({ minLength: 1, maxLength: 100, description: 'who uses the key (printable, not blank)', example: 'orders-service' })
-  @IsString() @MinLength(1) @MaxLength(100) @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
   name!: string;
 
@@ -18,8 +21,12 @@ export class CreateApiKeyDto {
     uniqueItems: true,
     description: 'the shops the key may see (each 1-64 characters of [A-Za-z0-9_-]); omitted: every shop',
   })
-  @IsOptional() @IsArray() @ArrayMaxSize(10000) @ArrayUnique()
-  @IsString({ each: true }) @Matches(SHOP_ID_PATTERN, { each: true, message: 'each shop id must be 1-64 characters of [A-Za-z0-9_-]' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10000)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(SHOP_ID_PATTERN, { each: true, message: 'each shop id must be 1-64 characters of [A-Za-z0-9_-]' })
   shop_ids?: string[];
 }
 

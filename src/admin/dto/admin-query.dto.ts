@@ -6,37 +6,53 @@ import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/shops-query.serv
 
 export class PageQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100000, default: 1 })
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(100000)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   page?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 }
 
 export class ListShopsAdminQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: SHOP_VIEW_STATUSES, description: '`expiring`: the authorization ends within 30 days' })
-  @IsOptional() @IsIn(SHOP_VIEW_STATUSES)
+  @IsOptional()
+  @IsIn(SHOP_VIEW_STATUSES)
   status?: ShopViewStatus;
 
   @ApiPropertyOptional({ pattern: '^[A-Z]{2,3}$', example: 'GB' })
-  @IsOptional() @Matches(/^[A-Z]{2,3}$/, { message: 'region must be a 2-3 letter upper-case region code' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2,3}$/, { message: 'region must be a 2-3 letter upper-case region code' })
   region?: string;
 }
 
 export class RevokeQueryDto {
   @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'also ask TikTok to deauthorize the shop first' })
-  @IsOptional() @IsIn(['true', 'false'], { message: 'deauthorize must be true or false' })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'deauthorize must be true or false' })
   deauthorize?: 'true' | 'false';
 }
 
 /** GET /auth/status: keyset pages in creation order. */
 export class AuthStatusQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 1000 })
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 
   @ApiPropertyOptional({ format: 'uuid', description: '`next_after` of the previous page (an authorization_id)' })
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   after?: string;
 }

@@ -38,7 +38,6 @@ export class AdminShopResponse extends RefreshStateResponse implements AdminShop
 
   @ApiProperty({ type: [String] })
   granted_scopes!: string[];
-
 }
 
 export class AdminShopRefreshResponse extends AdminShopResponse {

@@ -10,15 +10,26 @@ import type { ConnectedSeller } from '../auth.service';
  */
 export class CallbackQueryDto {
   @ApiPropertyOptional({ maxLength: 1024, description: 'the authorization code TikTok issued' })
-  @IsOptional() @IsString() @MaxLength(1024)
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
   code?: string;
 
   @ApiPropertyOptional({ maxLength: 512, description: 'the state GET /auth/tiktok created, bound to this browser' })
-  @IsOptional() @IsString() @MaxLength(512)
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   state?: string;
 
-  @ApiPropertyOptional({ maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$', description: 'set by TikTok instead of a code when the consent failed' })
-  @IsOptional() @IsString() @MaxLength(64) @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'error must be a short error code' })
+  @ApiPropertyOptional({
+    maxLength: 64,
+    pattern: '^[A-Za-z0-9_.-]+$',
+    description: 'set by TikTok instead of a code when the consent failed',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'error must be a short error code' })
   error?: string;
 }
 

@@ -72,7 +72,12 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.stopping || !this.config.databaseUrl) return;
     // query_timeout and the heartbeat below: a connection a NAT or firewall dropped without a word sends no
     // error or end, and a LISTEN that hears nothing while `healthy` stays true would keep revoked tokens in use.
-    const client = new Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5000, query_timeout: 5000, keepAlive: true });
+    const client = new Client({
+      connectionString: this.config.databaseUrl,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 5000,
+      keepAlive: true,
+    });
     const lost = (): void => {
       if (this.client !== client) return;
       this.client = undefined;
@@ -102,7 +107,10 @@ export class InvalidationBus implements OnApplicationBootstrap, OnModuleDestroy 
       }
       this.client = client;
       this.connectFailureLogged = false;
-      this.heartbeat = setInterval(() => void client.query('SELECT 1').catch(() => client.end().catch(() => undefined)), HEARTBEAT_MS).unref();
+      this.heartbeat = setInterval(
+        () => void client.query('SELECT 1').catch(() => client.end().catch(() => undefined)),
+        HEARTBEAT_MS,
+      ).unref();
       // Anything may have changed while nobody listened.
       this.deliver({ kind: 'all' });
       this.healthy = true;

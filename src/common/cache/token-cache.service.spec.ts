@@ -10,7 +10,12 @@ function setup(maxEntries: number): { cache: TokenCache; notify: (message: Inval
 }
 
 function token(shopId: string, authorizationId = `auth-${shopId}`): CachedToken {
-  return { authorizationId, shopId, expiresAtMs: Date.now() + 3_600_000, body: JSON.stringify({ shop_id: shopId, access_token: `at-${shopId}` }) };
+  return {
+    authorizationId,
+    shopId,
+    expiresAtMs: Date.now() + 3_600_000,
+    body: JSON.stringify({ shop_id: shopId, access_token: `at-${shopId}` }),
+  };
 }
 
 describe('TokenCache bounds', () => {

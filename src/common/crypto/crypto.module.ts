@@ -11,8 +11,7 @@ import { TokenCipher } from './token-cipher';
     {
       provide: TokenCipher,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        new TokenCipher(config.encryptionKeys ?? loadOrCreateDevelopmentKey(config.dataDir)),
+      useFactory: (config: AppConfig) => new TokenCipher(config.encryptionKeys ?? loadOrCreateDevelopmentKey(config.dataDir)),
     },
   ],
   exports: [TokenCipher],

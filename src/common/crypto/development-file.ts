@@ -5,7 +5,11 @@ import path from 'node:path';
  * Reads `dataDir/fileName`, first writing `generate()` into it (mode 0600) if it does not exist. Creation is
  * exclusive, so when several processes start at once they all end up with the first one's value.
  */
-export function readOrCreateDevelopmentFile(dataDir: string, fileName: string, generate: () => string): { file: string; value: string; created: boolean } {
+export function readOrCreateDevelopmentFile(
+  dataDir: string,
+  fileName: string,
+  generate: () => string,
+): { file: string; value: string; created: boolean } {
   const file = path.join(dataDir, fileName);
   fs.mkdirSync(dataDir, { recursive: true });
   let created = true;

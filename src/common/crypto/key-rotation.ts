@@ -16,7 +16,9 @@ function staleCondition(): string {
 }
 
 export async function countStale(dataSource: DataSource, cipher: TokenCipher): Promise<number> {
-  const [row] = await dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM seller_authorizations WHERE ${staleCondition()}`, [cipher.currentKeyId]);
+  const [row] = await dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM seller_authorizations WHERE ${staleCondition()}`, [
+    cipher.currentKeyId,
+  ]);
   return row.n;
 }
 
@@ -25,7 +27,11 @@ export async function countStale(dataSource: DataSource, cipher: TokenCipher): P
  * rewritten under its row lock, so it serialises with refreshes, and a row refreshed meanwhile is already on
  * the current key and skipped. Resumable: what is left is whatever is not on the current key yet.
  */
-export async function rotateKeys(dataSource: DataSource, cipher: TokenCipher, onProgress: (progress: RotationProgress) => void = () => undefined): Promise<number> {
+export async function rotateKeys(
+  dataSource: DataSource,
+  cipher: TokenCipher,
+  onProgress: (progress: RotationProgress) => void = () => undefined,
+): Promise<number> {
   const total = await countStale(dataSource, cipher);
   let done = 0;
   let after = '00000000-0000-0000-0000-000000000000';

@@ -43,8 +43,20 @@ function messageOf(exception: HttpException): string {
 }
 
 // Connection-level failures (pool exhausted, server down or restarting), as opposed to a bad query.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|terminating connection|the database system is (starting up|shutting down)|^connect (ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)\b/i;
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+const UNAVAILABLE_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|terminating connection|the database system is (starting up|shutting down)|^connect (ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)\b/i;
 
 export function isDatabaseUnavailable(exception: unknown): boolean {
   // isNativeError: errors made by Node itself (a refused socket) may come from another realm than this
@@ -58,7 +70,10 @@ export function isDatabaseUnavailable(exception: unknown): boolean {
   // A connect() to several addresses fails with one AggregateError holding each attempt's error.
   const { errors } = exception as { errors?: unknown };
   if (Array.isArray(errors) && errors.some(isDatabaseUnavailable)) return true;
-  return UNAVAILABLE_MESSAGES.test(exception.message) || (typeof driverError?.message === 'string' && UNAVAILABLE_MESSAGES.test(driverError.message));
+  return (
+    UNAVAILABLE_MESSAGES.test(exception.message) ||
+    (typeof driverError?.message === 'string' && UNAVAILABLE_MESSAGES.test(driverError.message))
+  );
 }
 
 /** body-parser's errors carry `status` and a `type` such as `entity.parse.failed`. */
@@ -94,7 +109,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       body.retry_after_seconds = retryAfter;
     }
     if (request.accepts(['json', 'html']) === 'html') {
-      response.status(body.statusCode).type('html').send(errorPage(body.statusCode, body.error, body.message));
+      response
+        .status(body.statusCode)
+        .type('html')
+        .send(errorPage(body.statusCode, body.error, body.message));
       return;
     }
     response.status(body.statusCode).json(body);
@@ -119,7 +137,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`database unavailable on ${request.method} ${request.path}: ${describeError(exception)}`);
-      return { statusCode: 503, error: ErrorCode.ServiceUnavailable, message: 'the database is unavailable; retry shortly', retry_after_seconds: 1 };
+      return {
+        statusCode: 503,
+        error: ErrorCode.ServiceUnavailable,
+        message: 'the database is unavailable; retry shortly',
+        retry_after_seconds: 1,
+      };
     }
     const errorId = randomUUID();
     const detail = describeError(exception);

@@ -12,7 +12,10 @@ describe('isDatabaseUnavailable (503, not 500)', () => {
     ['a pool that waited too long', new Error('timeout exceeded when trying to connect')],
     ['a connection lost mid-query', new Error('Connection terminated unexpectedly')],
     ['a starting server', new Error('the database system is starting up')],
-    ['an error from another realm (made by Node itself, under Jest)', Object.assign(runInNewContext('new Error("connect ECONNREFUSED 127.0.0.1:5432")') as Error, { code: 'ECONNREFUSED' })],
+    [
+      'an error from another realm (made by Node itself, under Jest)',
+      Object.assign(runInNewContext('new Error("connect ECONNREFUSED 127.0.0.1:5432")') as Error, { code: 'ECONNREFUSED' }),
+    ],
   ])('%s', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });

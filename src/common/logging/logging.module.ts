@@ -35,7 +35,11 @@ export function assignRequestId(request: IncomingMessage, response: ServerRespon
           stream: config.log.file ? pino.destination({ dest: config.log.file, sync: true, mkdir: true }) : undefined,
           genReqId: assignRequestId,
           serializers: {
-            req: (request: { id?: unknown; method?: string; url?: string }) => ({ id: request.id, method: request.method, path: pathOnly(request.url) }),
+            req: (request: { id?: unknown; method?: string; url?: string }) => ({
+              id: request.id,
+              method: request.method,
+              path: pathOnly(request.url),
+            }),
             res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),
             err: pino.stdSerializers.err,
           },

@@ -6,4 +6,11 @@ import { ScaleIndexes1764300000000 } from './1764300000000-scale-indexes';
 import { AuthStatusPaging1764400000000 } from './1764400000000-auth-status-paging';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests) and dist (runtime). */
-export const MIGRATIONS = [InitialSchema1764000000000, TokenEngine1764100000000, Operations1764200000000, ExpiryAnnouncements1764250000000, ScaleIndexes1764300000000, AuthStatusPaging1764400000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  TokenEngine1764100000000,
+  Operations1764200000000,
+  ExpiryAnnouncements1764250000000,
+  ScaleIndexes1764300000000,
+  AuthStatusPaging1764400000000,
+];

@@ -27,7 +27,6 @@ export class AuthorizationResponse extends RefreshStateResponse implements Autho
 
   @ApiProperty({ type: [String] })
   shop_ids!: string[];
-
 }
 
 export class AuthorizationListResponse {

@@ -8,19 +8,33 @@ import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/derived-status';
 export const MAX_MIN_TTL_SECONDS = 86400;
 
 export class TokenQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_MIN_TTL_SECONDS, description: 'seconds the token must stay valid at least; default TOKEN_MIN_TTL_SECONDS' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'min_ttl must be a whole number of seconds' }) @Min(0) @Max(MAX_MIN_TTL_SECONDS)
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_MIN_TTL_SECONDS,
+    description: 'seconds the token must stay valid at least; default TOKEN_MIN_TTL_SECONDS',
+  })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'min_ttl must be a whole number of seconds' })
+  @Min(0)
+  @Max(MAX_MIN_TTL_SECONDS)
   min_ttl?: number;
 }
 
 export class ListShopsQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 1000 })
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 
   /** Cursor: the last shop_id of the previous page. */
   @ApiPropertyOptional({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'the last shop_id of the previous page' })
-  @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'after must be a shop id' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'after must be a shop id' })
   after?: string;
 }
 
@@ -46,7 +60,6 @@ export class ShopTokenResponse {
   @ApiProperty({ example: 'GB' })
   region!: string;
 }
-
 
 export class ShopView {
   @ApiProperty()
