@@ -3,13 +3,14 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import cookieParser from 'cookie-parser';
 import express, { raw } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { FrontedExpressAdapter } from './common/http/fronted-express-adapter';
-import { securityHeaders } from './common/http/security-headers.middleware';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
-import { DOCS_PATH, setupOpenApi } from './openapi/openapi';
+import { setupOpenApi } from './openapi/openapi';
+import { RequestPipeline } from './pipeline/request-pipeline';
 import { TokenFastPath } from './tokens/token-fast-path';
 
 /** Builds the application (shared by main.ts and the tests) without listening. */
@@ -33,8 +34,13 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   // The token API's common case is answered on the HTTP server, before Express (see TokenFastPath and
   // FrontedExpressAdapter); all the rest goes on to Express.
   adapter.setFront(app.get(TokenFastPath).middleware);
-  // First in Express, so that every other answer carries them, a body parser's refusal included.
-  app.use(securityHeaders({ https: config.auth.secureCookies, docsPath: DOCS_PATH }));
+  // The request pipeline's first step (request id, security headers, access log and metrics on completion)
+  // comes first in Express, so that every other answer has it, a body parser's refusal included.
+  const pipeline = app.get(RequestPipeline);
+  app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
+    pipeline.begin(request, response);
+    next();
+  });
   // TikTok signs the exact bytes it sends: the webhook route gets them raw (JSON.parse happens after the
   // signature check), and the JSON parser below skips bodies already read.
   app.use('/webhooks', raw({ type: () => true, limit: '256kb', inflate: false }));

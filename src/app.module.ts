@@ -5,13 +5,15 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { AuthModule } from './auth/auth.module';
-import { CacheModule } from './common/cache/cache.module';
+import { CacheModule } from './cache/cache.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { LoggingModule } from './common/logging/logging.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ENTITIES } from './entities';
+import { PipelineModule } from './pipeline/pipeline.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { ShopsModule } from './shops/shops.module';
 import { TiktokModule } from './tiktok/tiktok.module';
@@ -41,10 +43,11 @@ export class AppModule {
         LoggingModule,
         CryptoModule,
         CacheModule,
-        DatabaseModule,
+        DatabaseModule.forRoot(ENTITIES),
         NotificationsModule,
         MetricsModule,
         AccessModule,
+        PipelineModule,
         RateLimitModule,
         TiktokModule,
         ShopsModule,

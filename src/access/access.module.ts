@@ -1,9 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { AccessSecrets } from './access-secrets';
-import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 
 @Global()
@@ -11,8 +10,8 @@ import { ApiKeysService } from './api-keys.service';
   controllers: [ApiKeysController],
   providers: [
     { provide: AccessSecrets, inject: [AppConfig], useFactory: (config: AppConfig) => AccessSecrets.fromConfig(config) },
+    ApiKeysRepository,
     ApiKeysService,
-    { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
   exports: [ApiKeysService],
 })

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/app-error';
+import { UuidParam } from '../common/http/params';
 import { ApiErrors } from '../openapi/api-errors.decorator';
-import { AdminAccess } from './caller';
+import { AdminAccess } from '../common/http/route-access';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyListResponse, ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
 
@@ -32,7 +33,7 @@ export class ApiKeysController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiErrors(ErrorCode.ApiKeyNotFound)
-  remove(@Param('id') id: string): Promise<void> {
+  remove(@UuidParam('id', ErrorCode.ApiKeyNotFound, 'no API key with this id') id: string): Promise<void> {
     return this.keys.remove(id);
   }
 }

@@ -1,11 +1,13 @@
-import type { DataSource } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AccessSecrets } from './access-secrets';
 import { digestApiKey } from './api-key-secrets';
+import type { ApiKeysRepository, ResolvedApiKey } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
-import { InvalidationBus } from '../common/cache/invalidation-bus.service';
-import { TokenCache } from '../common/cache/token-cache.service';
+import { InvalidationBus } from '../database/invalidation-bus.service';
+import { TokenCache } from '../cache/token-cache.service';
 import type { AppConfig } from '../config/app-config';
+import { ApiKeysController } from './api-keys.controller';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 
 const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
 const HMAC = 'hmac-secret-0123456789-0123456789-0123456789';
@@ -17,42 +19,28 @@ interface StoredKey {
   shop_ids: string[] | null;
 }
 
-/**
- * Stands in for TypeORM's DataSource with the postgres driver: the key lookup is a SELECT (with a
- * data-modifying CTE that touches last_used_at), so `query()` answers the rows alone.
- */
-function fakeDataSource(stored: StoredKey[]): { dataSource: DataSource; query: jest.Mock; deleted: string[] } {
+/** Stands in for the api_keys repository: `findByDigest` is the database lookup, `delete` the deletion. */
+function fakeRepository(stored: StoredKey[]): { repository: ApiKeysRepository; query: jest.Mock; deleted: string[] } {
   const deleted: string[] = [];
-  const query = jest.fn((sql: string, params: unknown[]) => {
-    if (!/^\s*WITH k AS \(SELECT id, name, shop_ids, last_used_at FROM api_keys WHERE key_digest = \$1\)/i.test(sql)) {
-      throw new Error(`unexpected SQL: ${sql}`);
-    }
-    const rows = stored.filter((row) => row.key_digest === params[0]).map(({ id, name, shop_ids }) => ({ id, name, shop_ids }));
-    return Promise.resolve(rows);
+  const query = jest.fn((digest: string): Promise<ResolvedApiKey | null> => {
+    const row = stored.find((candidate) => candidate.key_digest === digest);
+    return Promise.resolve(row ? { id: row.id, name: row.name, shopIds: row.shop_ids } : null);
   });
-  const repository = {
-    delete: jest.fn(({ id }: { id: string }) => {
-      const index = stored.findIndex((row) => row.id === id);
-      if (index >= 0) {
-        stored.splice(index, 1);
-        deleted.push(id);
-      }
-      return Promise.resolve({ raw: [], affected: index >= 0 ? 1 : 0 });
-    }),
-  };
-  const manager = { getRepository: () => repository, query: () => Promise.resolve([]) };
-  const dataSource = {
-    query,
-    getRepository: () => repository,
-    transaction: (work: (m: typeof manager) => Promise<unknown>) => work(manager),
-  } as unknown as DataSource;
-  return { dataSource, query, deleted };
+  const remove = jest.fn((id: string) => {
+    const index = stored.findIndex((row) => row.id === id);
+    if (index >= 0) {
+      stored.splice(index, 1);
+      deleted.push(id);
+    }
+    return Promise.resolve(index >= 0);
+  });
+  const repository = { findByDigest: query, delete: remove } as unknown as ApiKeysRepository;
+  return { repository, query, deleted };
 }
 
 /** The service with its caches bypassed (an invalidation bus that never connected is unhealthy). */
-function keysService(dataSource: DataSource, secrets: AccessSecrets): ApiKeysService {
-  const bus = new InvalidationBus({} as AppConfig);
-  return new ApiKeysService(dataSource, secrets, new TokenCache(bus), bus);
+function keysService(repository: ApiKeysRepository, secrets: AccessSecrets): ApiKeysService {
+  return new ApiKeysService(repository, secrets, new TokenCache(new InvalidationBus({} as AppConfig)));
 }
 
 async function errorCodeOf(promise: Promise<unknown>): Promise<ErrorCode | undefined> {
@@ -72,15 +60,15 @@ describe('ApiKeysService.authenticate', () => {
   ];
 
   it('resolves the admin key without touching the database', async () => {
-    const { dataSource, query } = fakeDataSource(stored());
-    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const { repository, query } = fakeRepository(stored());
+    const service = keysService(repository, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(ADMIN)).resolves.toEqual({ kind: 'admin' });
     expect(query).not.toHaveBeenCalled();
   });
 
   it('resolves a service key by its digest, and sends only the digest to the database', async () => {
-    const { dataSource, query } = fakeDataSource(stored());
-    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const { repository, query } = fakeRepository(stored());
+    const service = keysService(repository, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(known)).resolves.toEqual({
       kind: 'service',
       keyId: '11111111-1111-4111-8111-111111111111',
@@ -89,12 +77,12 @@ describe('ApiKeysService.authenticate', () => {
     });
     expect(query).toHaveBeenCalledTimes(1);
     expect(JSON.stringify(query.mock.calls)).not.toContain(known);
-    expect(query.mock.calls[0][1]).toEqual([digestApiKey(known, HMAC)]);
+    expect(query.mock.calls[0]).toEqual([digestApiKey(known, HMAC)]);
   });
 
   it('answers null for a well-formed key that matches no row (no row is not a caller)', async () => {
-    const { dataSource, query } = fakeDataSource(stored());
-    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const { repository, query } = fakeRepository(stored());
+    const service = keysService(repository, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(`tts_${'u'.repeat(43)}`)).resolves.toBeNull();
     await expect(service.authenticate(ADMIN.slice(0, -1))).resolves.toBeNull();
     await expect(service.authenticate(`${ADMIN}x`)).resolves.toBeNull();
@@ -102,8 +90,8 @@ describe('ApiKeysService.authenticate', () => {
   });
 
   it('answers null for a key digested with another secret', async () => {
-    const { dataSource } = fakeDataSource(stored());
-    const service = keysService(dataSource, new AccessSecrets(ADMIN, `${HMAC}-rotated`));
+    const { repository } = fakeRepository(stored());
+    const service = keysService(repository, new AccessSecrets(ADMIN, `${HMAC}-rotated`));
     await expect(service.authenticate(known)).resolves.toBeNull();
   });
 
@@ -114,8 +102,8 @@ describe('ApiKeysService.authenticate', () => {
     ['with a space', `${'k'.repeat(20)} ${'k'.repeat(20)}`],
     ['non-ASCII', `${'k'.repeat(40)}é`],
   ])('answers null for a value %s, without a database query', async (_label, value) => {
-    const { dataSource, query } = fakeDataSource(stored());
-    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const { repository, query } = fakeRepository(stored());
+    const service = keysService(repository, new AccessSecrets(ADMIN, HMAC));
     await expect(service.authenticate(value)).resolves.toBeNull();
     expect(query).not.toHaveBeenCalled();
   });
@@ -125,21 +113,34 @@ describe('ApiKeysService.remove', () => {
   const id = '22222222-2222-4222-8222-222222222222';
 
   it('deletes an existing key, then answers api_key_not_found', async () => {
-    const { dataSource, deleted } = fakeDataSource([{ id, name: 'n', key_digest: 'd', shop_ids: null }]);
-    const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
+    const { repository, deleted } = fakeRepository([{ id, name: 'n', key_digest: 'd', shop_ids: null }]);
+    const service = keysService(repository, new AccessSecrets(ADMIN, HMAC));
     await expect(service.remove(id)).resolves.toBeUndefined();
     expect(deleted).toEqual([id]);
     expect(await errorCodeOf(service.remove(id))).toBe(ErrorCode.ApiKeyNotFound);
   });
 
+  /** The pipe DELETE /admin/api-keys/{id} puts on its id, as Nest records it for the route. */
+  const [{ pipes }] = Object.values(
+    Reflect.getMetadata(ROUTE_ARGS_METADATA, ApiKeysController, 'remove') as Record<
+      string,
+      { pipes: { transform(v: unknown): unknown }[] }
+    >,
+  );
+
   it.each(['not-a-uuid', '', `${id}x`, "' OR 1=1 --", id.replace(/-/g, '')])(
     'answers api_key_not_found for %j without reaching the database',
     async (value) => {
-      const { dataSource } = fakeDataSource([]);
-      const getRepository = jest.spyOn(dataSource, 'getRepository');
-      const service = keysService(dataSource, new AccessSecrets(ADMIN, HMAC));
-      expect(await errorCodeOf(service.remove(value))).toBe(ErrorCode.ApiKeyNotFound);
-      expect(getRepository).not.toHaveBeenCalled();
+      const { repository, query, deleted } = fakeRepository([]);
+      const remove = jest.spyOn(repository, 'delete');
+      const service = keysService(repository, new AccessSecrets(ADMIN, HMAC));
+      // The route's pipe refuses it before the service is called.
+      expect(await errorCodeOf(Promise.resolve().then(async () => service.remove(pipes[0].transform(value) as string)))).toBe(
+        ErrorCode.ApiKeyNotFound,
+      );
+      expect(remove).not.toHaveBeenCalled();
+      expect(query).not.toHaveBeenCalled();
+      expect(deleted).toEqual([]);
     },
   );
 });

@@ -1,17 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { InvalidationBus } from '../common/cache/invalidation-bus.service';
-import { TokenCache } from '../common/cache/token-cache.service';
+import { TokenCache } from '../cache/token-cache.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AccessSecrets } from './access-secrets';
 import { digestApiKey, digestsEqual, generateApiKey, looksLikeApiKey } from './api-key-secrets';
+import { ApiKeysRepository } from './api-keys.repository';
 import type { Caller } from './caller';
-import { ApiKey } from './entities/api-key.entity';
 import type { ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class ApiKeysService {
@@ -19,18 +14,18 @@ export class ApiKeysService {
   private readonly adminDigest: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly keys: ApiKeysRepository,
     private readonly secrets: AccessSecrets,
     private readonly cache: TokenCache,
-    private readonly bus: InvalidationBus,
   ) {
     this.adminDigest = digestApiKey(secrets.adminApiKey, secrets.hmacSecret);
   }
 
   /**
-   * Resolves a presented key. The admin key is compared in constant time; a service key is looked up by
-   * its HMAC digest, so the database never compares or even sees the key. Read from the database on every
-   * call: a deleted key stops working at once on every replica.
+   * Resolves a presented key. The admin key is compared in constant time; a service key is looked up by its
+   * HMAC digest, so the database never compares or even sees the key. A service key resolved once is served
+   * from this replica's cache until its deletion's NOTIFY drops it (or a minute passes): a deleted key stops
+   * working at once on every replica.
    */
   async authenticate(presented: string): Promise<Caller | null> {
     if (!looksLikeApiKey(presented)) return null;
@@ -38,17 +33,9 @@ export class ApiKeysService {
     const generation = this.cache.generation;
     const known = this.knownCaller(digest);
     if (known) return known;
-    // last_used_at is written at most once a minute: a busy key must not queue every request on its row.
-    const [row] = await this.dataSource.query<{ id: string; name: string; shop_ids: string[] | null }[]>(
-      `WITH k AS (SELECT id, name, shop_ids, last_used_at FROM api_keys WHERE key_digest = $1),
-            touched AS (
-              UPDATE api_keys SET last_used_at = now() FROM k
-               WHERE api_keys.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'))
-       SELECT id, name, shop_ids FROM k`,
-      [digest],
-    );
+    const row = await this.keys.findByDigest(digest);
     if (!row) return null;
-    const caller: Caller = { kind: 'service', keyId: row.id, name: row.name, shopIds: row.shop_ids };
+    const caller: Caller = { kind: 'service', keyId: row.id, name: row.name, shopIds: row.shopIds };
     this.cache.setCaller(digest, { keyId: row.id, value: caller }, generation);
     return caller;
   }
@@ -70,19 +57,19 @@ export class ApiKeysService {
 
   async create(input: CreateApiKeyDto): Promise<CreatedApiKey> {
     const key = generateApiKey();
-    const row = Object.assign(new ApiKey(), {
+    const row = {
       id: randomUUID(),
       name: input.name,
       keyDigest: digestApiKey(key, this.secrets.hmacSecret),
       keyPrefix: key.slice(0, 12),
       shopIds: input.shop_ids ?? null,
-    });
-    await this.dataSource.getRepository(ApiKey).insert(row);
+    };
+    await this.keys.insert(row);
     return { id: row.id, name: row.name, key, shop_ids: row.shopIds };
   }
 
   async list(): Promise<ApiKeyView[]> {
-    const rows = await this.dataSource.getRepository(ApiKey).find({ order: { createdAt: 'ASC' } });
+    const rows = await this.keys.list();
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
@@ -93,13 +80,8 @@ export class ApiKeysService {
     }));
   }
 
+  /** `id` is a uuid (UuidParam on the route). */
   async remove(id: string): Promise<void> {
-    if (!UUID.test(id)) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
-    const deleted = await this.dataSource.transaction(async (manager) => {
-      const result = await manager.getRepository(ApiKey).delete({ id });
-      if (result.affected) await this.bus.publish(manager, { kind: 'api_key', id });
-      return !!result.affected;
-    });
-    if (!deleted) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
+    if (!(await this.keys.delete(id))) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
   }
 }

@@ -1,7 +1,8 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { AdminAccess } from '../access/caller';
+import { Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminAccess } from '../common/http/route-access';
 import { ErrorCode } from '../common/errors/app-error';
+import { ApiShopIdParam, ShopIdParam } from '../common/http/params';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { RevocationResult } from '../shops/revocation.service';
 import { AdminEventView, AdminShopView } from '../shops/shops-query.service';
@@ -14,8 +15,6 @@ import {
   AdminShopResponse,
   RevocationResponse,
 } from './dto/admin-responses.dto';
-
-const SHOP_ID = ApiParam({ name: 'shop_id', description: 'TikTok shop id (1-64 characters of [A-Za-z0-9_-])' });
 
 @ApiTags('admin')
 @Controller('admin/shops')
@@ -32,20 +31,20 @@ export class AdminShopsController {
 
   @Get(':shop_id')
   @ApiOperation({ summary: 'One shop' })
-  @SHOP_ID
+  @ApiShopIdParam()
   @ApiOkResponse({ type: AdminShopResponse })
   @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound)
-  get(@Param('shop_id') shopId: string): Promise<AdminShopView> {
+  get(@ShopIdParam() shopId: string): Promise<AdminShopView> {
     return this.shops.get(shopId);
   }
 
   @Post(':shop_id/refresh')
   @HttpCode(200)
   @ApiOperation({ summary: "Refresh the shop's authorization now, through the same engine as the scheduler" })
-  @SHOP_ID
+  @ApiShopIdParam()
   @ApiOkResponse({ type: AdminShopRefreshResponse })
   @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.ReauthorizationRequired, ErrorCode.TiktokUnavailable)
-  refresh(@Param('shop_id') shopId: string): Promise<AdminShopView & { refreshed: boolean }> {
+  refresh(@ShopIdParam() shopId: string): Promise<AdminShopView & { refreshed: boolean }> {
     return this.shops.refresh(shopId);
   }
 
@@ -54,22 +53,19 @@ export class AdminShopsController {
     summary: 'Revoke the shop: it gets no more tokens; the last shop of an authorization destroys its tokens',
     description: 'With `deauthorize=true` TikTok is asked to deauthorize the shop first; if TikTok refuses, nothing changes.',
   })
-  @SHOP_ID
+  @ApiShopIdParam()
   @ApiOkResponse({ type: RevocationResponse })
   @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.TiktokError)
-  revoke(@Param('shop_id') shopId: string, @Query() query: RevokeQueryDto): Promise<RevocationResult> {
+  revoke(@ShopIdParam() shopId: string, @Query() query: RevokeQueryDto): Promise<RevocationResult> {
     return this.shops.revoke(shopId, query.deauthorize === 'true');
   }
 
   @Get(':shop_id/events')
   @ApiOperation({ summary: "The shop's event log (and its authorization's), newest first" })
-  @SHOP_ID
+  @ApiShopIdParam()
   @ApiOkResponse({ type: AdminEventListResponse })
   @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound)
-  events(
-    @Param('shop_id') shopId: string,
-    @Query() query: PageQueryDto,
-  ): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
+  events(@ShopIdParam() shopId: string, @Query() query: PageQueryDto): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
     return this.shops.events(shopId, query.page ?? 1, query.limit ?? 50);
   }
 }

@@ -2,17 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { RevocationResult, RevocationService } from '../shops/revocation.service';
 import { AdminEventView, AdminShopView, ShopsQueryService } from '../shops/shops-query.service';
-import { TiktokUnavailableError } from '../tokens/shop-tokens.service';
+import { refreshFailure } from '../tokens/token.errors';
 import { TokenRefresher } from '../tokens/token-refresher.service';
 import type { ListShopsAdminQueryDto } from './dto/admin-query.dto';
 
-const SHOP_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-function checkShopId(shopId: string): void {
-  if (!SHOP_ID.test(shopId)) throw new AppError(ErrorCode.InvalidRequest, 'shop_id must be 1-64 characters of [A-Za-z0-9_-]');
-}
-
-/** Operator actions on shops: inspect, force a refresh through the one engine, revoke. */
+/** Operator actions on shops: inspect, force a refresh through the one engine, revoke. Shop ids come validated (ShopIdParam). */
 @Injectable()
 export class AdminShopsService {
   constructor(
@@ -26,12 +20,11 @@ export class AdminShopsService {
   }
 
   get(shopId: string): Promise<AdminShopView> {
-    checkShopId(shopId);
     return this.query.get(shopId);
   }
 
   async refresh(shopId: string): Promise<AdminShopView & { refreshed: boolean }> {
-    const shop = await this.get(shopId);
+    const shop = await this.query.get(shopId);
     if (shop.status === 'revoked' || shop.status === 'deauthorized') {
       throw new AppError(
         ErrorCode.ReauthorizationRequired,
@@ -44,28 +37,21 @@ export class AdminShopsService {
       force: true,
       ignoreBackoff: true,
     });
-    switch (outcome.kind) {
-      case 'token':
-        return { ...(await this.query.get(shopId)), refreshed: outcome.refreshed };
-      case 'reauthorization_required':
-        throw new AppError(
-          ErrorCode.ReauthorizationRequired,
-          "the seller's authorization is no longer valid; only a new consent restores it",
-        );
-      case 'unavailable':
-        throw new TiktokUnavailableError(outcome.retryAfterSeconds);
-      case 'not_found':
-        throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
+    if (outcome.kind === 'token') return { ...(await this.query.get(shopId)), refreshed: outcome.refreshed };
+    if (outcome.kind === 'reauthorization_required') {
+      throw new AppError(
+        ErrorCode.ReauthorizationRequired,
+        "the seller's authorization is no longer valid; only a new consent restores it",
+      );
     }
+    throw refreshFailure(outcome, shopId);
   }
 
   revoke(shopId: string, deauthorizeAtTiktok: boolean): Promise<RevocationResult> {
-    checkShopId(shopId);
     return this.revocation.revokeShop(shopId, 'admin', { deauthorizeAtTiktok, reason: 'revoked by an admin' });
   }
 
   events(shopId: string, page: number, limit: number): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
-    checkShopId(shopId);
-    return this.query.events(shopId, page, limit);
+    return this.query.listEvents(shopId, page, limit);
   }
 }

@@ -1,5 +1,5 @@
 import { html, page } from '../common/http/html';
-import type { ConnectedSeller } from './auth.service';
+import type { ConnectedSeller } from './dto/callback-query.dto';
 
 export function homePage(sandbox: boolean): string {
   const note = sandbox

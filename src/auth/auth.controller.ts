@@ -10,7 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Public } from '../access/caller';
+import { Public } from '../common/http/route-access';
 import { AppConfig } from '../config/app-config';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { ApiErrors } from '../openapi/api-errors.decorator';

@@ -4,10 +4,11 @@ import { TiktokModule } from '../tiktok/tiktok.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { OAuthStateService } from './oauth-state.service';
+import { OAuthStatesRepository } from './oauth-states.repository';
 
 @Module({
   imports: [ShopsModule, TiktokModule],
   controllers: [AuthController],
-  providers: [AuthService, OAuthStateService],
+  providers: [AuthService, OAuthStateService, OAuthStatesRepository],
 })
 export class AuthModule {}

@@ -1,22 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { AuthorizationEventsService } from '../shops/authorization-events.service';
+import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
 import { AuthorizationStore } from '../shops/authorization-store.service';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
-import type { CallbackQueryDto } from './dto/callback-query.dto';
+import type { CallbackQueryDto, ConnectedSeller } from './dto/callback-query.dto';
 import { OAuthStateService } from './oauth-state.service';
 
 /** TikTok reports a refusal as `error=auth_denied`; older documents say `access_denied`. */
 const DENIALS = new Set(['auth_denied', 'access_denied']);
-
-export interface ConnectedSeller {
-  open_id: string;
-  seller_name: string | null;
-  re_granted: boolean;
-  shops: { shop_id: string; shop_name: string; region: string; cipher: string }[];
-}
 
 @Injectable()
 export class AuthService {
@@ -27,7 +20,7 @@ export class AuthService {
     private readonly states: OAuthStateService,
     private readonly tiktok: TiktokClient,
     private readonly store: AuthorizationStore,
-    private readonly events: AuthorizationEventsService,
+    private readonly events: AuthorizationEventsRepository,
   ) {}
 
   /** Starts a consent: returns TikTok's consent URL carrying a fresh state bound to this browser. */

@@ -248,6 +248,11 @@ export class EnvironmentVariables {
   TOKEN_CACHE_MAX_ENTRIES?: number;
 
   @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  TOKEN_FAST_PATH_ENABLED?: boolean;
+
+  @IsOptional()
   @Transform(trimmed)
   @IsString()
   @MaxLength(1024)

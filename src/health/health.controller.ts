@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Public } from '../access/caller';
+import { Public } from '../common/http/route-access';
 
 /** Liveness (the process answers) and readiness (database reachable, every migration applied). */
 @ApiTags('operations')

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from '../access/caller';
+import { Public } from '../common/http/route-access';
 import { MetricsService } from './metrics.service';
 
 /**

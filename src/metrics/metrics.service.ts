@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { authorizationEndSql, authorizationStatusIsSql } from '../shops/derived-status';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type RefreshMetricOutcome = 'refreshed' | 'already_fresh' | 'transient_failure' | 'reauthorization_required' | 'busy' | 'error';
 
 /**
  * Prometheus metrics, on a registry of this application instance (not prom-client's global one, so several
- * instances in one process, as in tests, keep separate counts). Gauges about stored data are computed when
- * scraped.
+ * instances in one process, as in tests, keep separate counts). The modules that own stored data register
+ * gauges of it here (ShopsMetrics), computed when scraped.
  */
 @Injectable()
 export class MetricsService {
@@ -44,44 +41,8 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tts_process_' });
-    const source = this.dataSource;
-    new Gauge({
-      name: 'tts_authorizations',
-      help: 'Seller authorizations by status (expiring: active but ending within 30 days).',
-      labelNames: ['status'] as const,
-      registers: [this.registry],
-      // Counted on indexes, not by reading the table (whose rows carry the encrypted tokens): the active ones
-      // index-only on ix_seller_authorizations_access_expiry, the others on the status and expiry indexes.
-      async collect() {
-        const rows = await source.query<{ status: string; n: number }[]>(
-          `SELECT 'all_active' AS status, count(*)::int AS n FROM seller_authorizations WHERE status = 'active'
-           UNION ALL SELECT 'expiring', count(*)::int FROM seller_authorizations a WHERE ${authorizationStatusIsSql('a', 'expiring')}
-           UNION ALL SELECT status, count(*)::int FROM seller_authorizations WHERE status <> 'active' GROUP BY status`,
-        );
-        const count = (status: string): number => rows.find((row) => row.status === status)?.n ?? 0;
-        this.reset();
-        this.set({ status: 'active' }, count('all_active') - count('expiring'));
-        for (const status of ['expiring', 'reauthorization_required', 'revoked']) this.set({ status }, count(status));
-      },
-    });
-    new Gauge({
-      name: 'tts_earliest_expiry_seconds',
-      help: 'Seconds until the earliest expiry among active authorizations (negative: already expired).',
-      labelNames: ['token'] as const,
-      registers: [this.registry],
-      async collect() {
-        const [row] = await source.query<{ access: number | null; authorization: number | null }[]>(
-          `SELECT extract(epoch FROM min(access_token_expires_at) - now())::float AS access,
-                  extract(epoch FROM min(${authorizationEndSql('a')}) - now())::float AS authorization
-             FROM seller_authorizations a WHERE status = 'active'`,
-        );
-        this.reset();
-        if (row?.access !== null && row?.access !== undefined) this.set({ token: 'access' }, row.access);
-        if (row?.authorization !== null && row?.authorization !== undefined) this.set({ token: 'authorization' }, row.authorization);
-      },
-    });
   }
 
   render(): Promise<string> {

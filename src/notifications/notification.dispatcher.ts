@@ -1,17 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import axios, { AxiosInstance } from 'axios';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { backoffSeconds } from '../tokens/backoff';
+import { backoffSeconds } from '../common/backoff';
+import { DueNotification, NotificationOutboxRepository } from './notification-outbox.repository';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signNotification, TIMESTAMP_HEADER } from './notification-signature';
-
-interface Due {
-  id: string;
-  event_id: string;
-  payload: Record<string, unknown>;
-  attempts: number;
-}
 
 const BATCH = 20;
 const TIMEOUT_MS = 5000;
@@ -32,7 +24,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnModuleD
   private stopping = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: NotificationOutboxRepository,
     private readonly config: AppConfig,
   ) {
     this.http = axios.create({
@@ -71,23 +63,16 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnModuleD
   }
 
   private async pass(): Promise<number> {
-    const [rows] = await this.dataSource.query<[Due[], number]>(
-      `UPDATE notification_outbox SET next_attempt_at = now() + make_interval(secs => $2)
-        WHERE id IN (SELECT id FROM notification_outbox
-                      WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
-                      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING id, event_id, payload, attempts`,
-      [BATCH, LEASE_SECONDS],
-    );
+    const rows = await this.outbox.claimDue(BATCH, LEASE_SECONDS);
     let delivered = 0;
-    for (const row of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
+    for (const row of rows) {
       if (this.stopping) break;
       if (await this.deliver(row)) delivered += 1;
     }
     return delivered;
   }
 
-  private async deliver(row: Due): Promise<boolean> {
+  private async deliver(row: DueNotification): Promise<boolean> {
     const notify = this.config.notify;
     if (!notify) return false;
     const body = JSON.stringify(row.payload);
@@ -101,7 +86,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnModuleD
           'content-type': 'application/json',
           [SIGNATURE_HEADER]: signNotification(notify.secret, timestamp, body),
           [TIMESTAMP_HEADER]: String(timestamp),
-          [EVENT_ID_HEADER]: row.event_id,
+          [EVENT_ID_HEADER]: row.eventId,
         },
       });
       if (response.status < 200 || response.status >= 300) problem = `HTTP ${response.status}`;
@@ -109,28 +94,18 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnModuleD
       problem = (error as { code?: string }).code ?? 'request failed';
     }
     if (!problem) {
-      await this.dataSource.query(
-        'UPDATE notification_outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1',
-        [row.id],
-      );
+      await this.outbox.markDelivered(row.id);
       return true;
     }
     const attempts = row.attempts + 1;
     if (attempts >= notify.maxAttempts) {
-      await this.dataSource.query('UPDATE notification_outbox SET failed_at = now(), attempts = $2, last_error = $3 WHERE id = $1', [
-        row.id,
-        attempts,
-        problem,
-      ]);
-      this.logger.error(`notification ${row.event_id} given up after ${attempts} attempts (${problem})`);
+      await this.outbox.markFailed(row.id, attempts, problem);
+      this.logger.error(`notification ${row.eventId} given up after ${attempts} attempts (${problem})`);
       return false;
     }
     const delay = backoffSeconds(attempts, notify.backoffBaseSeconds, 3600);
-    await this.dataSource.query(
-      'UPDATE notification_outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1',
-      [row.id, attempts, problem, delay],
-    );
-    this.logger.warn(`notification ${row.event_id} attempt ${attempts} failed (${problem}); retry in ${delay} s`);
+    await this.outbox.scheduleRetry(row.id, attempts, problem, delay);
+    this.logger.warn(`notification ${row.eventId} attempt ${attempts} failed (${problem}); retry in ${delay} s`);
     return false;
   }
 }

@@ -1,10 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { NotificationDispatcher } from './notification.dispatcher';
+import { NotificationOutboxRepository } from './notification-outbox.repository';
 import { NotificationsService } from './notifications.service';
 
 @Global()
 @Module({
-  providers: [NotificationsService, NotificationDispatcher],
+  providers: [NotificationOutboxRepository, NotificationsService, NotificationDispatcher],
   exports: [NotificationsService, NotificationDispatcher],
 })
 export class NotificationsModule {}

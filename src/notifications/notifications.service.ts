@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { NotificationOutboxRepository } from './notification-outbox.repository';
 
 export type AnnouncedStatus = 'reauthorization_required' | 'revoked' | 'expiring' | 'active';
 
@@ -23,7 +24,10 @@ export const STATUS_CHANGED = 'authorization.status_changed';
  */
 @Injectable()
 export class NotificationsService {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly outbox: NotificationOutboxRepository,
+  ) {}
 
   get enabled(): boolean {
     return this.config.notify !== null;
@@ -45,6 +49,6 @@ export class NotificationsService {
         reason: change.reason,
       },
     };
-    await manager.query('INSERT INTO notification_outbox (event_id, type, payload) VALUES ($1, $2, $3)', [id, STATUS_CHANGED, payload]);
+    await this.outbox.enqueue(manager, { eventId: id, type: STATUS_CHANGED, payload });
   }
 }

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, OperationObject, SwaggerModule } from '@nestjs/swagger';
-import { AccessLevel, requiredAccess } from '../access/caller';
+import { AccessLevel, requiredAccess } from '../common/http/route-access';
 import { ErrorCode } from '../common/errors/app-error';
 import { isRateLimited } from '../common/rate-limit/rate-limited-routes';
 import { API_ERRORS_METADATA } from './api-errors.decorator';

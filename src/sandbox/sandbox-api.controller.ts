@@ -1,5 +1,5 @@
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../access/caller';
+import { Public } from '../common/http/route-access';
 import { Controller, Delete, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import type { Request, Response } from 'express';

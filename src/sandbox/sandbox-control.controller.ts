@@ -1,5 +1,5 @@
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../access/caller';
+import { Public } from '../common/http/route-access';
 import { Body, Controller, Delete, Get, Param, Post, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
 import { SandboxControlService } from './sandbox-control.service';

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { loadOrCreateDevelopmentKey } from '../common/crypto/development-key';
-import { countStale, rotateKeys } from '../common/crypto/key-rotation';
+import { countStale, rotateKeys } from '../shops/key-rotation';
+import { StoredTokensRepository } from '../shops/stored-tokens.repository';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { loadConfig } from '../config/app-config';
 import { ConfigError } from '../config/config.error';
 import { dataSourceOptions } from '../database/data-source-options';
+import { ENTITIES } from '../entities';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 
 /** A one-line progress bar on stderr (a plain line per 10% when stderr is not a terminal). */
@@ -36,11 +38,15 @@ async function main(): Promise<void> {
   let dataSource: DataSource | undefined;
   try {
     const cipher = new TokenCipher(config.encryptionKeys ?? loadOrCreateDevelopmentKey(config.dataDir));
-    dataSource = await new DataSource({ ...dataSourceOptions(embedded?.url ?? config.databaseUrl ?? '', 2), migrations: [] }).initialize();
+    dataSource = await new DataSource({
+      ...dataSourceOptions(embedded?.url ?? config.databaseUrl ?? '', 2, ENTITIES),
+      migrations: [],
+    }).initialize();
     process.stderr.write(`re-encrypting stored tokens with key "${cipher.currentKeyId}"\n`);
-    const rewritten = await rotateKeys(dataSource, cipher, progressBar());
+    const tokens = new StoredTokensRepository(dataSource);
+    const rewritten = await rotateKeys(tokens, cipher, progressBar());
     if (process.stderr.isTTY) process.stderr.write('\n');
-    const left = await countStale(dataSource, cipher);
+    const left = await countStale(tokens, cipher);
     process.stdout.write(`${rewritten} authorization(s) re-encrypted; ${left} left on older keys\n`);
     if (left > 0) process.exitCode = 1;
   } finally {

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Max, Min, IsInt } from 'class-validator';
 import { Transform } from 'class-transformer';
-import { AdminAccess } from '../access/caller';
+import { AdminAccess } from '../common/http/route-access';
 import { toInteger } from '../common/http/query-transforms';
 import { AuthorizationView, AuthorizationsQueryService, AUTHORIZATION_VIEW_STATUSES } from './authorizations-query.service';
 import { AuthorizationListResponse } from './dto/authorization-view.dto';

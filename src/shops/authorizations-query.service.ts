@@ -1,64 +1,85 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { authorizationStatusIsSql, authorizationStatusSql, AuthorizationViewStatus } from './derived-status';
-import { refreshStateColumns, RefreshStateRow, refreshStateView, RefreshStateView } from './refresh-state';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { AuthorizationViewsRepository } from './authorization-views.repository';
+import type { AuthorizationViewStatus } from './derived-status';
+import { refreshStateView, RefreshStateView } from './refresh-state';
 
 export { AUTHORIZATION_VIEW_STATUSES } from './derived-status';
 export type { AuthorizationViewStatus } from './derived-status';
 
-interface SellerIdentity {
+/** An authorization in GET /admin/authorizations. */
+export interface AuthorizationView extends RefreshStateView {
   id: string;
   open_id: string;
   seller_name: string | null;
   seller_base_region: string | null;
   status: AuthorizationViewStatus;
   granted_scopes: string[];
-}
-
-export interface AuthorizationView extends SellerIdentity, RefreshStateView {
   shop_ids: string[];
 }
 
-interface Row extends SellerIdentity, RefreshStateRow {
-  shop_ids: string[] | null;
+/** An authorization in the original single-seller summary, GET /auth/status. */
+export interface AuthStatusEntry {
+  authorization_id: string;
+  open_id: string;
+  seller_name: string | null;
+  status: string;
+  authorized: boolean;
+  access_token_expired: boolean;
+  refresh_token_expired: boolean;
+  expires_at: string | null;
+  refresh_expires_at: string | null;
+  shops: { shop_id: string; shop_name: string; region: string; status: string }[];
 }
 
 /** Read-only views of authorizations for operators. Never a token. */
 @Injectable()
 export class AuthorizationsQueryService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly views: AuthorizationViewsRepository) {}
 
-  /** Keyset pages in id order; a status filter is a condition on stored columns, so its index can serve it. */
   async list(
     status: AuthorizationViewStatus | undefined,
     limit: number,
     after?: string,
   ): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
-    const conditions: string[] = [];
-    const params: unknown[] = [limit];
-    if (status) conditions.push(authorizationStatusIsSql('a', status));
-    if (after) conditions.push(`a.id > $${params.push(after)}`);
-    const rows = await this.dataSource.query<Row[]>(
-      `SELECT a.id, a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes,
-              ${authorizationStatusSql('a')} AS status,
-              (SELECT array_agg(s.id ORDER BY s.id) FROM shops s WHERE s.authorization_id = a.id AND s.status = 'active') AS shop_ids,
-              ${refreshStateColumns('a')}
-         FROM seller_authorizations a
-        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY a.id LIMIT $1`,
-      params,
-    );
+    const rows = await this.views.authorizations(status, limit, after);
     return {
       authorizations: rows.map((row) => ({
         id: row.id,
-        open_id: row.open_id,
-        seller_name: row.seller_name,
-        seller_base_region: row.seller_base_region,
-        status: row.status,
-        granted_scopes: row.granted_scopes,
-        shop_ids: row.shop_ids ?? [],
+        open_id: row.openId,
+        seller_name: row.sellerName,
+        seller_base_region: row.sellerBaseRegion,
+        status: row.viewStatus,
+        granted_scopes: row.grantedScopes,
+        shop_ids: row.shopIds ?? [],
         ...refreshStateView(row),
+      })),
+      next_after: rows.length === limit ? rows[rows.length - 1].id : null,
+    };
+  }
+
+  /**
+   * One entry per authorization in creation order, in pages: its answer stays bounded with any number of
+   * sellers; a caller that ignores `next_after` sees the first page, as before for all but large seller bases.
+   */
+  async authStatus(limit: number, after?: string): Promise<{ authorizations: AuthStatusEntry[]; next_after: string | null }> {
+    const rows = await this.views.authStatus(limit, after);
+    // An empty page after an unknown cursor would read as "no more sellers": say it instead.
+    if (rows.length === 0 && after !== undefined && !(await this.views.authorizationExists(after))) {
+      throw new AppError(ErrorCode.InvalidRequest, 'after is not the id of a stored authorization; start from the first page');
+    }
+    return {
+      authorizations: rows.map((row) => ({
+        authorization_id: row.id,
+        open_id: row.openId,
+        seller_name: row.sellerName,
+        status: row.status,
+        authorized: row.authorized,
+        access_token_expired: row.accessTokenExpired,
+        refresh_token_expired: row.refreshTokenExpired,
+        expires_at: row.accessTokenExpiresAt?.toISOString() ?? null,
+        refresh_expires_at: row.refreshTokenExpiresAt?.toISOString() ?? null,
+        shops: row.shops.map((shop) => ({ shop_id: shop.id, shop_name: shop.name, region: shop.region, status: shop.status })),
       })),
       next_after: rows.length === limit ? rows[rows.length - 1].id : null,
     };

@@ -1,13 +1,22 @@
+import { selectColumns } from '../database/columns';
 import { authorizationEndSql } from './derived-status';
+import { SellerAuthorization } from './entities/seller-authorization.entity';
 
-/** The expiries and refresh bookkeeping of an authorization, as the admin views read them. */
-export interface RefreshStateRow {
-  access_token_expires_at: Date | null;
-  authorization_expires_at: Date | null;
-  last_refreshed_at: Date | null;
-  refresh_failures: number;
-  last_refresh_error: string | null;
-  next_refresh_at: Date | null;
+/** The refresh bookkeeping of an authorization both admin views report. */
+export const REFRESH_STATE_PROPERTIES = [
+  'accessTokenExpiresAt',
+  'lastRefreshedAt',
+  'refreshFailures',
+  'lastRefreshError',
+  'nextRefreshAt',
+] as const;
+
+/** An authorization's refresh bookkeeping as stored, and when it ends (derived: see authorizationEndSql). */
+export type RefreshState = Pick<SellerAuthorization, (typeof REFRESH_STATE_PROPERTIES)[number]> & { endsAt: Date | null };
+
+/** The select-list of a {@link RefreshState} from the authorization aliased `a`, under `prefix` if given. */
+export function refreshStateColumns(a: string, prefix?: string): string {
+  return `${selectColumns(SellerAuthorization, a, REFRESH_STATE_PROPERTIES, prefix)}, ${authorizationEndSql(a)} AS "${prefix ? `${prefix}.` : ''}endsAt"`;
 }
 
 /** The same, as the admin API answers them (see RefreshStateResponse for the OpenAPI side). */
@@ -20,19 +29,13 @@ export interface RefreshStateView {
   next_refresh_at: string | null;
 }
 
-/** The select-list of a {@link RefreshStateRow} from the authorization aliased `a`. */
-export function refreshStateColumns(a: string): string {
-  return `${a}.access_token_expires_at, ${authorizationEndSql(a)} AS authorization_expires_at,
-          ${a}.last_refreshed_at, ${a}.refresh_failures, ${a}.last_refresh_error, ${a}.next_refresh_at`;
-}
-
-export function refreshStateView(row: RefreshStateRow): RefreshStateView {
+export function refreshStateView(state: RefreshState): RefreshStateView {
   return {
-    access_token_expires_at: row.access_token_expires_at?.toISOString() ?? null,
-    authorization_expires_at: row.authorization_expires_at?.toISOString() ?? null,
-    last_refreshed_at: row.last_refreshed_at?.toISOString() ?? null,
-    refresh_failures: row.refresh_failures,
-    last_refresh_error: row.last_refresh_error,
-    next_refresh_at: row.next_refresh_at?.toISOString() ?? null,
+    access_token_expires_at: state.accessTokenExpiresAt?.toISOString() ?? null,
+    authorization_expires_at: state.endsAt?.toISOString() ?? null,
+    last_refreshed_at: state.lastRefreshedAt?.toISOString() ?? null,
+    refresh_failures: state.refreshFailures,
+    last_refresh_error: state.lastRefreshError,
+    next_refresh_at: state.nextRefreshAt?.toISOString() ?? null,
   };
 }

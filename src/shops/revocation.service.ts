@@ -1,16 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { InvalidationBus } from '../common/cache/invalidation-bus.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
+import { InvalidationBus } from '../database/invalidation-bus.service';
+import { lockIdleTimeoutMs } from '../database/row-lock';
 import { NotificationsService } from '../notifications/notifications.service';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
-import { lockIdleTimeoutMs } from '../tokens/locked-transaction';
-import { AuthorizationEventsService } from './authorization-events.service';
-import { tokenBinding } from './token-binding';
+import { AuthorizationEventsRepository } from './authorization-events.repository';
+import { AuthorizationsRepository, LockedShop } from './authorizations.repository';
+import { openToken } from './token-binding';
 
 export type RevocationSource = 'admin' | 'webhook';
 
@@ -23,12 +24,9 @@ export interface RevocationResult {
   deauthorized_at_tiktok: boolean;
 }
 
-interface LockedShop {
-  status: string;
-  cipher: string;
-  authorization_id: string;
-  open_id: string;
-  access_token: string | null;
+export interface RevocationOptions {
+  deauthorizeAtTiktok?: boolean;
+  reason?: string;
 }
 
 /**
@@ -42,9 +40,10 @@ export class RevocationService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly authorizations: AuthorizationsRepository,
     private readonly cipher: TokenCipher,
     private readonly tiktok: TiktokClient,
-    private readonly events: AuthorizationEventsService,
+    private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
     private readonly config: AppConfig,
     private readonly bus: InvalidationBus,
@@ -54,10 +53,9 @@ export class RevocationService {
   async revokeShop(
     shopId: string,
     source: RevocationSource,
-    options: { deauthorizeAtTiktok?: boolean; reason?: string } = {},
+    options: RevocationOptions = {},
     manager?: EntityManager,
   ): Promise<RevocationResult> {
-    if (!shopId) throw new Error('revokeShop needs a shop id');
     return manager
       ? this.revokeIn(manager, shopId, source, options)
       : this.dataSource.transaction((own) => this.revokeIn(own, shopId, source, options));
@@ -67,73 +65,61 @@ export class RevocationService {
     manager: EntityManager,
     shopId: string,
     source: RevocationSource,
-    options: { deauthorizeAtTiktok?: boolean; reason?: string },
+    options: RevocationOptions,
   ): Promise<RevocationResult> {
-    {
-      const [shop] = await manager.query<LockedShop[]>(
-        `SELECT s.status, s.cipher, s.authorization_id, a.open_id, a.access_token,
-                set_config('idle_in_transaction_session_timeout', $2, true) AS idle_timeout
-           FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
-          WHERE s.id = $1 FOR UPDATE OF s, a`,
-        [shopId, `${lockIdleTimeoutMs(this.config.tiktok.timeoutMs)}ms`],
-      );
-      if (!shop) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
-      let deauthorized = false;
-      if (options.deauthorizeAtTiktok && shop.access_token && shop.status === 'active') {
-        const accessToken = this.cipher.decrypt(shop.access_token, tokenBinding(shop.authorization_id, 'access_token'));
-        try {
-          await this.tiktok.deauthorizeShop(accessToken, shop.cipher);
-          deauthorized = true;
-        } catch (error) {
-          if (!(error instanceof TiktokError)) throw error;
-          // Nothing changes locally when TikTok refuses or fails: the admin can retry or revoke locally only.
-          throw new AppError(
-            ErrorCode.TiktokError,
-            `TikTok did not deauthorize the shop (${error.reason}${error.tiktokCode !== undefined ? `, code ${error.tiktokCode}` : ''}); nothing was changed`,
-          );
-        }
-      }
-      const alreadyRevoked = shop.status === 'revoked';
-      await manager.query(`UPDATE shops SET status = 'revoked', updated_at = now() WHERE id = $1`, [shopId]);
-      await this.bus.publish(manager, { kind: 'authorization', id: shop.authorization_id });
-      const [{ remaining }] = await manager.query<{ remaining: number }[]>(
-        `SELECT count(*)::int AS remaining FROM shops WHERE authorization_id = $1 AND status = 'active'`,
-        [shop.authorization_id],
-      );
-      const base = { authorizationId: shop.authorization_id, openId: shop.open_id };
-      await this.events.record(
-        { ...base, type: 'shop_revoked', shopId, detail: { source, reason: options.reason ?? null, deauthorized_at_tiktok: deauthorized } },
-        manager,
-      );
-      if (!alreadyRevoked) {
-        await this.notifications.statusChanged(manager, {
-          status: 'revoked',
-          previousStatus: shop.status,
-          authorizationId: shop.authorization_id,
-          openId: shop.open_id,
-          shopIds: [shopId],
-          reason: source === 'webhook' ? 'the seller deauthorized the shop' : (options.reason ?? 'revoked'),
-        });
-      }
-      const authorizationRevoked = remaining === 0;
-      if (authorizationRevoked) {
-        const [changed] = await manager.query<[unknown[], number]>(
-          `UPDATE seller_authorizations SET status = 'revoked', access_token = NULL, refresh_token = NULL,
-             next_refresh_at = NULL, refresh_claimed_until = NULL, updated_at = now()
-           WHERE id = $1 AND (status <> 'revoked' OR access_token IS NOT NULL)
-           RETURNING id`,
-          [shop.authorization_id],
-        );
-        if (changed.length > 0) await this.events.record({ ...base, type: 'revoked', detail: { source, last_shop_id: shopId } }, manager);
-      }
-      this.logger.log(`shop ${shopId} revoked (${source})${authorizationRevoked ? '; authorization revoked, tokens destroyed' : ''}`);
-      return {
-        shop_id: shopId,
+    const locked = await this.authorizations.lockShop(manager, shopId, lockIdleTimeoutMs(this.config.tiktok.timeoutMs));
+    if (!locked) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
+    const { shop, authorization } = locked;
+    const deauthorized = options.deauthorizeAtTiktok ? await this.deauthorizeAtTiktok(locked) : false;
+    const alreadyRevoked = shop.status === 'revoked';
+    await this.authorizations.revokeShop(manager, shopId);
+    await this.bus.publish(manager, { kind: 'authorization', id: shop.authorizationId });
+    const remaining = await this.authorizations.activeShopIds(manager, shop.authorizationId);
+    const base = { authorizationId: shop.authorizationId, openId: authorization.openId };
+    await this.events.record(
+      { ...base, type: 'shop_revoked', shopId, detail: { source, reason: options.reason ?? null, deauthorized_at_tiktok: deauthorized } },
+      manager,
+    );
+    if (!alreadyRevoked) {
+      await this.notifications.statusChanged(manager, {
         status: 'revoked',
-        authorization_revoked: authorizationRevoked,
-        already_revoked: alreadyRevoked,
-        deauthorized_at_tiktok: deauthorized,
-      };
+        previousStatus: shop.status,
+        authorizationId: shop.authorizationId,
+        openId: authorization.openId,
+        shopIds: [shopId],
+        reason: source === 'webhook' ? 'the seller deauthorized the shop' : (options.reason ?? 'revoked'),
+      });
+    }
+    const authorizationRevoked = remaining.length === 0;
+    if (authorizationRevoked && (await this.authorizations.revokeAuthorization(manager, shop.authorizationId))) {
+      await this.events.record({ ...base, type: 'revoked', detail: { source, last_shop_id: shopId } }, manager);
+    }
+    this.logger.log(`shop ${shopId} revoked (${source})${authorizationRevoked ? '; authorization revoked, tokens destroyed' : ''}`);
+    return {
+      shop_id: shopId,
+      status: 'revoked',
+      authorization_revoked: authorizationRevoked,
+      already_revoked: alreadyRevoked,
+      deauthorized_at_tiktok: deauthorized,
+    };
+  }
+
+  /** TikTok's deauthorize for a shop that still has a token; nothing changes locally when TikTok refuses or fails. */
+  private async deauthorizeAtTiktok({ shop, authorization }: LockedShop): Promise<boolean> {
+    if (!authorization.accessToken || shop.status !== 'active') return false;
+    try {
+      await this.tiktok.deauthorizeShop(
+        openToken(this.cipher, shop.authorizationId, 'access_token', authorization.accessToken),
+        shop.cipher,
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof TiktokError)) throw error;
+      // The admin can retry, or revoke locally only.
+      throw new AppError(
+        ErrorCode.TiktokError,
+        `TikTok did not deauthorize the shop (${error.reason}${error.tiktokCode !== undefined ? `, code ${error.tiktokCode}` : ''}); nothing was changed`,
+      );
     }
   }
 }

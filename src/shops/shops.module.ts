@@ -1,16 +1,39 @@
 import { Module } from '@nestjs/common';
 import { TiktokModule } from '../tiktok/tiktok.module';
-import { AuthorizationEventsService } from './authorization-events.service';
+import { AuthorizationEventsRepository } from './authorization-events.repository';
+import { AuthorizationRefreshRepository } from './authorization-refresh.repository';
 import { AuthorizationStore } from './authorization-store.service';
+import { AuthorizationViewsRepository } from './authorization-views.repository';
 import { AuthorizationsAdminController } from './authorizations-admin.controller';
 import { AuthorizationsQueryService } from './authorizations-query.service';
+import { AuthorizationsRepository } from './authorizations.repository';
 import { RevocationService } from './revocation.service';
+import { ShopsMetrics } from './shops.metrics';
 import { ShopsQueryService } from './shops-query.service';
+import { StoredKeysCheck } from './stored-keys.check';
+import { StoredTokensRepository } from './stored-tokens.repository';
+
+/** The seller authorizations and their shops: every statement on their tables, and what is built directly on them. */
+const REPOSITORIES = [
+  AuthorizationsRepository,
+  AuthorizationRefreshRepository,
+  AuthorizationViewsRepository,
+  AuthorizationEventsRepository,
+  StoredTokensRepository,
+];
 
 @Module({
   imports: [TiktokModule],
   controllers: [AuthorizationsAdminController],
-  providers: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService, RevocationService, ShopsQueryService],
-  exports: [AuthorizationStore, AuthorizationEventsService, AuthorizationsQueryService, RevocationService, ShopsQueryService],
+  providers: [
+    ...REPOSITORIES,
+    StoredKeysCheck,
+    ShopsMetrics,
+    AuthorizationStore,
+    AuthorizationsQueryService,
+    RevocationService,
+    ShopsQueryService,
+  ],
+  exports: [...REPOSITORIES, AuthorizationStore, AuthorizationsQueryService, RevocationService, ShopsQueryService],
 })
 export class ShopsModule {}

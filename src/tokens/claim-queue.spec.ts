@@ -1,4 +1,4 @@
-import { ClaimQueue } from './refresh.scheduler';
+import { ClaimQueue } from './claim-queue';
 
 /** A claim that hands out the given batches one call at a time, and records what each call excluded. */
 function batches(...lists: string[][]) {

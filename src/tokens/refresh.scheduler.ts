@@ -3,14 +3,16 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
+import { backoffSeconds } from '../common/backoff';
+import { describeError } from '../common/errors/describe-error';
 import { AppConfig } from '../config/app-config';
 import { NotificationsService } from '../notifications/notifications.service';
-import { AuthorizationEventsService } from '../shops/authorization-events.service';
-import { authorizationEndSql, endsSoonSql } from '../shops/derived-status';
-import { activeShopIds } from '../shops/shop-ids';
-import { backoffSeconds } from './backoff';
-import { RefreshOutcome, TokenRefresher } from './token-refresher.service';
-import { describeError } from '../common/errors/describe-error';
+import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
+import { AuthorizationRefreshRepository } from '../shops/authorization-refresh.repository';
+import { AuthorizationsRepository } from '../shops/authorizations.repository';
+import { ClaimQueue } from './claim-queue';
+import type { RefreshOutcome } from './refresh.types';
+import { TokenRefresher } from './token-refresher.service';
 
 export interface RefreshRunSummary {
   skipped: boolean;
@@ -23,9 +25,10 @@ export interface RefreshRunSummary {
 const JOB_NAME = 'token-refresh';
 
 /**
- * Refreshes access tokens before they expire. Each run claims due authorizations in batches (FOR UPDATE
- * SKIP LOCKED, then a short lease in `refresh_claimed_until`, so replicas share the work instead of
- * repeating it and a killed replica's claims simply lapse), refreshes them with bounded concurrency through
+ * Refreshes access tokens before they expire. Each run claims due authorizations in batches (skipping rows
+ * another replica has locked, then a short lease: AuthorizationRefreshRepository.claimDue), so replicas share
+ * the work instead of repeating it and a killed replica's claims simply lapse, refreshes them with bounded
+ * concurrency through
  * the same engine as the API, isolates every failure, and never overlaps itself.
  */
 @Injectable()
@@ -39,7 +42,9 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     private readonly config: AppConfig,
     private readonly refresher: TokenRefresher,
     private readonly registry: SchedulerRegistry,
-    private readonly events: AuthorizationEventsService,
+    private readonly refreshes: AuthorizationRefreshRepository,
+    private readonly authorizations: AuthorizationsRepository,
+    private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
   ) {}
 
@@ -91,7 +96,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     summary.claimed = claims.claimed;
     // Shutting down: hand what was not started back to the other replicas at once.
     const unstarted = await claims.drain();
-    if (unstarted.length > 0) await this.releaseClaims(unstarted);
+    if (unstarted.length > 0) await this.refreshes.releaseClaims(unstarted);
     if (claims.error) throw claims.error;
     if (!this.stopping)
       await this.announceExpiring().catch((error: unknown) => this.logger.error(`expiring check failed: ${describeError(error)}`));
@@ -109,46 +114,23 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
    */
   private async announceExpiring(): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const [rows] = await manager.query<[{ id: string; open_id: string; ends: Date }[], number]>(
-        `UPDATE seller_authorizations SET expiring_notified_at = now()
-          WHERE id IN (SELECT id FROM seller_authorizations a
-                        WHERE status = 'active' AND expiring_notified_at IS NULL AND ${endsSoonSql('a')}
-                        -- the ordering keeps the planner on the index of when authorizations end
-                        ORDER BY ${authorizationEndSql('a')}
-                        LIMIT 1000 FOR UPDATE SKIP LOCKED)
-          RETURNING id, open_id, ${authorizationEndSql('seller_authorizations')} AS ends`,
-      );
+      const rows = await this.refreshes.markExpiring(manager);
       for (const row of rows) {
         await this.notifications.statusChanged(manager, {
           status: 'expiring',
           previousStatus: 'active',
           authorizationId: row.id,
-          openId: row.open_id,
-          shopIds: await activeShopIds(manager, row.id),
-          reason: `the authorization ends at ${row.ends.toISOString()}`,
+          openId: row.openId,
+          shopIds: await this.authorizations.activeShopIds(manager, row.id),
+          reason: `the authorization ends at ${row.endsAt.toISOString()}`,
         });
       }
     });
   }
 
-  private async claim(exclude: string[]): Promise<string[]> {
+  private claim(exclude: string[]): Promise<string[]> {
     const { aheadSeconds, batchSize, claimSeconds } = this.config.refresh;
-    const rows = await this.dataSource.query<[{ id: string }[], number]>(
-      `UPDATE seller_authorizations SET refresh_claimed_until = now() + make_interval(secs => $3)
-        WHERE id IN (
-          SELECT id FROM seller_authorizations
-           WHERE status = 'active'
-             AND access_token_expires_at < now() + make_interval(secs => $1)
-             AND (next_refresh_at IS NULL OR next_refresh_at <= now())
-             AND (refresh_claimed_until IS NULL OR refresh_claimed_until < now())
-             AND NOT (id = ANY($4::uuid[]))
-           ORDER BY access_token_expires_at
-           LIMIT $2
-           FOR UPDATE SKIP LOCKED)
-        RETURNING id`,
-      [aheadSeconds, batchSize, claimSeconds, exclude],
-    );
-    return rows[0].map((row) => row.id);
+    return this.refreshes.claimDue(aheadSeconds, batchSize, claimSeconds, exclude);
   }
 
   private async refreshOne(id: string): Promise<RefreshOutcome | undefined> {
@@ -168,25 +150,16 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
       return undefined;
     } finally {
       // The statement that stored a new pair cleared the claim too; every other outcome hands it back here.
-      if (!(outcome?.kind === 'token' && outcome.refreshed)) await this.releaseClaims([id]).catch(() => undefined);
+      if (!(outcome?.kind === 'token' && outcome.refreshed)) await this.refreshes.releaseClaims([id]).catch(() => undefined);
     }
   }
 
   private async recordUnexpectedFailure(id: string, error: unknown): Promise<void> {
     const { backoffBaseSeconds, backoffMaxSeconds } = this.config.refresh;
     await this.dataSource.transaction(async (manager) => {
-      const [rows] = await manager.query<[{ refresh_failures: number }[], number]>(
-        `UPDATE seller_authorizations SET refresh_failures = refresh_failures + 1, last_refresh_error = 'internal_error',
-           last_refresh_attempt_at = now(), updated_at = now()
-         WHERE id = $1 RETURNING refresh_failures`,
-        [id],
-      );
-      const failures = rows[0]?.refresh_failures ?? 1;
+      const failures = (await this.refreshes.countInternalFailure(manager, id)) || 1;
       const delay = backoffSeconds(failures, backoffBaseSeconds, backoffMaxSeconds);
-      await manager.query('UPDATE seller_authorizations SET next_refresh_at = now() + make_interval(secs => $2) WHERE id = $1', [
-        id,
-        delay,
-      ]);
+      await this.refreshes.deferNextRefresh(manager, id, delay);
       await this.events.record(
         {
           type: 'refresh_failed',
@@ -202,72 +175,5 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         manager,
       );
     });
-  }
-
-  private async releaseClaims(ids: string[]): Promise<void> {
-    await this.dataSource.query(
-      'UPDATE seller_authorizations SET refresh_claimed_until = NULL WHERE id = ANY($1::uuid[]) AND refresh_claimed_until IS NOT NULL',
-      [ids],
-    );
-  }
-}
-
-/**
- * The claimed authorizations of one run, fed to the refresh slots. A batch is claimed before the queue runs
- * dry (one claim at a time), an authorization is claimed at most once per run (a token living less than
- * REFRESH_AHEAD_SECONDS stays due after its refresh), and the run ends when a claim comes back empty. A claim
- * that fails ends the run too: what is queued is still refreshed, then `error` is set.
- */
-export class ClaimQueue {
-  private readonly queue: string[] = [];
-  private readonly seen: string[] = [];
-  private claiming?: Promise<void>;
-  private exhausted = false;
-  claimed = 0;
-  error?: Error;
-
-  constructor(
-    private readonly claim: (exclude: string[]) => Promise<string[]>,
-    /** Claim the next batch when no more than this many are left. */
-    private readonly lowWater: number,
-  ) {}
-
-  /** The next authorization to refresh, or undefined when the run is over (or `stopping()`). */
-  async next(stopping: () => boolean): Promise<string | undefined> {
-    while (!stopping()) {
-      if (this.queue.length <= this.lowWater) void this.refill();
-      const id = this.queue.shift();
-      if (id !== undefined) return id;
-      if (this.exhausted) return undefined;
-      await this.refill();
-    }
-    return undefined;
-  }
-
-  /** What was claimed but not handed out, once no claim is in flight any more. */
-  async drain(): Promise<string[]> {
-    await this.claiming;
-    return this.queue.splice(0);
-  }
-
-  private refill(): Promise<void> {
-    if (this.exhausted) return Promise.resolve();
-    this.claiming ??= this.claim(this.seen)
-      .then(
-        (ids) => {
-          if (ids.length === 0) this.exhausted = true;
-          this.seen.push(...ids);
-          this.queue.push(...ids);
-          this.claimed += ids.length;
-        },
-        (error: unknown) => {
-          this.error = error instanceof Error ? error : new Error(describeError(error));
-          this.exhausted = true;
-        },
-      )
-      .finally(() => {
-        this.claiming = undefined;
-      });
-    return this.claiming;
   }
 }

@@ -1,13 +1,16 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Caller, CurrentCaller, ServiceAccess } from '../access/caller';
+import { Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Caller, CurrentCaller } from '../access/caller';
 import { ErrorCode } from '../common/errors/app-error';
+import { ApiShopIdParam, ShopIdParam } from '../common/http/params';
+import { ServiceAccess } from '../common/http/route-access';
 import { ApiErrors } from '../openapi/api-errors.decorator';
+import { MachineRoute } from '../pipeline/machine-route';
 import { ListShopsQueryDto, ShopListResponse, ShopTokenResponse, ShopView, TokenQueryDto } from './dto/token-query.dto';
 import { ShopTokensService } from './shop-tokens.service';
 import { TokenFastPath } from './token-fast-path';
+import { TOKEN_ROUTE } from './token.route';
 
-const SHOP_ID = ApiParam({ name: 'shop_id', description: 'TikTok shop id (1-64 characters of [A-Za-z0-9_-])' });
 const TOKEN_ERRORS = [ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.ReauthorizationRequired, ErrorCode.TiktokUnavailable];
 
 @ApiTags('tokens')
@@ -27,31 +30,31 @@ export class TokensController {
   }
 
   @Get(':shop_id/token')
+  @MachineRoute(TOKEN_ROUTE)
   @ApiOperation({ summary: 'A valid access token for the shop, refreshed first if it would not last min_ttl seconds' })
-  @SHOP_ID
+  @ApiShopIdParam()
   @ApiOkResponse({ type: ShopTokenResponse })
   @ApiErrors(...TOKEN_ERRORS)
-  token(
-    @CurrentCaller() caller: Caller,
-    @Param('shop_id') shopId: string,
-    @Query() query: TokenQueryDto,
-    @Req() request: object,
-  ): Promise<ShopTokenResponse> {
+  token(@ShopIdParam() shopId: string, @Query() query: TokenQueryDto, @Req() request: object): Promise<ShopTokenResponse> {
     // A miss the fast path already tried for this very request: its outcome, not the same work again.
     const failed = this.fastPath.failureOf(request);
-    return failed ? this.tokens.countedFailure(failed.error) : this.tokens.getToken(caller, shopId, query.min_ttl);
+    // Rethrown as it came: AllExceptionsFilter classifies database errors, which are not always Errors here.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (failed) return Promise.reject(failed.error);
+    return this.tokens.fetchToken(shopId, query.min_ttl);
   }
 
   @Post(':shop_id/token/refresh')
   @HttpCode(200)
+  @MachineRoute(TOKEN_ROUTE)
   @ApiOperation({
     summary: 'A new token after TikTok refused the current one (105002)',
     description: 'Refreshes unless a refresh happened in the last 10 s; then answers that token.',
   })
-  @SHOP_ID
+  @ApiShopIdParam()
   @ApiOkResponse({ type: ShopTokenResponse })
   @ApiErrors(...TOKEN_ERRORS)
-  refresh(@CurrentCaller() caller: Caller, @Param('shop_id') shopId: string): Promise<ShopTokenResponse> {
-    return this.tokens.forceRefresh(caller, shopId);
+  refresh(@ShopIdParam() shopId: string): Promise<ShopTokenResponse> {
+    return this.tokens.forceRefresh(shopId);
   }
 }

@@ -7,11 +7,12 @@ import { ShopTokensService } from './shop-tokens.service';
 import { TokenFastPath } from './token-fast-path';
 import { TokenRefresher } from './token-refresher.service';
 import { TokensController } from './tokens.controller';
+import { UnsavedPairs } from './unsaved-pairs';
 
 @Module({
   imports: [ScheduleModule.forRoot(), ShopsModule, TiktokModule],
   controllers: [TokensController],
-  providers: [TokenRefresher, ShopTokensService, RefreshScheduler, TokenFastPath],
+  providers: [TokenRefresher, UnsavedPairs, ShopTokensService, RefreshScheduler, TokenFastPath],
   exports: [TokenRefresher, RefreshScheduler, TokenFastPath],
 })
 export class TokensModule {}

@@ -1,6 +1,6 @@
 import { Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../access/caller';
+import { Public } from '../common/http/route-access';
 import { ErrorCode } from '../common/errors/app-error';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { TiktokWebhooksService } from './tiktok-webhooks.service';

@@ -4,21 +4,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotificationsService } from '../notifications/notifications.service';
-import { AuthorizationEventsService } from '../shops/authorization-events.service';
-import { EXPIRING_WINDOW_SQL } from '../shops/derived-status';
-import { activeShopIds } from '../shops/shop-ids';
+import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
+import { AuthorizationsRepository } from '../shops/authorizations.repository';
 import { RevocationService } from '../shops/revocation.service';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { parseExpirationTime, SELLER_DEAUTHORIZATION, UPCOMING_AUTHORIZATION_EXPIRATION, WebhookEnvelope } from './webhook-envelope';
 
 /** What a delivery did; stored in webhook_deliveries.outcome. */
 export type WebhookOutcome = 'revoked' | 'expiring' | 'unknown_shop' | 'ignored' | 'invalid_data' | 'stale';
 /** `duplicate`: TikTok sent this notification before; nothing was done this time. */
 export type DeliveryResult = WebhookOutcome | 'duplicate';
-
-interface ExpiringAuthorization {
-  id: string;
-  open_id: string;
-}
 
 /**
  * Applies each TikTok notification once. The delivery row is inserted first, in the transaction
@@ -30,8 +25,10 @@ interface ExpiringAuthorization {
 export class WebhookDeliveriesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly authorizations: AuthorizationsRepository,
     private readonly revocation: RevocationService,
-    private readonly events: AuthorizationEventsService,
+    private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
     private readonly metrics: MetricsService,
   ) {}
@@ -43,15 +40,14 @@ export class WebhookDeliveriesService {
   }
 
   private async claimAndApply(manager: EntityManager, envelope: WebhookEnvelope): Promise<DeliveryResult> {
-    const claimed = await manager.query<unknown[]>(
-      `INSERT INTO webhook_deliveries (notification_id, type, shop_id, outcome) VALUES ($1, $2, $3, 'pending')
-       ON CONFLICT (notification_id) DO NOTHING
-       RETURNING notification_id`,
-      [envelope.notificationId, envelope.type, envelope.shopId],
-    );
-    if (claimed.length === 0) return 'duplicate';
+    const fresh = await this.deliveries.claim(manager, {
+      notificationId: envelope.notificationId,
+      type: envelope.type,
+      shopId: envelope.shopId,
+    });
+    if (!fresh) return 'duplicate';
     const outcome = await this.apply(manager, envelope);
-    await manager.query('UPDATE webhook_deliveries SET outcome = $2 WHERE notification_id = $1', [envelope.notificationId, outcome]);
+    await this.deliveries.setOutcome(manager, envelope.notificationId, outcome);
     return outcome;
   }
 
@@ -86,25 +82,15 @@ export class WebhookDeliveriesService {
     if (await this.olderThanLatestConsent(manager, shopId, envelope.timestamp)) return 'stale';
     // Only a granted shop of an active authorization can be expiring; TikTok repeats the notice daily, so
     // other systems hear about it once, and only when the end is within the 30 days that make it `expiring`.
-    const [updated] = await manager.query<[(ExpiringAuthorization & { announce: boolean })[], number]>(
-      `UPDATE seller_authorizations a SET reported_expires_at = to_timestamp($2), updated_at = now(),
-              expiring_notified_at = CASE WHEN a.expiring_notified_at IS NULL AND to_timestamp($2) < now() + ${EXPIRING_WINDOW_SQL}
-                                          THEN now() ELSE a.expiring_notified_at END
-         FROM shops s, (SELECT expiring_notified_at AS before FROM seller_authorizations x
-                          JOIN shops y ON y.authorization_id = x.id WHERE y.id = $1 FOR UPDATE OF x) previous
-        WHERE s.id = $1 AND a.id = s.authorization_id AND s.status = 'active' AND a.status = 'active'
-        RETURNING a.id, a.open_id, (previous.before IS NULL AND a.expiring_notified_at IS NOT NULL) AS announce`,
-      [shopId, seconds],
-    );
-    const [authorization] = updated;
+    const authorization = await this.authorizations.recordReportedEnd(manager, shopId, seconds);
     if (!authorization) return 'unknown_shop';
     if (authorization.announce) {
       await this.notifications.statusChanged(manager, {
         status: 'expiring',
         previousStatus: 'active',
         authorizationId: authorization.id,
-        openId: authorization.open_id,
-        shopIds: await activeShopIds(manager, authorization.id),
+        openId: authorization.openId,
+        shopIds: await this.authorizations.activeShopIds(manager, authorization.id),
         reason: `TikTok announced the end of the authorization at ${new Date(seconds * 1000).toISOString()}`,
       });
     }
@@ -112,7 +98,7 @@ export class WebhookDeliveriesService {
       {
         type: 'expiration_notice',
         authorizationId: authorization.id,
-        openId: authorization.open_id,
+        openId: authorization.openId,
         shopId,
         detail: { expiration_time: new Date(seconds * 1000).toISOString() },
       },
@@ -125,13 +111,7 @@ export class WebhookDeliveriesService {
    * A notification TikTok emitted before the seller's latest consent (a late retry) must not undo that
    * consent; 30 s of slack absorbs clock skew between TikTok and this service.
    */
-  private async olderThanLatestConsent(manager: EntityManager, shopId: string, timestamp: number | null): Promise<boolean> {
-    if (timestamp === null) return false;
-    const rows = await manager.query<unknown[]>(
-      `SELECT 1 FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
-        WHERE s.id = $1 AND a.last_granted_at > to_timestamp($2) + interval '30 seconds'`,
-      [shopId, timestamp],
-    );
-    return rows.length > 0;
+  private olderThanLatestConsent(manager: EntityManager, shopId: string, timestamp: number | null): Promise<boolean> {
+    return timestamp === null ? Promise.resolve(false) : this.authorizations.consentedAfter(manager, shopId, timestamp);
   }
 }

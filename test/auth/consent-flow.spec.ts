@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 import { query } from '../support/database';
 import { beginConsent, callbackUrl, CallbackJson, consent, mintCode, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
@@ -84,7 +84,7 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
       expect(JSON.stringify(body)).not.toContain(secret);
     }
     const issued = stats.current[UK_SELLER];
-    const stored = await t.app.get(AuthorizationStore).readTokens(String(authorization.id));
+    const stored = await storedTokens(t.app).readTokens(String(authorization.id));
     expect(stored).toEqual({ accessToken: issued.access_token, refreshToken: issued.refresh_token });
     // The absolute expiries TikTok sent are stored as such.
     expect(new Date(String(authorization.access_token_expires_at)).getTime()).toBeGreaterThan(Date.now() + 6 * 86400 * 1000);
@@ -136,7 +136,7 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
     );
     const uk = rows.find((row) => row.open_id === UK_SELLER)?.id ?? '';
     const us = rows.find((row) => row.open_id === US_SELLER)?.id ?? '';
-    const store = t.app.get(AuthorizationStore);
+    const store = storedTokens(t.app);
     await expect(store.readTokens(us)).resolves.not.toBeNull();
     const dataSource = t.app.get(DataSource);
     await dataSource.query(

@@ -2,7 +2,7 @@ import { query } from '../support/database';
 import { consent, sandboxStats, UK_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 
 describe('re-consent by the same seller', () => {
   let t: TestApp;
@@ -47,7 +47,7 @@ describe('re-consent by the same seller', () => {
     expect(rows[0].seller_name).toBe('Demo Seller UK (renamed)');
     expect(rows[0].access_token).not.toBe(first.access_token);
     const stats = await sandboxStats(client);
-    const tokens = await t.app.get(AuthorizationStore).readTokens(first.id);
+    const tokens = await storedTokens(t.app).readTokens(first.id);
     expect(tokens?.accessToken).toBe(stats.current[UK_SELLER].access_token);
 
     const shops = await query<{ id: string; status: string }>(t.db.url, 'SELECT id, status FROM shops ORDER BY id');
@@ -94,7 +94,7 @@ describe('racing consents and shops changing hands', () => {
       const results = await Promise.all([0, 1, 2].map(() => consent(new HttpClient(t.baseUrl), UK_SELLER)));
       expect(results.map((result) => result.status)).toEqual([200, 200, 200]);
       const [row] = await query<{ id: string }>(t.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [UK_SELLER]);
-      const stored = await t.app.get(AuthorizationStore).readTokens(row.id);
+      const stored = await storedTokens(t.app).readTokens(row.id);
       // The emulator revokes a seller's previous refresh token on every new consent: only the newest works.
       expect(stored?.refreshToken).toBe((await sandboxStats(client)).current[UK_SELLER].refresh_token);
     }

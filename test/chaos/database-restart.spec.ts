@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres';
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 import { consent, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { dumpForSecretScan, query } from '../support/database';
 import { HttpClient } from '../support/http-client';
@@ -146,7 +146,7 @@ describe('PostgreSQL restarted under load', () => {
       [UK_SELLER],
     );
     // Written again in the background with backoff (up to 5 s apart) once the database answers.
-    const store = t.app.get(AuthorizationStore);
+    const store = storedTokens(t.app);
     const until = Date.now() + 20000;
     let stored = await store.readTokens(id);
     while (stored?.refreshToken !== stats.current[UK_SELLER].refresh_token && Date.now() < until) {

@@ -1,4 +1,4 @@
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 import { clearFaults, consent, injectFault, sandboxStats, UK_SELLER } from '../support/consent';
 import { query } from '../support/database';
 import { HttpClient } from '../support/http-client';
@@ -74,7 +74,7 @@ describe('TikTok faults on refresh', () => {
     expect(status).toBe(200);
     const stats = await sandboxStats(browser);
     const row = await stored();
-    const tokens = await t.app.get(AuthorizationStore).readTokens(row.id);
+    const tokens = await storedTokens(t.app).readTokens(row.id);
     expect(tokens).toEqual({ accessToken: stats.current[UK_SELLER].access_token, refreshToken: stats.current[UK_SELLER].refresh_token });
     expect(row.status).toBe('active');
   }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { rotateKeys, RotationProgress } from '../../src/common/crypto/key-rotation';
+import { rotateKeys, RotationProgress } from '../../src/shops/key-rotation';
+import { StoredTokensRepository } from '../../src/shops/stored-tokens.repository';
 import { TokenCipher } from '../../src/common/crypto/token-cipher';
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 import { createTestDatabase, query, TestDatabase } from '../support/database';
 import { Cluster, consentVia, emulatorStats, replicaEnv, seedSellers, startSharedSandbox } from '../support/replicas';
 import { randomSecret, startTestApp, TestApp } from '../support/test-app';
@@ -50,7 +50,7 @@ describe('encryption key rotation', () => {
       })();
       const cipher = app.app.get(TokenCipher);
       const progress: RotationProgress[] = [];
-      const rewritten = await rotateKeys(app.app.get(DataSource), cipher, (step) => progress.push(step));
+      const rewritten = await rotateKeys(app.app.get(StoredTokensRepository), cipher, (step) => progress.push(step));
       serving = false;
       await traffic;
 
@@ -65,11 +65,11 @@ describe('encryption key rotation', () => {
       );
       expect(keyIds.map((row) => row.k)).toEqual(['new']);
       const stats = await emulatorStats(sandbox);
-      const store = app.app.get(AuthorizationStore);
+      const store = storedTokens(app.app);
       const rows = await query<{ id: string; open_id: string }>(db.url, 'SELECT id, open_id FROM seller_authorizations');
       for (const row of rows) expect((await store.readTokens(row.id))?.refreshToken).toBe(stats.current[row.open_id].refresh_token);
       // Resumable: a second run finds nothing to do.
-      expect(await rotateKeys(app.app.get(DataSource), cipher)).toBe(0);
+      expect(await rotateKeys(app.app.get(StoredTokensRepository), cipher)).toBe(0);
     } finally {
       await app.close();
     }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
+import { ENTITIES } from '../../src/entities';
 import { runMigrations } from '../../src/database/migration-runner';
 import { MIGRATIONS } from '../../src/database/migrations';
 import { createTestDatabase, query } from '../support/database';
@@ -25,7 +26,7 @@ async function tables(url: string): Promise<string[]> {
 
 async function exerciseMigrations(url: string): Promise<void> {
   // Three replicas starting at once: the advisory lock lets one migrate, the others find nothing to do.
-  const sources = await Promise.all([0, 1, 2].map(() => new DataSource(dataSourceOptions(url, 2)).initialize()));
+  const sources = await Promise.all([0, 1, 2].map(() => new DataSource(dataSourceOptions(url, 2, ENTITIES)).initialize()));
   try {
     const applied = await Promise.all(sources.map((source) => runMigrations(source)));
     expect(applied.flat()).toEqual(MIGRATIONS.map((migration) => new migration().name));
@@ -76,13 +77,13 @@ describe('migrations', () => {
   it('upgrade a database the shipped migrations built, and match the entities', async () => {
     const db = await createTestDatabase();
     const source = await new DataSource({
-      ...dataSourceOptions(db.url, 2),
+      ...dataSourceOptions(db.url, 2, ENTITIES),
       migrations: MIGRATIONS.slice(0, Object.keys(SHIPPED).length),
     }).initialize();
     try {
       await source.runMigrations({ transaction: 'each' });
       await source.destroy();
-      const upgraded = await new DataSource(dataSourceOptions(db.url, 2)).initialize();
+      const upgraded = await new DataSource(dataSourceOptions(db.url, 2, ENTITIES)).initialize();
       try {
         expect(await runMigrations(upgraded)).toEqual(
           MIGRATIONS.slice(Object.keys(SHIPPED).length).map((migration) => new migration().name),

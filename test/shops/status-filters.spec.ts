@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
+import { ENTITIES } from '../../src/entities';
 import { runMigrations } from '../../src/database/migration-runner';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { AuthorizationsQueryService } from '../../src/shops/authorizations-query.service';
 import { AUTHORIZATION_VIEW_STATUSES, authorizationStatusSql, SHOP_VIEW_STATUSES, shopStatusSql } from '../../src/shops/derived-status';
 import { ShopsQueryService } from '../../src/shops/shops-query.service';
+import { AuthorizationEventsRepository } from '../../src/shops/authorization-events.repository';
+import { AuthorizationViewsRepository } from '../../src/shops/authorization-views.repository';
+import { ShopsMetrics } from '../../src/shops/shops.metrics';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
 // The admin filters and the gauges test stored columns in forms an index can serve (derived-status.ts
@@ -62,7 +66,7 @@ describe('status filters on indexed columns', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    source = await new DataSource(dataSourceOptions(db.url, 2)).initialize();
+    source = await new DataSource(dataSourceOptions(db.url, 2, ENTITIES)).initialize();
     await runMigrations(source);
     await seed(source);
   });
@@ -81,7 +85,7 @@ describe('status filters on indexed columns', () => {
     ).map((row) => row.id);
 
   it('GET /admin/shops selects, counts and pages exactly the shops with the derived status', async () => {
-    const shops = new ShopsQueryService(source);
+    const shops = new ShopsQueryService(new AuthorizationViewsRepository(source), new AuthorizationEventsRepository(source));
     for (const status of [undefined, ...SHOP_VIEW_STATUSES]) {
       for (const region of [undefined, 'US']) {
         const expected = await expectedShops(status ?? null, region ?? null);
@@ -111,7 +115,7 @@ describe('status filters on indexed columns', () => {
   });
 
   it('GET /admin/authorizations selects exactly the authorizations with the derived status, in keyset pages', async () => {
-    const authorizations = new AuthorizationsQueryService(source);
+    const authorizations = new AuthorizationsQueryService(new AuthorizationViewsRepository(source));
     for (const status of [undefined, ...AUTHORIZATION_VIEW_STATUSES]) {
       const expected = (
         await source.query<{ id: string }[]>(
@@ -136,7 +140,9 @@ describe('status filters on indexed columns', () => {
     const counts = await source.query<{ status: string; n: number }[]>(
       `SELECT ${authorizationStatusSql('a')} AS status, count(*)::int AS n FROM seller_authorizations a GROUP BY 1`,
     );
-    const text = await new MetricsService(source).render();
+    const metrics = new MetricsService();
+    new ShopsMetrics(metrics, new AuthorizationViewsRepository(source));
+    const text = await metrics.render();
     for (const status of AUTHORIZATION_VIEW_STATUSES) {
       const expected = counts.find((row) => row.status === status)?.n ?? 0;
       expect({ status, n: Number(new RegExp(`^tts_authorizations\\{status="${status}"\\} (\\d+)$`, 'm').exec(text)?.[1]) }).toEqual({

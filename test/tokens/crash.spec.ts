@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres';
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
 import { ensureBuilt, spawnService, waitForHttp } from '../support/built-service';
 import { query } from '../support/database';
@@ -32,7 +32,7 @@ describe('an instance killed in the middle of a refresh', () => {
     const survivor = cluster.instances[0];
     await consentVia(survivor, cluster.sandbox, seller.openId);
     const [{ id }] = await query<{ id: string }>(cluster.db.url, 'SELECT id FROM seller_authorizations');
-    const store = survivor.app.get(AuthorizationStore);
+    const store = storedTokens(survivor.app);
     const before = await store.readTokens(id);
 
     const port = await freePort();

@@ -1,5 +1,5 @@
 import { MIGRATIONS } from '../../src/database/migrations';
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 import { query } from '../support/database';
 import { Cluster, consentVia, emulatorStats, seedSellers, startCluster } from '../support/replicas';
 import { createServiceKey, KeyClient, TokenBody } from '../support/tokens';
@@ -50,7 +50,7 @@ describe('three replicas on one database and one TikTok', () => {
     expect(after.calls.token_refresh - (before.calls.token_refresh ?? 0)).toBe(50);
 
     // The rotated refresh token is the one stored (the emulator rejects any older one).
-    const store = cluster.instances[1].app.get(AuthorizationStore);
+    const store = storedTokens(cluster.instances[1].app);
     const rows = await query<{ id: string; open_id: string }>(cluster.db.url, 'SELECT id, open_id FROM seller_authorizations');
     for (const row of rows) expect((await store.readTokens(row.id))?.refreshToken).toBe(after.current[row.open_id].refresh_token);
   });

@@ -1,5 +1,5 @@
 import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 import { query } from '../support/database';
 import { Cluster, consentVia, emulatorStats, sandboxControl, seedSellers, startCluster } from '../support/replicas';
 import { startTestApp } from '../support/test-app';
@@ -121,7 +121,7 @@ describe('refresh engine under adverse conditions', () => {
         const [{ id }] = await query<{ id: string }>(cluster.db.url, 'SELECT id FROM seller_authorizations WHERE open_id = $1', [
           seller.openId,
         ]);
-        expect((await instance.app.get(AuthorizationStore).readTokens(id))?.refreshToken).toBe(stats.current[seller.openId].refresh_token);
+        expect((await storedTokens(instance.app).readTokens(id))?.refreshToken).toBe(stats.current[seller.openId].refresh_token);
       } finally {
         await instance.close();
       }
@@ -160,9 +160,7 @@ describe('refresh engine under adverse conditions', () => {
       [seller.openId],
     );
     expect(status).toBe('active');
-    expect((await cluster.instances[0].app.get(AuthorizationStore).readTokens(id))?.refreshToken).toBe(
-      stats.current[seller.openId].refresh_token,
-    );
+    expect((await storedTokens(cluster.instances[0].app).readTokens(id))?.refreshToken).toBe(stats.current[seller.openId].refresh_token);
   });
 
   it('stops promptly on shutdown and hands unstarted claims back', async () => {

@@ -1,5 +1,5 @@
 import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
-import { AuthorizationStore } from '../../src/shops/authorization-store.service';
+import { storedTokens } from '../support/stored-tokens';
 import { query } from '../support/database';
 import { consent, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
@@ -50,7 +50,7 @@ describe('refresh scheduler (cron)', () => {
     );
     expect(row.refresh_claimed_until).toBeNull();
     expect(row.expires.getTime()).toBeGreaterThan(Date.now() + 6 * 86400 * 1000);
-    expect((await t.app.get(AuthorizationStore).readTokens(row.id))?.refreshToken).toBe(after.current[UK_SELLER].refresh_token);
+    expect((await storedTokens(t.app).readTokens(row.id))?.refreshToken).toBe(after.current[UK_SELLER].refresh_token);
     const events = await query<{ detail: { trigger: string } }>(
       t.db.url,
       "SELECT detail FROM authorization_events WHERE type = 'refreshed'",

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { RevocationResult } from '../../shops/revocation.service';
 import { AdminEventView, AdminShopView, SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/shops-query.service';
-import type { AuthStatusEntry } from '../auth-status.controller';
+import type { AuthStatusEntry } from '../../shops/authorizations-query.service';
 import { DATE_TIME_OR_NULL, STRING_OR_NULL } from '../../openapi/schema-types';
 import { RefreshStateResponse } from '../../shops/dto/refresh-state.dto';
 

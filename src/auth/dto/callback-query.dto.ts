@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { STRING_OR_NULL } from '../../openapi/schema-types';
-import type { ConnectedSeller } from '../auth.service';
 
 /**
  * What TikTok appends to the redirect URL. Each field is a single string (a repeated parameter arrives as
@@ -31,6 +30,14 @@ export class CallbackQueryDto {
   @MaxLength(64)
   @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'error must be a short error code' })
   error?: string;
+}
+
+/** What a completed consent connected (the JSON answer leaves out `re_granted`). */
+export interface ConnectedSeller {
+  open_id: string;
+  seller_name: string | null;
+  re_granted: boolean;
+  shops: { shop_id: string; shop_name: string; region: string; cipher: string }[];
 }
 
 class ConnectedShop {

@@ -1,13 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { loadOrCreateDevelopmentKey } from './development-key';
-import { StoredKeysCheck } from './stored-keys.check';
 import { TokenCipher } from './token-cipher';
 
 @Global()
 @Module({
   providers: [
-    StoredKeysCheck,
     {
       provide: TokenCipher,
       inject: [AppConfig],

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { isNativeError } from 'node:util/types';
+import { recordErrorCode } from '../http/request-context';
 import { AppError, ErrorCode, httpStatusOf } from './app-error';
 import { describeError } from './describe-error';
 import { errorPage } from './error-page';
@@ -102,6 +103,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = context.getResponse<Response>();
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
+    recordErrorCode(request, body.error);
     if (body.error === (ErrorCode.Unauthorized as string)) response.setHeader('WWW-Authenticate', 'Bearer');
     const retryAfter = exception instanceof AppError ? exception.details?.retry_after_seconds : body.retry_after_seconds;
     if (typeof retryAfter === 'number') {

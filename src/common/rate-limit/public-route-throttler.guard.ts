@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { requiredAccess } from '../../access/caller';
+import { requiredAccess } from '../http/route-access';
 import { AppError, ErrorCode } from '../errors/app-error';
 import { isRateLimited } from './rate-limited-routes';
 

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { AccessLevel } from '../../access/caller';
+import type { AccessLevel } from '../http/route-access';
 
 /**
  * The routes anyone on the internet may call without a key: the consent flow and TikTok's webhooks. Keyed

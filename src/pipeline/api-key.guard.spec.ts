@@ -1,9 +1,13 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import type { AppConfig } from '../config/app-config';
+import type { MetricsService } from '../metrics/metrics.service';
 import { ApiKeyGuard } from './api-key.guard';
-import type { ApiKeysService } from './api-keys.service';
-import { AdminAccess, Caller, Public, RequestWithCaller, ServiceAccess } from './caller';
+import { RequestPipeline } from './request-pipeline';
+import type { ApiKeysService } from '../access/api-keys.service';
+import { Caller, RequestWithCaller } from '../access/caller';
+import { AdminAccess, Public, ServiceAccess } from '../common/http/route-access';
 
 const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
 const SERVICE = `tts_${'s'.repeat(43)}`;
@@ -53,7 +57,12 @@ function guardWith(): { guard: ApiKeyGuard; authenticate: jest.Mock } {
     if (presented === SERVICE) return Promise.resolve(SERVICE_CALLER);
     return Promise.resolve(null);
   });
-  return { guard: new ApiKeyGuard(new Reflector(), { authenticate } as unknown as ApiKeysService), authenticate };
+  const pipeline = new RequestPipeline(
+    { auth: { secureCookies: false } } as AppConfig,
+    { authenticate } as unknown as ApiKeysService,
+    {} as MetricsService,
+  );
+  return { guard: new ApiKeyGuard(new Reflector(), pipeline), authenticate };
 }
 
 async function outcome(guard: ApiKeyGuard, context: ExecutionContext): Promise<true | ErrorCode> {

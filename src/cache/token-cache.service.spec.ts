@@ -1,5 +1,5 @@
-import type { AppConfig } from '../../config/app-config';
-import type { Invalidation, InvalidationBus } from './invalidation-bus.service';
+import type { AppConfig } from '../config/app-config';
+import type { Invalidation, InvalidationBus } from '../database/invalidation-bus.service';
 import { CachedToken, TokenCache } from './token-cache.service';
 
 function setup(maxEntries: number): { cache: TokenCache; notify: (message: Invalidation) => void } {

@@ -74,15 +74,10 @@ export function strictSecurityHeaders(https: boolean): HeaderList {
   return [...recordHeaders(helmetFor(PAGE_POLICY, https)), ['Cache-Control', 'no-store']];
 }
 
-/** helmet's headers on every response, with the strict page policy everywhere but the Swagger UI. */
-export function securityHeaders(options: SecurityHeadersOptions): RequestHandler {
+/** The headers of a response to `path`: the strict page policy everywhere but the Swagger UI. */
+export function securityHeadersFor(options: SecurityHeadersOptions): (path: string) => HeaderList {
   const strict = strictSecurityHeaders(options.https);
   const docs = recordHeaders(helmetFor(DOCS_POLICY, options.https));
   const docsPrefix = `${options.docsPath}/`;
-  return (request, response, next) => {
-    const path = request.path;
-    const list = path === options.docsPath || path.startsWith(docsPrefix) ? docs : strict;
-    for (const [name, value] of list) response.setHeader(name, value);
-    next();
-  };
+  return (path) => (path === options.docsPath || path.startsWith(docsPrefix) ? docs : strict);
 }

@@ -1,20 +1,19 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { ConfigError } from '../../config/config.error';
+import { ConfigError } from '../config/config.error';
 import { unknownStoredKeyIds } from './key-rotation';
-import { TokenCipher } from './token-cipher';
+import { TokenCipher } from '../common/crypto/token-cipher';
+import { StoredTokensRepository } from './stored-tokens.repository';
 
 /** Refuses to start when stored tokens use a key id that TOKEN_ENCRYPTION_KEYS no longer lists. */
 @Injectable()
 export class StoredKeysCheck implements OnApplicationBootstrap {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tokens: StoredTokensRepository,
     private readonly cipher: TokenCipher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const missing = await unknownStoredKeyIds(this.dataSource, this.cipher);
+    const missing = await unknownStoredKeyIds(this.tokens, this.cipher);
     if (missing.length > 0) {
       throw new ConfigError(
         'TOKEN_ENCRYPTION_KEYS',

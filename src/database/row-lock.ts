@@ -1,7 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/ids';
 
 /**
  * The idle_in_transaction_session_timeout of a transaction that holds a row lock across a TikTok call: the
@@ -36,7 +35,7 @@ export async function withRowLock<Row, T>(
   lock: RowLock,
   work: (manager: EntityManager, row: Row | undefined) => Promise<T>,
 ): Promise<T> {
-  if (!UUID.test(lock.id)) throw new Error(`not a uuid: ${JSON.stringify(lock.id.slice(0, 64))}`);
+  if (!isUuid(lock.id)) throw new Error(`not a uuid: ${JSON.stringify(String(lock.id).slice(0, 64))}`);
   if (!Number.isSafeInteger(lock.idleTimeoutMs) || lock.idleTimeoutMs <= 0) throw new Error(`bad idle timeout: ${lock.idleTimeoutMs}`);
   const runner = dataSource.createQueryRunner('master');
   // The transaction is ours, not TypeORM's: without this, `save` would open one of its own on this connection

@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { AppConfig, DEFAULT_CACHE_MAX_ENTRIES } from '../../config/app-config';
-import { InvalidationBus } from './invalidation-bus.service';
+import { AppConfig, DEFAULT_CACHE_MAX_ENTRIES } from '../config/app-config';
+import { InvalidationBus } from '../database/invalidation-bus.service';
 
 /**
  * One shop's token as the token API answers it: the JSON body serialized once, so that a cache hit builds no

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
-import { AppConfig } from '../../config/app-config';
-import { describeError } from '../errors/describe-error';
+import { AppConfig } from '../config/app-config';
+import { describeError } from '../common/errors/describe-error';
 
 export const INVALIDATION_CHANNEL = 'tts_invalidate';
 

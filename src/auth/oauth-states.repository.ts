@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { requireId, selectColumns } from '../database/columns';
+import { OAuthState } from './entities/oauth-state.entity';
+
+const BROWSER = selectColumns(OAuthState, 'oauth_states', ['browserHash']);
+
+/** oauth_states: pending consents, stored only as digests of the state and of the browser cookie. */
+@Injectable()
+export class OAuthStatesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async insert(state: Pick<OAuthState, 'stateHash' | 'browserHash'>, ttlSeconds: number): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO oauth_states (state_hash, browser_hash, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`,
+      [requireId(state.stateHash, 'a state digest'), requireId(state.browserHash, 'a browser digest'), ttlSeconds],
+    );
+  }
+
+  /** Drops states dead for more than a day; the index on expires_at keeps it cheap. */
+  async deleteLongExpired(): Promise<void> {
+    await this.dataSource.query(`DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'`);
+  }
+
+  /**
+   * Marks a live, unused state used and returns the browser digest it is bound to; null if there is none. One
+   * UPDATE decides, so of two concurrent callbacks with one state exactly one gets it.
+   */
+  async consume(stateHash: string): Promise<Pick<OAuthState, 'browserHash'> | null> {
+    const [rows] = await this.dataSource.query<[Pick<OAuthState, 'browserHash'>[], number]>(
+      `UPDATE oauth_states SET consumed_at = now()
+        WHERE state_hash = $1 AND consumed_at IS NULL AND expires_at > now()
+        RETURNING ${BROWSER}`,
+      [requireId(stateHash, 'a state digest')],
+    );
+    return rows[0] ?? null;
+  }
+}

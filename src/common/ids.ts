@@ -1,0 +1,16 @@
+/** A TikTok shop id as this service accepts it anywhere (path, query, body, TikTok's answers, webhooks). */
+export const SHOP_ID_PATTERN = '[A-Za-z0-9_-]{1,64}';
+const SHOP_ID = new RegExp(`^${SHOP_ID_PATTERN}$`);
+
+export function isShopId(value: unknown): value is string {
+  return typeof value === 'string' && SHOP_ID.test(value);
+}
+
+export const SHOP_ID_RULE = `1-64 characters of [A-Za-z0-9_-]`;
+
+/** Any version; what PostgreSQL's uuid type accepts in its canonical form. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

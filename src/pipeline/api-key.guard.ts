@@ -1,0 +1,33 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { RequestWithCaller } from '../access/caller';
+import type { RouteMetric } from '../common/http/request-context';
+import { requiredAccess } from '../common/http/route-access';
+import { METRIC_METADATA } from './machine-route';
+import { RequestPipeline } from './request-pipeline';
+
+/**
+ * Global guard, deny by default: a route is public only when marked {@link Public}. Others run the pipeline's
+ * `authenticate` and `authorize` with the route's access level: no key or an unknown key is 401
+ * `unauthorized`; a service key on an admin route, or on a shop outside its list, 403 `forbidden`.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly pipeline: RequestPipeline,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const access = requiredAccess(this.reflector, context.getHandler(), context.getClass());
+    if (access === 'public') return true;
+    const request = context.switchToHttp().getRequest<RequestWithCaller>();
+    const metric = this.reflector.get<RouteMetric | undefined>(METRIC_METADATA, context.getHandler());
+    const route = { access, metric };
+    this.pipeline.enter(request, route);
+    const caller = await this.pipeline.authenticate(request);
+    this.pipeline.authorize(route, caller, (request.params as Record<string, unknown> | undefined)?.shop_id);
+    request.caller = caller;
+    return true;
+  }
+}

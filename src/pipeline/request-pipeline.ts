@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Caller, mayAccessShop } from '../access/caller';
+import { ApiKeysService } from '../access/api-keys.service';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { attachContext, contextOf, RequestContext } from '../common/http/request-context';
+import { HeaderList, securityHeadersFor } from '../common/http/security-headers';
+import { isShopId } from '../common/ids';
+import { logRequest, pathOnly } from '../common/logging/request-log';
+import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { DOCS_PATH } from '../openapi/openapi';
+import type { MachineRouteSpec } from './machine-route';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The key of an `Authorization: Bearer <key>` header. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/**
+ * The concerns every request goes through, written once, in the order they apply. Requests reach the service
+ * by two paths, and both compose these same functions:
+ * - through Nest: `begin` is the first Express middleware (app.factory.ts), `authenticate` and `authorize` run
+ *   in ApiKeyGuard (with the route's MachineRoute spec), and AllExceptionsFilter answers refusals;
+ * - through TokenFastPath, which answers the token route's common case before Express: it calls `begin`,
+ *   `cachedCaller` and `mayServe` itself, and leaves every refusal to the Nest path.
+ * A concern added here reaches every route on both paths.
+ */
+@Injectable()
+export class RequestPipeline {
+  private readonly headersFor: (path: string) => HeaderList;
+
+  constructor(
+    config: AppConfig,
+    private readonly keys: ApiKeysService,
+    private readonly metrics: MetricsService,
+  ) {
+    this.headersFor = securityHeadersFor({ https: config.auth.secureCookies, docsPath: DOCS_PATH });
+  }
+
+  /**
+   * 1. Every request, first: its id (`X-Request-Id` when well-formed, made up otherwise, echoed in the answer),
+   * the security headers, and, when its response is done, the access-log line and the route's metric. Taking
+   * the same request again (the fast path handing it to Nest) changes nothing.
+   */
+  begin(request: IncomingMessage, response: ServerResponse, route?: MachineRouteSpec): RequestContext {
+    const existing = contextOf(request);
+    if (existing) return existing;
+    const incoming = request.headers['x-request-id'];
+    const context = attachContext(request, {
+      id: typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+      startedAt: performance.now(),
+      metric: route?.metric,
+    });
+    response.setHeader('x-request-id', context.id);
+    for (const [name, value] of this.headersFor(pathOnly(request.url))) response.setHeader(name, value);
+    response.once('close', () => this.complete(request, response, context));
+    return context;
+  }
+
+  /** 2. The caller of a presented key, when this replica knows it without the database; undefined otherwise. */
+  cachedCaller(request: IncomingMessage): Caller | undefined {
+    const presented = bearerToken(request.headers.authorization);
+    return presented ? this.keys.cachedCaller(presented) : undefined;
+  }
+
+  /** 2. The caller of a presented key, asking the database if need be: 401 `unauthorized` when there is none. */
+  async authenticate(request: IncomingMessage): Promise<Caller> {
+    const presented = bearerToken(request.headers.authorization);
+    if (!presented) throw new AppError(ErrorCode.Unauthorized, 'send an API key as Authorization: Bearer <key>');
+    const caller = await this.keys.authenticate(presented);
+    if (!caller) throw new AppError(ErrorCode.Unauthorized, 'unknown API key');
+    return caller;
+  }
+
+  /**
+   * 3. 403 `forbidden` unless the caller may use the route (the admin key for admin routes) and the shop the
+   * route names, if any. A malformed shop id names no shop: the route's ShopIdParam refuses it with 400.
+   */
+  authorize(route: MachineRouteSpec, caller: Caller, shopId: unknown): void {
+    if (route.access === 'admin' && caller.kind !== 'admin') throw new AppError(ErrorCode.Forbidden, 'this route needs the admin key');
+    if (isShopId(shopId) && !mayAccessShop(caller, shopId))
+      throw new AppError(ErrorCode.Forbidden, 'this API key may not access this shop');
+  }
+
+  /** {@link authorize} as a yes or no, for a path that leaves every refusal to Nest. */
+  mayServe(route: MachineRouteSpec, caller: Caller, shopId: string): boolean {
+    return (route.access !== 'admin' || caller.kind === 'admin') && mayAccessShop(caller, shopId);
+  }
+
+  /** Marks the request as the route's, once routing knows it (Nest path). */
+  enter(request: IncomingMessage, route: MachineRouteSpec): void {
+    const context = contextOf(request);
+    if (context && route.metric) context.metric = route.metric;
+  }
+
+  private complete(request: IncomingMessage, response: ServerResponse, context: RequestContext): void {
+    if (context.metric === 'token_requests') {
+      this.metrics.tokenRequests.inc({ outcome: response.statusCode < 400 ? 'served' : (context.errorCode ?? ErrorCode.InternalError) });
+    }
+    logRequest(request, response, context);
+  }
+}

@@ -1,0 +1,230 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { nestRow, requireId, selectColumns } from '../database/columns';
+import {
+  authorizationEndSql,
+  authorizationStatusIsSql,
+  authorizationStatusSql,
+  AuthorizationViewStatus,
+  shopStatusIsSql,
+  shopStatusSql,
+  ShopViewStatus,
+} from './derived-status';
+import { SellerAuthorization } from './entities/seller-authorization.entity';
+import { Shop } from './entities/shop.entity';
+import { RefreshState, refreshStateColumns } from './refresh-state';
+
+/** A shop and the authorization that grants it, as the token API reads them. */
+export interface ShopGrant {
+  shop: Pick<Shop, 'id' | 'name' | 'region' | 'cipher' | 'status'>;
+  authorization: Pick<SellerAuthorization, 'id' | 'status' | 'openId' | 'sellerName' | 'accessToken' | 'accessTokenExpiresAt'> & {
+    endsAt: Date | null;
+  };
+  viewStatus: ShopViewStatus;
+}
+
+/** A shop as operators see it: who granted it, and where its authorization's refreshes stand. */
+export interface AdminShopRow {
+  shop: Pick<Shop, 'id' | 'name' | 'region' | 'sellerType'>;
+  authorization: Pick<SellerAuthorization, 'id' | 'status' | 'openId' | 'sellerName' | 'grantedScopes'> & RefreshState;
+  viewStatus: ShopViewStatus;
+}
+
+/** An authorization as operators see it, with its granted shops. */
+export type AuthorizationRow = Pick<SellerAuthorization, 'id' | 'openId' | 'sellerName' | 'sellerBaseRegion' | 'grantedScopes'> &
+  RefreshState & { viewStatus: AuthorizationViewStatus; shopIds: string[] | null };
+
+/** An authorization in the original single-seller summary of GET /auth/status. */
+export type AuthStatusRow = Pick<
+  SellerAuthorization,
+  'id' | 'openId' | 'sellerName' | 'status' | 'accessTokenExpiresAt' | 'refreshTokenExpiresAt'
+> & {
+  authorized: boolean;
+  accessTokenExpired: boolean;
+  refreshTokenExpired: boolean;
+  shops: Pick<Shop, 'id' | 'name' | 'region' | 'status'>[];
+};
+
+const SHOP_GRANT = `
+  SELECT ${selectColumns(Shop, 's', ['id', 'name', 'region', 'cipher', 'status'], 'shop')},
+         ${selectColumns(SellerAuthorization, 'a', ['id', 'status', 'openId', 'sellerName', 'accessToken', 'accessTokenExpiresAt'], 'authorization')},
+         ${authorizationEndSql('a')} AS "authorization.endsAt", ${shopStatusSql('s', 'a')} AS "viewStatus"
+    FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
+
+/**
+ * The token API's read on a cache miss, sent to pg's pool as a named statement: parsed and planned once per
+ * connection instead of per request, and without TypeORM's query runner around it. With a cold cache this runs
+ * for most token requests, and its per-request garbage is what the collector pauses for.
+ */
+const LOAD_SHOP_GRANT = { name: 'tts_load_shop', text: `${SHOP_GRANT} WHERE s.id = $1` } as const;
+
+/** One derived status per shop, as operators see it. */
+const ADMIN_SHOP = `
+  SELECT ${selectColumns(Shop, 's', ['id', 'name', 'region', 'sellerType'], 'shop')},
+         ${selectColumns(SellerAuthorization, 'a', ['id', 'status', 'openId', 'sellerName', 'grantedScopes'], 'authorization')},
+         ${refreshStateColumns('a', 'authorization')}, ${shopStatusSql('s', 'a')} AS "viewStatus"
+    FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
+
+const AUTHORIZATION = selectColumns(SellerAuthorization, 'a', ['id', 'openId', 'sellerName', 'sellerBaseRegion', 'grantedScopes']);
+const AUTH_STATUS = selectColumns(SellerAuthorization, 'a', [
+  'id',
+  'openId',
+  'sellerName',
+  'status',
+  'accessTokenExpiresAt',
+  'refreshTokenExpiresAt',
+]);
+
+/**
+ * A condition on `s`: its authorization has this view status, in the form that lets the planner work from the
+ * few authorizations that are not plain active. Those with a problem are listed once (ARRAY), so their shops
+ * are found through ix_shops_authorization_id rather than by hashing a scan of every shop, which it prefers
+ * for a join. `active` is nearly all of them: the shop's authorization is none of the others (every shop has
+ * one: a foreign key), which the status and end indexes find.
+ */
+function shopAuthorizationIs(status: AuthorizationViewStatus): string {
+  if (status === 'active') {
+    return `NOT EXISTS (SELECT 1 FROM seller_authorizations x
+                         WHERE x.id = s.authorization_id AND (x.status <> 'active' OR ${authorizationStatusIsSql('x', 'expiring')}))`;
+  }
+  return `s.authorization_id = ANY (ARRAY(SELECT x.id FROM seller_authorizations x WHERE ${authorizationStatusIsSql('x', status)}))`;
+}
+
+/**
+ * Read-only views of the authorizations and their shops: what the token API, the admin API and the metrics
+ * read. Tokens come back as stored (encrypted); none of the admin views reads them at all.
+ */
+@Injectable()
+export class AuthorizationViewsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The shop and its authorization, whatever their status; null if no such shop. */
+  async shopGrant(shopId: string): Promise<ShopGrant | null> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const { rows } = await pool.query<Record<string, unknown>>({ ...LOAD_SHOP_GRANT, values: [requireId(shopId, 'a shop id')] });
+    return rows.length > 0 ? nestRow<ShopGrant>(rows[0]) : null;
+  }
+
+  /** Shops in id order after `after`, among `visible` (null: all of them). */
+  async shopGrants(visible: readonly string[] | null, after: string | undefined, limit: number): Promise<ShopGrant[]> {
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(
+      `${SHOP_GRANT}
+        WHERE ($1::varchar[] IS NULL OR s.id = ANY($1::varchar[])) AND ($2::varchar IS NULL OR s.id > $2)
+        ORDER BY s.id LIMIT $3`,
+      [visible, after ?? null, limit],
+    );
+    return rows.map((row) => nestRow<ShopGrant>(row));
+  }
+
+  /** Keyset pages in id order; a status filter is a condition on stored columns, so its index can serve it. */
+  async authorizations(status: AuthorizationViewStatus | undefined, limit: number, after?: string): Promise<AuthorizationRow[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [limit];
+    if (status) conditions.push(authorizationStatusIsSql('a', status));
+    if (after) conditions.push(`a.id > $${params.push(after)}`);
+    return this.dataSource.query<AuthorizationRow[]>(
+      `SELECT ${AUTHORIZATION}, ${authorizationStatusSql('a')} AS "viewStatus",
+              (SELECT array_agg(s.id ORDER BY s.id) FROM shops s WHERE s.authorization_id = a.id AND s.status = 'active') AS "shopIds",
+              ${refreshStateColumns('a')}
+         FROM seller_authorizations a
+        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY a.id LIMIT $1`,
+      params,
+    );
+  }
+
+  /**
+   * One page and the total in one round trip. The page's shop ids are picked on shops alone, in id order
+   * through an index (shops_pkey, or the region and status indexes), and only that page is joined to its
+   * authorizations; a deep page still walks `offset` index entries. The total counts the matching shops: all
+   * of them when nothing filters, which no index avoids.
+   */
+  async adminShops(
+    filter: { status?: ShopViewStatus; region?: string },
+    page: number,
+    limit: number,
+  ): Promise<{ rows: AdminShopRow[]; total: number }> {
+    const conditions: string[] = [];
+    const params: unknown[] = [limit, (page - 1) * limit];
+    if (filter.status) conditions.push(shopStatusIsSql('s', filter.status, shopAuthorizationIs));
+    if (filter.region) conditions.push(`s.region = $${params.push(filter.region)}`);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = await this.dataSource.query<(Record<string, unknown> & { total: string })[]>(
+      `SELECT t.total, v.* FROM (SELECT count(*) AS total FROM shops s ${where}) t
+         LEFT JOIN (${ADMIN_SHOP} WHERE s.id IN (SELECT s.id FROM shops s ${where} ORDER BY s.id LIMIT $1 OFFSET $2)) v ON true
+        ORDER BY v."shop.id"`,
+      params,
+    );
+    // Past the last page the only row is the total, with no shop.
+    const shops = rows.filter((row) => row['shop.id'] !== null).map(({ total: _total, ...row }) => nestRow<AdminShopRow>(row));
+    return { rows: shops, total: Number(rows[0]?.total ?? 0) };
+  }
+
+  async adminShop(shopId: string): Promise<AdminShopRow | null> {
+    const [row] = await this.dataSource.query<Record<string, unknown>[]>(`${ADMIN_SHOP} WHERE s.id = $1`, [requireId(shopId, 'a shop id')]);
+    return row ? nestRow<AdminShopRow>(row) : null;
+  }
+
+  /**
+   * GET /auth/status in creation order. The cursor's own row gives the keyset position; an unknown id gives no
+   * position and so no rows.
+   */
+  async authStatus(limit: number, after?: string): Promise<AuthStatusRow[]> {
+    const params: unknown[] = [limit];
+    const from =
+      after === undefined
+        ? ''
+        : `WHERE (a.created_at, a.id) > (SELECT c.created_at, c.id FROM seller_authorizations c WHERE c.id = $${params.push(after)})`;
+    return this.dataSource.query<AuthStatusRow[]>(
+      `SELECT ${AUTH_STATUS},
+              (a.status = 'active' AND a.refresh_token IS NOT NULL) AS authorized,
+              (a.access_token_expires_at IS NULL OR a.access_token_expires_at <= now()) AS "accessTokenExpired",
+              (a.refresh_token_expires_at IS NULL OR a.refresh_token_expires_at <= now()) AS "refreshTokenExpired",
+              COALESCE((SELECT json_agg(json_build_object('id', s.id, 'name', s.name, 'region', s.region, 'status', s.status) ORDER BY s.id)
+                          FROM shops s WHERE s.authorization_id = a.id), '[]'::json) AS shops
+         FROM seller_authorizations a ${from}
+        ORDER BY a.created_at, a.id LIMIT $1`,
+      params,
+    );
+  }
+
+  async authorizationExists(authorizationId: string): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>('SELECT 1 FROM seller_authorizations WHERE id = $1', [
+      requireId(authorizationId, 'an authorization id'),
+    ]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Authorizations by view status, counted on indexes rather than by reading the table (whose rows carry the
+   * encrypted tokens): the active ones index-only on ix_seller_authorizations_access_expiry, the others on the
+   * status and expiry indexes.
+   */
+  async countByStatus(): Promise<Record<AuthorizationViewStatus, number>> {
+    const rows = await this.dataSource.query<{ status: string; n: number }[]>(
+      `SELECT 'all_active' AS status, count(*)::int AS n FROM seller_authorizations WHERE status = 'active'
+       UNION ALL SELECT 'expiring', count(*)::int FROM seller_authorizations a WHERE ${authorizationStatusIsSql('a', 'expiring')}
+       UNION ALL SELECT status, count(*)::int FROM seller_authorizations WHERE status <> 'active' GROUP BY status`,
+    );
+    const count = (status: string): number => rows.find((row) => row.status === status)?.n ?? 0;
+    return {
+      active: count('all_active') - count('expiring'),
+      expiring: count('expiring'),
+      reauthorization_required: count('reauthorization_required'),
+      revoked: count('revoked'),
+    };
+  }
+
+  /** Seconds until the earliest access-token expiry and authorization end among active authorizations. */
+  async earliestExpiries(): Promise<{ access: number | null; authorization: number | null }> {
+    const [row] = await this.dataSource.query<{ access: number | null; authorization: number | null }[]>(
+      `SELECT extract(epoch FROM min(access_token_expires_at) - now())::float AS access,
+              extract(epoch FROM min(${authorizationEndSql('a')}) - now())::float AS authorization
+         FROM seller_authorizations a WHERE status = 'active'`,
+    );
+    return { access: row?.access ?? null, authorization: row?.authorization ?? null };
+  }
+}

@@ -1,0 +1,18 @@
+export type RefreshTrigger = 'api' | 'forced' | 'scheduled' | 'admin';
+
+export interface RefreshRequest {
+  authorizationId: string;
+  trigger: RefreshTrigger;
+  /** Refresh unless the stored access token is valid at least until then. */
+  neededUntil?: Date;
+  /** Refresh even if the token is still valid, unless it was refreshed a few seconds ago. */
+  force?: boolean;
+  /** Admin calls go to TikTok even while the authorization is in backoff. */
+  ignoreBackoff?: boolean;
+}
+
+export type RefreshOutcome =
+  | { kind: 'token'; refreshed: boolean; accessToken: string; accessTokenExpiresAt: Date }
+  | { kind: 'reauthorization_required'; reason: string }
+  | { kind: 'unavailable'; retryAfterSeconds: number; reason: string }
+  | { kind: 'not_found' };
