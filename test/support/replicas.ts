@@ -38,13 +38,20 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-/** N service instances on one database and one emulator, started at once (their migrations race). */
-export async function startCluster(count: number, env: NodeJS.ProcessEnv = {}): Promise<Cluster> {
+/**
+ * N service instances on one database and one emulator, started at once (their migrations race). `perInstance`
+ * adds to `env` for the i-th instance.
+ */
+export async function startCluster(
+  count: number,
+  env: NodeJS.ProcessEnv = {},
+  perInstance: (index: number) => NodeJS.ProcessEnv = () => ({}),
+): Promise<Cluster> {
   const sandbox = await startSharedSandbox();
   const db = await createTestDatabase();
   const secrets = sharedSecrets();
   const started = await Promise.allSettled(
-    Array.from({ length: count }, () => startTestApp({ ...replicaEnv(sandbox, secrets), ...env }, db)),
+    Array.from({ length: count }, (_, index) => startTestApp({ ...replicaEnv(sandbox, secrets), ...env, ...perInstance(index) }, db)),
   );
   const instances = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
