@@ -10,7 +10,9 @@ import {
 } from '../../packages/client/src/index.ts';
 import { freePort } from '../../src/database/embedded-postgres';
 import { CB_SELLER, clearFaults, consent, injectFault, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
+import { query } from '../support/database';
 import { HttpClient } from '../support/http-client';
+import { waitFor } from '../support/wait';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
 import { expireSoon, MY_SHOP, RecordedCall, recordingFetch, UK_OUTLET, UK_SHOP, US_SHOP } from './client-helpers';
@@ -150,7 +152,19 @@ describe('TokenClient errors and retries', () => {
 
   it('times out an attempt that takes longer than timeoutMs', async () => {
     await expireSoon(t, UK_SELLER, 60);
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // the backoff of the previous test is over
+    // The backoff of the previous test is over.
+    await waitFor(
+      async () => {
+        const rows = await query<{ due: boolean }>(
+          t.db.url,
+          'SELECT next_refresh_at IS NULL OR next_refresh_at <= now() AS due FROM seller_authorizations WHERE open_id = $1',
+          [UK_SELLER],
+        );
+        return rows.every((row) => row.due);
+      },
+      3000,
+      20,
+    );
     // TikTok answers the refresh after 1.5 s; the client waits 200 ms.
     await injectFault(browser, { endpoint: 'token_refresh', type: 'timeout', delay_ms: 1500, count: 1 });
     const { client: tokens } = client({ retries: 0, timeoutMs: 200 });

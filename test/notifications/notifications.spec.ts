@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
 import { notification, WebhookSender } from '../webhooks/webhook-sender';
 import { query } from '../support/database';
+import { waitFor } from '../support/wait';
 import { consent, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -42,12 +43,16 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; fai
   };
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Until the outbox holds nothing left to deliver, and the receiver has every delivery the outbox recorded. */
+async function outboxDrained(t: TestApp, receiver: { received: unknown[] }): Promise<void> {
+  await waitFor(async () => {
+    const [{ pending, delivered }] = await query<{ pending: number; delivered: number }>(
+      t.db.url,
+      `SELECT count(*) FILTER (WHERE delivered_at IS NULL AND failed_at IS NULL)::int AS pending,
+              count(*) FILTER (WHERE delivered_at IS NOT NULL)::int AS delivered FROM notification_outbox`,
+    );
+    return pending === 0 && receiver.received.length >= delivered;
+  }, 8000);
 }
 
 describe('status notifications to other systems', () => {
@@ -107,7 +112,7 @@ describe('status notifications to other systems', () => {
 
   it('announces the recovery to active after a new consent, and a revocation', async () => {
     await consent(browser, US_SELLER);
-    await waitFor(() => events().some((event) => event.data.status === 'active'));
+    await waitFor(() => events().some((event) => event.data.status === 'active'), 8000);
     expect(events().find((event) => event.data.status === 'active')?.data).toMatchObject({
       previous_status: 'reauthorization_required',
       open_id: US_SELLER,
@@ -115,7 +120,7 @@ describe('status notifications to other systems', () => {
 
     const admin = new KeyClient(t.baseUrl, t.adminKey);
     expect((await admin.request('/admin/shops/7000000000000002', { method: 'DELETE' })).status).toBe(200);
-    await waitFor(() => events().some((event) => event.data.status === 'revoked'));
+    await waitFor(() => events().some((event) => event.data.status === 'revoked'), 8000);
     expect(events().find((event) => event.data.status === 'revoked')?.data).toMatchObject({
       shop_ids: ['7000000000000002'],
       open_id: UK_SELLER,
@@ -136,8 +141,7 @@ describe('status notifications to other systems', () => {
           [eventId],
         )
       )[0];
-    const deadline = Date.now() + 5000;
-    while (!(await state()).failed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(async () => (await state()).failed, 5000).catch(() => undefined);
     expect(await state()).toEqual({ failed: true, attempts: 5 });
     receiver.failNext(0);
     expect((await service.get('/v1/shops/7000000000000001/token')).status).toBe(200);
@@ -160,8 +164,9 @@ describe('expiring announcements', () => {
         receiver.received
           .map((delivery) => JSON.parse(delivery.body) as { data: { status: string; open_id: string } })
           .filter((event) => event.data.status === 'expiring');
-      await waitFor(() => expiring().length === 1);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitFor(() => expiring().length === 1, 8000);
+      // Everything the outbox holds is delivered: no second announcement is on its way.
+      await outboxDrained(t, receiver);
       expect(expiring()).toHaveLength(1);
       expect(expiring()[0].data.open_id).toBe(UK_SELLER);
     } finally {
@@ -187,20 +192,20 @@ describe('announcements from webhooks and re-consents', () => {
       // TikTok repeats the notice daily: one announcement only.
       await webhooks.deliver(notification(7, '7000000000000001', { expiration_time: soon }));
       await webhooks.deliver(notification(7, '7000000000000001', { expiration_time: soon }));
-      await waitFor(() => statuses().length === 1);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitFor(() => statuses().length === 1, 8000);
+      await outboxDrained(t, receiver);
       expect(statuses()).toEqual([expect.objectContaining({ status: 'expiring', shop_ids: ['7000000000000001', '7000000000000002'] })]);
 
       // The seller renews: announced as active again.
       await consent(browser, UK_SELLER);
-      await waitFor(() => statuses().length === 2);
+      await waitFor(() => statuses().length === 2, 8000);
       expect(statuses()[1]).toMatchObject({ status: 'active', previous_status: 'expiring' });
 
       // One shop revoked, then granted again by a new consent.
       const admin = new KeyClient(t.baseUrl, t.adminKey);
       expect((await admin.request('/admin/shops/7000000000000002', { method: 'DELETE' })).status).toBe(200);
       await consent(browser, UK_SELLER);
-      await waitFor(() => statuses().length === 4);
+      await waitFor(() => statuses().length === 4, 8000);
       expect(statuses().slice(2)).toEqual([
         expect.objectContaining({ status: 'revoked', shop_ids: ['7000000000000002'] }),
         expect.objectContaining({ status: 'active', previous_status: 'revoked', shop_ids: ['7000000000000002'] }),
@@ -209,7 +214,7 @@ describe('announcements from webhooks and re-consents', () => {
       // A shop that TikTok had deauthorized recovers as deauthorized -> active, not as once revoked.
       await query(t.db.url, "UPDATE shops SET status = 'deauthorized' WHERE id = '7000000000000002'");
       await consent(browser, UK_SELLER);
-      await waitFor(() => statuses().length === 5);
+      await waitFor(() => statuses().length === 5, 8000);
       expect(statuses()[4]).toMatchObject({ status: 'active', previous_status: 'deauthorized', shop_ids: ['7000000000000002'] });
     } finally {
       await t.close();

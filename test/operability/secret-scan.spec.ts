@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { scanLogsForSecrets } from '../support/secrets';
+import { scanLogsForSecrets, SecretIndex } from '../support/secrets';
 
 describe('the secret scan of the global teardown', () => {
   let dir: string;
@@ -25,5 +25,31 @@ describe('the secret scan of the global teardown', () => {
     fs.appendFileSync(path.join(dir, file), `leaked ${secret} here\n`);
     const { leaks } = scanLogsForSecrets(dir);
     expect(leaks).toEqual([`${file}: leaked [SECRET] here`]);
+  });
+});
+
+describe('SecretIndex', () => {
+  const index = new SecretIndex(['abcdefgh', 'abcdefghXYZ', 'k1:0123456789abcdef', 'tts_zzzzzzzzzzzz', 'short']);
+
+  it.each<[string, string, string[]]>([
+    ['at the start and end of a line', 'abcdefgh tts_zzzzzzzzzzzz', ['abcdefgh', 'tts_zzzzzzzzzzzz']],
+    ['inside a longer run of characters', 'xxk1:0123456789abcdefxx', ['k1:0123456789abcdef']],
+    ['two secrets sharing their first 8 characters', 'abcdefghXYZ', ['abcdefgh', 'abcdefghXYZ']],
+    ['a secret cut short', 'tts_zzzzzzzzzzz', []],
+    ['nothing', 'a clean line', []],
+  ])('finds %s', (_label, line, expected) => {
+    expect(index.find(line).sort()).toEqual([...expected].sort());
+  });
+
+  it('ignores values shorter than 8 characters', () => {
+    expect(index.size).toBe(4);
+    expect(index.find('short')).toEqual([]);
+  });
+
+  it('reads a long input once, not once per secret', () => {
+    // 20,000 secrets and a 2 MB line: comparing each secret with the line would be 40 G character steps.
+    const many = new SecretIndex(Array.from({ length: 20000 }, (_, i) => `secret-${String(i).padStart(8, '0')}`));
+    const line = 'x'.repeat(2_000_000) + 'secret-00019999';
+    expect(many.find(line)).toEqual(['secret-00019999']);
   });
 });

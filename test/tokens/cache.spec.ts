@@ -1,17 +1,13 @@
+import { InvalidationBus } from '../../src/database/invalidation-bus.service';
 import { query } from '../support/database';
+import { waitFor } from '../support/wait';
 import { Cluster, consentVia, seedSellers, startCluster } from '../support/replicas';
 import { recordSecrets } from '../support/secrets';
 import { KeyClient, TokenBody } from '../support/tokens';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls `check` for up to a second (the promise of the cache: every replica sees a change within one). */
-async function withinASecond(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 1000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('not seen within a second');
-    await sleep(20);
-  }
+function withinASecond(check: () => Promise<boolean>): Promise<void> {
+  return waitFor(check, 1000);
 }
 
 describe('token and key cache across replicas', () => {
@@ -72,18 +68,23 @@ describe('token and key cache across replicas', () => {
       "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN tts_invalidate%'",
     );
     expect(n).toBe(2);
-    await sleep(100);
+    // Both replicas notice the lost channel (and bypass their caches until it is back).
+    const buses = cluster.instances.map((instance) => instance.app.get(InvalidationBus));
+    await waitFor(() => buses.every((bus) => !bus.healthy), 2000, 5);
     await query(cluster.db.url, "UPDATE shops SET cipher = 'CHANGED_WHILE_DEAF' WHERE id = $1", [sellers[0].shopId]);
     // Without the channel nothing comes from memory: the change is visible at once.
     const during = await token(b, sellers[0].shopId);
     expect(during.body.shop_cipher).toBe('CHANGED_WHILE_DEAF');
     // The channel comes back by itself.
-    await sleep(1500);
-    const [{ listening }] = await query<{ listening: number }>(
-      cluster.db.url,
-      "SELECT count(*)::int AS listening FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN tts_invalidate%'",
-    );
-    expect(listening).toBe(2);
+    const listening = async () =>
+      (
+        await query<{ listening: number }>(
+          cluster.db.url,
+          "SELECT count(*)::int AS listening FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN tts_invalidate%'",
+        )
+      )[0].listening;
+    await waitFor(async () => (await listening()) === 2, 5000, 50);
+    expect(await listening()).toBe(2);
   });
 
   it('refuses a deleted key on every replica within a second', async () => {

@@ -7,6 +7,7 @@ import { storedTokens } from '../support/stored-tokens';
 import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
 import { ensureBuilt, spawnService, waitForHttp } from '../support/built-service';
 import { query } from '../support/database';
+import { waitFor } from '../support/wait';
 import { Cluster, consentVia, emulatorStats, replicaEnv, sandboxControl, seedSellers, startCluster } from '../support/replicas';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,7 +96,18 @@ describe('an instance killed in the middle of a refresh', () => {
     expect(row).toEqual({ status: 'active', refresh_failures: 0 });
 
     // Once the dead run's claim lapses, the surviving instance's next run completes the refresh.
-    await sleep(2100);
+    await waitFor(
+      async () => {
+        const [{ lapsed }] = await query<{ lapsed: boolean }>(
+          cluster.db.url,
+          'SELECT refresh_claimed_until IS NULL OR refresh_claimed_until < now() AS lapsed FROM seller_authorizations WHERE id = $1',
+          [id],
+        );
+        return lapsed;
+      },
+      5000,
+      50,
+    );
     const run = await survivor.app.get(RefreshScheduler).runOnce();
     expect(run).toMatchObject({ claimed: 1, refreshed: 1 });
     const stats = await emulatorStats(cluster.sandbox);

@@ -1,6 +1,8 @@
 import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
+import { TokenRefresher } from '../../src/tokens/token-refresher.service';
 import { storedTokens } from '../support/stored-tokens';
 import { query } from '../support/database';
+import { waitFor } from '../support/wait';
 import { Cluster, consentVia, emulatorStats, sandboxControl, seedSellers, startCluster } from '../support/replicas';
 import { startTestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
@@ -94,8 +96,11 @@ describe('refresh engine under adverse conditions', () => {
     const slow = sellers.slice(4, 12);
     await dueSoon(slow.map((seller) => seller.openId));
     const started = Date.now();
+    const callsBefore = (await emulatorStats(cluster.sandbox)).calls.token_refresh ?? 0;
     const refreshes = slow.map((seller) => api.get(`/v1/shops/${seller.shopId}/token?min_ttl=7200`));
-    await sleep(100);
+    // Every refresh slot of the instance is held by a call TikTok is slow to answer.
+    const slots = cluster.instances[0].app.get(TokenRefresher).capacity;
+    await waitFor(async () => ((await emulatorStats(cluster.sandbox)).calls.token_refresh ?? 0) - callsBefore >= slots, 2000, 10);
     // A shop with a fresh token is served at once although TikTok is slow and refreshes fill their slots.
     const fresh = await api.get(`/v1/shops/${sellers[0].shopId}/token`);
     expect(fresh.status).toBe(200);
@@ -167,8 +172,10 @@ describe('refresh engine under adverse conditions', () => {
     const instance = await startTestApp({ ...replicaLikeEnv(cluster), REFRESH_BATCH_SIZE: '100', REFRESH_CONCURRENCY: '1' }, cluster.db);
     await sandboxControl(cluster.sandbox, 'config', { latency_ms: 500 });
     await dueSoon(sellers.map((seller) => seller.openId));
+    const callsBefore = (await emulatorStats(cluster.sandbox)).calls.token_refresh ?? 0;
     const run = instance.app.get(RefreshScheduler).runOnce();
-    await sleep(200);
+    // The run is under way: its first refresh is with TikTok.
+    await waitFor(async () => ((await emulatorStats(cluster.sandbox)).calls.token_refresh ?? 0) > callsBefore, 5000, 10);
     const started = Date.now();
     await instance.close();
     expect(Date.now() - started).toBeLessThan(3000);

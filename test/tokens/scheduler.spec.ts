@@ -1,27 +1,41 @@
 import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
 import { storedTokens } from '../support/stored-tokens';
 import { query } from '../support/database';
+import { waitFor } from '../support/wait';
 import { consent, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { Cluster, consentVia, emulatorStats, sandboxControl, seedSellers, startCluster } from '../support/replicas';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Counts the runs the cron starts on `scheduler`, and tells when one that started after a given count has ended. */
+function countRuns(scheduler: RefreshScheduler): { started: () => number; endedSince: (count: number) => boolean } {
+  const ended: number[] = [];
+  let started = 0;
+  const runOnce = scheduler.runOnce.bind(scheduler);
+  jest.spyOn(scheduler, 'runOnce').mockImplementation(() => {
+    const index = (started += 1);
+    // A run that found another in progress did nothing: it does not count as a later run.
+    return runOnce().then((summary) => {
+      if (!summary.skipped) ended.push(index);
+      return summary;
+    });
+  });
+  return { started: () => started, endedSince: (count) => ended.some((index) => index > count) };
+}
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
+/** Moves every authorization's backoff to its end: what waiting it out would do, without the wait. */
+async function endBackoffs(url: string): Promise<void> {
+  await query(url, 'UPDATE seller_authorizations SET next_refresh_at = now() WHERE next_refresh_at > now()');
 }
 
 describe('refresh scheduler (cron)', () => {
   let t: TestApp;
+  let runs: ReturnType<typeof countRuns>;
 
   beforeAll(async () => {
     t = await startTestApp({ REFRESH_SCHEDULER_ENABLED: 'true', REFRESH_CRON: '* * * * * *' });
+    runs = countRuns(t.app.get(RefreshScheduler));
   });
   afterAll(async () => {
     await t.close();
@@ -38,8 +52,11 @@ describe('refresh scheduler (cron)', () => {
     await waitFor(
       async () => (await sandboxStats(browser)).current[UK_SELLER].access_token !== before.current[UK_SELLER].access_token,
       10000,
+      100,
     );
-    await sleep(1500);
+    // A later run, started after the refresh was seen, finds nothing more to do.
+    const seen = runs.started();
+    await waitFor(() => runs.endedSince(seen), 5000);
     const after = await sandboxStats(browser);
     expect(after.calls.token_refresh - (before.calls.token_refresh ?? 0)).toBe(1);
     expect(after.current[US_SELLER]).toEqual(before.current[US_SELLER]);
@@ -65,9 +82,10 @@ describe('a TikTok outage seen by two replicas', () => {
   let schedulers: RefreshScheduler[];
 
   beforeAll(async () => {
+    // Backoffs far longer than the test: it ends them itself (endBackoffs), so none can end on its own mid-test.
     cluster = await startCluster(2, {
-      REFRESH_BACKOFF_BASE_SECONDS: '1',
-      REFRESH_BACKOFF_MAX_SECONDS: '2',
+      REFRESH_BACKOFF_BASE_SECONDS: '600',
+      REFRESH_BACKOFF_MAX_SECONDS: '1200',
       TIKTOK_HTTP_TIMEOUT_MS: '300',
       REFRESH_CONCURRENCY: '4',
     });
@@ -111,14 +129,14 @@ describe('a TikTok outage seen by two replicas', () => {
     const immediate = await Promise.all(schedulers.map((scheduler) => scheduler.runOnce()));
     expect(immediate.reduce((sum, run) => sum + run.claimed, 0)).toBe(0);
 
-    await sleep(1100);
+    await endBackoffs(cluster.db.url);
     await Promise.all(schedulers.map((scheduler) => scheduler.runOnce()));
     const second = await query<{ refresh_failures: number }>(cluster.db.url, 'SELECT refresh_failures FROM seller_authorizations');
     expect(second.every((row) => row.refresh_failures === 2)).toBe(true);
 
     // TikTok is back.
     await sandboxControl(cluster.sandbox, 'faults', undefined, 'DELETE');
-    await sleep(2100);
+    await endBackoffs(cluster.db.url);
     const recovered = await Promise.all(schedulers.map((scheduler) => scheduler.runOnce()));
     expect(recovered.reduce((sum, run) => sum + run.refreshed, 0)).toBe(12);
 

@@ -1,4 +1,5 @@
 import { query } from '../support/database';
+import { waitFor } from '../support/wait';
 import { clearFaults, consent, injectFault, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -109,7 +110,18 @@ describe('token API', () => {
 
     // TikTok is back; after the backoff the next request refreshes.
     await clearFaults(browser);
-    await new Promise((resolve) => setTimeout(resolve, 4100));
+    await waitFor(
+      async () => {
+        const [{ due }] = await query<{ due: boolean }>(
+          t.db.url,
+          'SELECT next_refresh_at <= now() AS due FROM seller_authorizations WHERE open_id = $1',
+          [US_SELLER],
+        );
+        return due;
+      },
+      6000,
+      50,
+    );
     const recovered = await service.get(`/v1/shops/${US_SHOP}/token`);
     expect(recovered.status).toBe(200);
     expect(((await recovered.json()) as TokenBody).access_token).toBe((await sandboxStats(browser)).current[US_SELLER].access_token);

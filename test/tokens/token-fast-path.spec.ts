@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { ShopTokensService } from '../../src/tokens/shop-tokens.service';
 import { TokenFastPath } from '../../src/tokens/token-fast-path';
+import { TokenCache } from '../../src/cache/token-cache.service';
 import { query } from '../support/database';
+import { waitFor } from '../support/wait';
 import { consent, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -25,11 +27,14 @@ describe('token API fast path (answered before the framework)', () => {
   let all: KeyClient;
   let outletOnly: KeyClient;
   let outletKey: string;
+  /** The instance's cache: its generation moves when a notification is heard. */
+  let cache: TokenCache;
   /** Requests the fast path answered itself, counted by wrapping its middleware. */
   let fastAnswers = 0;
 
   beforeAll(async () => {
     t = await startTestApp({ TOKEN_CACHE_ENABLED: 'true', LOG_LEVEL: 'info' });
+    cache = t.app.get(TokenCache);
     const fastPath = t.app.get<TokenFastPath, { send: (...args: unknown[]) => void }>(TokenFastPath);
     const send = fastPath.send.bind(fastPath);
     fastPath.send = (...args: unknown[]) => {
@@ -83,8 +88,9 @@ describe('token API fast path (answered before the framework)', () => {
     const [{ id }] = await query<{ id: string }>(t.db.url, 'SELECT authorization_id AS id FROM shops WHERE id = $1', [UK_OUTLET]);
     const forget = async () => {
       // What a refresh or revocation on any replica sends: this authorization's tokens are forgotten, keys kept.
+      const heard = cache.generation;
       await query(t.db.url, 'SELECT pg_notify($1, $2)', ['tts_invalidate', JSON.stringify({ kind: 'authorization', id })]);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitFor(() => cache.generation > heard, 2000, 5);
     };
     const full = await traced(all, `/v1/shops/${UK_OUTLET}/token/`);
     await forget();
@@ -127,8 +133,9 @@ describe('token API fast path (answered before the framework)', () => {
     await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '2 hours' WHERE open_id = $1", [
       UK_SELLER,
     ]);
+    const heard = cache.generation;
     await query(t.db.url, 'SELECT pg_notify(\'tts_invalidate\', \'{"kind":"all"}\')');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => cache.generation > heard, 2000, 5);
     const before = JSON.parse((await traced(all, `/v1/shops/${UK_SHOP}/token`)).body) as { access_token: string };
     expect(JSON.parse((await traced(all, `/v1/shops/${UK_SHOP}/token?min_ttl=3600`)).body)).toMatchObject({
       access_token: before.access_token,
