@@ -6,14 +6,16 @@
 // query changed there is measured as changed.
 const { Client } = require('pg');
 const { median } = require('./support.cjs');
-const { loadConfig } = require('../dist/config/app-config');
+const { loadConfig } = require('../dist/config/load-config');
 const { ShopsQueryService } = require('../dist/shops/shops-query.service');
 const { AuthorizationsQueryService } = require('../dist/shops/authorizations-query.service');
+const { AuthorizationViewsRepository } = require('../dist/shops/authorization-views.repository');
+const { AuthorizationEventsRepository } = require('../dist/shops/authorization-events.repository');
+const { AuthorizationRefreshRepository } = require('../dist/shops/authorization-refresh.repository');
+const { ShopsMetrics } = require('../dist/shops/shops.metrics');
 const { ShopTokensService } = require('../dist/tokens/shop-tokens.service');
-const { RefreshScheduler } = require('../dist/tokens/refresh.scheduler');
-const { NotificationDispatcher } = require('../dist/notifications/notification.dispatcher');
+const { NotificationOutboxRepository } = require('../dist/notifications/notification-outbox.repository');
 const { MetricsService } = require('../dist/metrics/metrics.service');
-const { AuthStatusController } = require('../dist/admin/auth-status.controller');
 
 /** Tables that grow with the seller base: a sequential scan of one of them is a finding. */
 const LARGE_TABLES = new Set(['shops', 'seller_authorizations', 'authorization_events', 'notification_outbox']);
@@ -43,13 +45,18 @@ function method(target, name) {
   return target[name].bind(target);
 }
 
+/** What the scheduler and the dispatcher pass to their repositories (config.refresh; NotificationDispatcher's batch and lease). */
+const OUTBOX_BATCH = 20;
+const OUTBOX_LEASE_SECONDS = 120;
+
 /**
  * The cases: `run` calls the service as the endpoint or job would; `pick` says which of the statements it
  * sent is the one measured (default: the last).
  * @param {{ midShopId: string, midAuthorizationId: string, limitedShopIds: string[], seenIds: string[], totalShops: number }} p
  */
 function cases(services, p) {
-  const { shops, authorizations, tokens, scheduler, dispatcher, metrics, authStatus } = services;
+  const { shops, authorizations, tokens, refreshes, outbox, metrics, views, refresh, transaction } = services;
+  const claim = (exclude) => method(refreshes, 'claimDue')(refresh.aheadSeconds, refresh.batchSize, refresh.claimSeconds, exclude);
   const admin = { kind: 'admin' };
   const lastPage = Math.ceil(p.totalShops / 50);
   return [
@@ -63,7 +70,7 @@ function cases(services, p) {
     { label: 'GET /admin/shops?region=DE', run: () => shops.list({ region: 'DE' }, 1, 50) },
     { label: 'GET /admin/shops?status=active&region=US&page=100', run: () => shops.list({ status: 'active', region: 'US' }, 100, 50) },
     { label: 'GET /admin/shops/{id}', run: () => shops.get(p.midShopId) },
-    { label: 'GET /admin/shops/{id}/events', run: () => shops.events(p.midShopId, 1, 50) },
+    { label: 'GET /admin/shops/{id}/events', run: () => shops.listEvents(p.midShopId, 1, 50) },
     { label: 'GET /v1/shops (admin key, first page of 1000)', run: () => tokens.listShops(admin, 1000) },
     { label: 'GET /v1/shops?after={mid}', run: () => tokens.listShops(admin, 1000, p.midShopId) },
     {
@@ -75,30 +82,34 @@ function cases(services, p) {
     { label: 'GET /admin/authorizations?status=reauthorization_required', run: () => authorizations.list('reauthorization_required', 100) },
     { label: 'GET /admin/authorizations?status=expiring', run: () => authorizations.list('expiring', 100) },
     { label: 'GET /admin/authorizations?status=revoked', run: () => authorizations.list('revoked', 100) },
-    { label: 'scheduler claim (first batch of a run)', run: () => method(scheduler, 'claim')([]), pick: 0 },
-    { label: `scheduler claim (${p.seenIds.length} already seen in the run)`, run: () => method(scheduler, 'claim')(p.seenIds), pick: 0 },
-    { label: 'scheduler announceExpiring', run: () => method(scheduler, 'announceExpiring')(), pick: 0 },
-    { label: 'notification outbox poll', run: () => method(dispatcher, 'pass')(), pick: 0 },
+    { label: 'scheduler claim (first batch of a run)', run: () => claim([]), pick: 0 },
+    { label: `scheduler claim (${p.seenIds.length} already seen in the run)`, run: () => claim(p.seenIds), pick: 0 },
+    { label: 'scheduler announceExpiring', run: () => method(refreshes, 'markExpiring')(transaction), pick: 0 },
+    { label: 'notification outbox poll', run: () => method(outbox, 'claimDue')(OUTBOX_BATCH, OUTBOX_LEASE_SECONDS), pick: 0 },
     { label: 'metrics gauge tts_authorizations', run: () => metrics.render(), pick: 0 },
     { label: 'metrics gauge tts_earliest_expiry_seconds', run: () => metrics.render(), pick: 1 },
-    { label: 'token lookup by shop id (cache miss)', run: () => method(tokens, 'loadShop')(p.midShopId) },
-    { label: 'GET /auth/status (first page of 1000)', run: () => authStatus.status({}) },
-    { label: 'GET /auth/status?after={mid}', run: () => authStatus.status({ after: p.midAuthorizationId }) },
+    { label: 'token lookup by shop id (cache miss)', run: () => method(views, 'shopGrant')(p.midShopId) },
+    { label: 'GET /auth/status (first page of 1000)', run: () => authorizations.authStatus(1000) },
+    { label: 'GET /auth/status?after={mid}', run: () => authorizations.authStatus(1000, p.midAuthorizationId) },
   ];
 }
 
 async function capture(client, config, parameters) {
   const captured = [];
   const ds = capturingDataSource(client, captured);
-  const none = { statusChanged: async () => undefined };
+  const views = new AuthorizationViewsRepository(ds);
+  const metrics = new MetricsService();
+  new ShopsMetrics(metrics, views);
   const services = {
-    shops: new ShopsQueryService(ds),
-    authorizations: new AuthorizationsQueryService(ds),
-    tokens: new ShopTokensService(ds, config, null, null, null, null),
-    scheduler: new RefreshScheduler(ds, config, null, null, null, none),
-    dispatcher: new NotificationDispatcher(ds, config),
-    metrics: new MetricsService(ds),
-    authStatus: new AuthStatusController(ds),
+    views,
+    shops: new ShopsQueryService(views, new AuthorizationEventsRepository(ds)),
+    authorizations: new AuthorizationsQueryService(views),
+    tokens: new ShopTokensService(config, views, null, null, null),
+    refreshes: new AuthorizationRefreshRepository(ds, null),
+    outbox: new NotificationOutboxRepository(ds),
+    metrics,
+    refresh: config.refresh,
+    transaction: { query: ds.query },
   };
   const statements = [];
   await client.query('BEGIN');

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { loadConfig } from './config/app-config';
+import { loadConfig } from './config/load-config';
 import { ConfigError } from './config/config.error';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import { waitForDatabase } from './database/wait-for-database';

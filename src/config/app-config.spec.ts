@@ -1,5 +1,6 @@
 import { ConfigError } from './config.error';
-import { loadConfig, SANDBOX_CREDENTIALS, TIKTOK_DEFAULTS } from './app-config';
+import { SANDBOX_CREDENTIALS, TIKTOK_DEFAULTS } from './app-config';
+import { loadConfig } from './load-config';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 

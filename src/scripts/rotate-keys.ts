@@ -4,7 +4,7 @@ import { loadOrCreateDevelopmentKey } from '../common/crypto/development-key';
 import { countStale, rotateKeys } from '../shops/key-rotation';
 import { StoredTokensRepository } from '../shops/stored-tokens.repository';
 import { TokenCipher } from '../common/crypto/token-cipher';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { ConfigError } from '../config/config.error';
 import { dataSourceOptions } from '../database/data-source-options';
 import { ENTITIES } from '../entities';

@@ -70,27 +70,7 @@ export class AuthorizationStore {
         target.id,
         shops.map((shop) => shop.id),
       );
-      const events: NewAuthorizationEvent[] = [
-        {
-          ...base,
-          type: target.inserted ? 'granted' : 're_granted',
-          detail: { shop_count: shops.length, scopes: grant.grantedScopes, seller_base_region: grant.sellerBaseRegion },
-        },
-        ...added.map((shopId) => ({ ...base, type: 'shop_added' as const, shopId })),
-        ...removedShopIds.map((shopId) => ({
-          ...base,
-          type: 'shop_removed' as const,
-          shopId,
-          detail: { reason: 'not returned on re-consent' },
-        })),
-        ...moved.map(({ shopId, from }) => ({
-          authorizationId: from,
-          shopId,
-          type: 'shop_removed' as const,
-          detail: { reason: 'authorized by another seller account', to_authorization_id: target.id },
-        })),
-      ];
-      await this.events.record(events, manager);
+      await this.events.record(consentEvents(target, grant, shops.length, { added, removedShopIds, moved }), manager);
       await this.announceRecovery(manager, target, grant.openId, shops, recovered);
       return {
         authorizationId: target.id,
@@ -133,6 +113,36 @@ export class AuthorizationStore {
       });
     }
   }
+}
+
+/** The events of one consent: the grant, and each shop added, dropped or taken over from another authorization. */
+function consentEvents(
+  target: ConsentTarget,
+  grant: TokenGrant,
+  shopCount: number,
+  shops: { added: string[]; removedShopIds: string[]; moved: { shopId: string; from: string }[] },
+): NewAuthorizationEvent[] {
+  const base = { authorizationId: target.id, openId: grant.openId };
+  return [
+    {
+      ...base,
+      type: target.inserted ? 'granted' : 're_granted',
+      detail: { shop_count: shopCount, scopes: grant.grantedScopes, seller_base_region: grant.sellerBaseRegion },
+    },
+    ...shops.added.map((shopId) => ({ ...base, type: 'shop_added' as const, shopId })),
+    ...shops.removedShopIds.map((shopId) => ({
+      ...base,
+      type: 'shop_removed' as const,
+      shopId,
+      detail: { reason: 'not returned on re-consent' },
+    })),
+    ...shops.moved.map(({ shopId, from }) => ({
+      authorizationId: from,
+      shopId,
+      type: 'shop_removed' as const,
+      detail: { reason: 'authorized by another seller account', to_authorization_id: target.id },
+    })),
+  ];
 }
 
 /** The shops new to this authorization, those taken over from another one, and those it had lost. */

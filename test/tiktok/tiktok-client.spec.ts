@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { loadConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/load-config';
 import { startSandboxServer, SandboxServer } from '../../src/sandbox/standalone';
 import { TiktokClient } from '../../src/tiktok/tiktok.client';
 import { TiktokError } from '../../src/tiktok/tiktok.errors';
