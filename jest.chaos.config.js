@@ -1,4 +1,4 @@
-// The chaos and fuzz suite of issue 6 (npm run test:chaos): the same setup as jest.config.js (embedded or
+// The chaos and fuzz suite (npm run test:chaos): the same setup as jest.config.js (embedded or
 // DATABASE_URL PostgreSQL, log scan at teardown), only the tests under test/chaos, one file at a time (they
 // kill processes and restart a database server, and measure nothing against each other).
 const base = require('./jest.config');

@@ -1,6 +1,7 @@
 // Jest 30 + @swc/jest in CommonJS mode. NestJS 12 ships ESM-only packages; Jest on Node 20 cannot
 // require() ESM, so every node_modules package whose package.json says "type": "module" is
-// transformed to CommonJS too (see ../shared/docs/toolchain.md).
+// transformed to CommonJS too. Jest's own ESM mode breaks on @nestjs/throttler (CommonJS requiring
+// @nestjs/common), and ts-jest cannot require() ESM before Node 24.9.
 const fs = require('node:fs');
 const path = require('node:path');
 

@@ -1,5 +1,5 @@
 'use strict';
-// Benchmark 2 (issue 5): 10,000 authorizations all due, the emulator answering refreshes with 50 ms of added
+// Benchmark 2: 10,000 authorizations all due, the emulator answering refreshes with 50 ms of added
 // latency, REFRESH_CONCURRENCY 16: time until all are refreshed by the scheduler of `node dist/main.js`,
 // against the ideal (count x latency / concurrency), the refresh calls the emulator saw, the database round
 // trips per refresh (measured in the service by bench/count-queries.cjs) and transactions (pg_stat_database).

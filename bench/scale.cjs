@@ -1,5 +1,5 @@
 'use strict';
-// Benchmark 3 (issue 5): 100,000 shops stored. Resident memory of `node dist/main.js` after start-up, after
+// Benchmark 3: 100,000 shops stored. Resident memory of `node dist/main.js` after start-up, after
 // load and with the token cache full (at its cap: TOKEN_CACHE_MAX_ENTRIES, 50,000 by default); the open-loop p99 of GET /v1/shops/{random shop}/token at
 // 500 requests/s over all shops and over a 1,000-shop subset, against the node:http + pg baseline in the same
 // run; then EXPLAIN (ANALYZE, BUFFERS) of the admin, token-list, scheduler, outbox and metrics queries

@@ -1,5 +1,5 @@
 'use strict';
-// Benchmark 1 (issue 5): GET /v1/shops/{random shop}/token with a service key, 1,000 shops with valid
+// Benchmark 1: GET /v1/shops/{random shop}/token with a service key, 1,000 shops with valid
 // tokens, against the service (`node dist/main.js`) and a hand-written node:http + pg baseline, one after the
 // other on the same machine and database. Closed loop at 32 connections (autocannon), then a constant-rate open
 // loop at 500 requests/s (open-loop.cjs), each phase BENCH_RUNS times alternating between the two servers.

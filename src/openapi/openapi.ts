@@ -82,7 +82,7 @@ function describeRoute(operation: OperationObject, path: string, route: Route, r
 /** What every route of this kind can answer, whatever its service does. */
 function commonErrors(operation: OperationObject, path: string, access: AccessLevel): ErrorCode[] {
   const codes = [ErrorCode.InternalError];
-  // The guard looks the key up in the database on every request.
+  // The guard resolves the key (from the database when this replica has not seen it within a minute).
   if (access !== 'public') codes.push(ErrorCode.Unauthorized, ErrorCode.Forbidden, ErrorCode.ServiceUnavailable);
   if (isRateLimited(path, access)) codes.push(ErrorCode.TooManyRequests);
   // The global validation pipe refuses unknown or malformed query parameters and bodies.
