@@ -7,13 +7,21 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { attachContext, contextOf, RequestContext } from '../common/http/request-context';
 import { HeaderList, securityHeadersFor } from '../common/http/security-headers';
 import { isShopId } from '../common/ids';
-import { logRequest, pathOnly } from '../common/logging/request-log';
+import { logRequest } from '../common/logging/request-log';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DOCS_PATH } from '../openapi/openapi';
 import type { MachineRouteSpec } from './machine-route';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+const COMPLETION = Symbol('tts.completion');
+type Completing = ServerResponse & { [COMPLETION]?: { pipeline: RequestPipeline; request: IncomingMessage; context: RequestContext } };
+
+function onClose(this: Completing): void {
+  const completion = this[COMPLETION];
+  if (completion) completion.pipeline.complete(completion.request, this, completion.context);
+}
 
 /** The key of an `Authorization: Bearer <key>` header. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -57,8 +65,10 @@ export class RequestPipeline {
       metric: route?.metric,
     });
     response.setHeader('x-request-id', context.id);
-    for (const [name, value] of this.headersFor(pathOnly(request.url))) response.setHeader(name, value);
-    response.once('close', () => this.complete(request, response, context));
+    for (const [name, value] of this.headersFor(request.url ?? '')) response.setHeader(name, value);
+    // One shared listener per response, no closure: the response holds what `complete` needs.
+    (response as Completing)[COMPLETION] = { pipeline: this, request, context };
+    response.on('close', onClose);
     return context;
   }
 
@@ -98,7 +108,8 @@ export class RequestPipeline {
     if (context && route.metric) context.metric = route.metric;
   }
 
-  private complete(request: IncomingMessage, response: ServerResponse, context: RequestContext): void {
+  /** 4. When the response is done (or the client went): the route's metric, then the access line. */
+  complete(request: IncomingMessage, response: ServerResponse, context: RequestContext): void {
     if (context.metric === 'token_requests') {
       this.metrics.tokenRequests.inc({ outcome: response.statusCode < 400 ? 'served' : (context.errorCode ?? ErrorCode.InternalError) });
     }

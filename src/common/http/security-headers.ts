@@ -74,10 +74,14 @@ export function strictSecurityHeaders(https: boolean): HeaderList {
   return [...recordHeaders(helmetFor(PAGE_POLICY, https)), ['Cache-Control', 'no-store']];
 }
 
-/** The headers of a response to `path`: the strict page policy everywhere but the Swagger UI. */
-export function securityHeadersFor(options: SecurityHeadersOptions): (path: string) => HeaderList {
+/** The headers of a response to `url` (path and query): the strict page policy everywhere but the Swagger UI. */
+export function securityHeadersFor(options: SecurityHeadersOptions): (url: string) => HeaderList {
   const strict = strictSecurityHeaders(options.https);
   const docs = recordHeaders(helmetFor(DOCS_POLICY, options.https));
-  const docsPrefix = `${options.docsPath}/`;
-  return (path) => (path === options.docsPath || path.startsWith(docsPrefix) ? docs : strict);
+  const { docsPath } = options;
+  return (url) => {
+    if (!url.startsWith(docsPath)) return strict;
+    const next = url.charAt(docsPath.length);
+    return next === '' || next === '/' || next === '?' ? docs : strict;
+  };
 }

@@ -7,7 +7,8 @@ export function pathOnly(url: string | undefined): string {
   return (url ?? '').split('?')[0];
 }
 
-const NOT_LOGGED = /^\/(health|metrics)(\/|$)/;
+/** Probes and scrapes, by their URL (path and query). */
+const NOT_LOGGED = /^\/(health|metrics)([/?]|$)/;
 
 /** The level of a request's access line: error for a 5xx, warn for a 4xx. */
 export function accessLogLevel(statusCode: number): 'error' | 'warn' | 'info' {
@@ -20,11 +21,9 @@ export function accessLogLevel(statusCode: number): 'error' | 'warn' | 'info' {
  * logged. `aborted`: the client went before the response was sent.
  */
 export function logRequest(request: IncomingMessage, response: ServerResponse, context: RequestContext): void {
-  if (NOT_LOGGED.test(pathOnly(request.url))) return;
   const logger = PinoLogger.root as PinoLogger['logger'] | undefined;
-  if (!logger) return;
   const level = accessLogLevel(response.statusCode);
-  if (!logger.isLevelEnabled(level)) return;
+  if (!logger?.isLevelEnabled(level) || NOT_LOGGED.test(request.url ?? '')) return;
   const message = !response.writableFinished ? 'request aborted' : response.statusCode >= 500 ? 'request errored' : 'request completed';
   logger[level](
     {
