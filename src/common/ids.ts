@@ -6,7 +6,10 @@ export function isShopId(value: unknown): value is string {
   return typeof value === 'string' && SHOP_ID.test(value);
 }
 
-export const SHOP_ID_RULE = `1-64 characters of [A-Za-z0-9_-]`;
+export const SHOP_ID_RULE = '1-64 characters of [A-Za-z0-9_-]';
+
+/** {@link isShopId} as a RegExp, for validators that take one (class-validator's @Matches). */
+export const SHOP_ID_REGEXP = SHOP_ID;
 
 /** Any version; what PostgreSQL's uuid type accepts in its canonical form. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,4 +1,5 @@
 import type { AuthorizedShop, TokenGrant } from './tiktok.types';
+import { isShopId } from '../common/ids';
 
 /** A response that does not have the documented shape. Becomes a transient `invalid_response` failure. */
 export class InvalidResponseError extends Error {}
@@ -83,7 +84,7 @@ export function parseAuthorizedShops(data: unknown): AuthorizedShop[] {
     if (!isRecord(entry)) throw new InvalidResponseError(`shops[${index}] is not an object`);
     // Shop ids are 19-digit numbers: as a JSON number beyond 2^53 the value is already corrupted.
     const id = typeof entry.id === 'number' && Number.isSafeInteger(entry.id) ? String(entry.id) : entry.id;
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new InvalidResponseError(`shops[${index}].id is invalid`);
+    if (typeof id !== 'string' || !isShopId(id)) throw new InvalidResponseError(`shops[${index}].id is invalid`);
     if (seen.has(id)) throw new InvalidResponseError(`shop ${id} is listed twice`);
     seen.add(id);
     return {

@@ -1,5 +1,6 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { isShopId } from '../common/ids';
 
 /** The notification types this service acts on (facts document, section 7). */
 export const SELLER_DEAUTHORIZATION = 6;
@@ -37,8 +38,6 @@ export const WEBHOOK_ENVELOPE_SCHEMA: SchemaObject = {
 // webhook_deliveries.notification_id is varchar(128) (characters, as `u` counts them). PostgreSQL refuses NUL
 // in text, so control characters would turn a delivery TikTok keeps retrying into a 500 each time.
 const NOTIFICATION_ID = /^\P{Cc}{1,128}$/u;
-// The shape the token API accepts; also keeps webhook_deliveries.shop_id within varchar(64).
-const SHOP_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const INT4 = { min: -2147483648, max: 2147483647 };
 /** 9999-12-31T23:59:59Z: anything later is not a date TikTok means. */
 const MAX_UNIX_SECONDS = 253402300799;
@@ -66,7 +65,8 @@ export function parseWebhookEnvelope(body: Buffer): WebhookEnvelope {
   return {
     notificationId,
     type,
-    shopId: typeof shopId === 'string' && SHOP_ID.test(shopId) ? shopId : null,
+    // The shape the token API accepts; also keeps webhook_deliveries.shop_id within varchar(64).
+    shopId: isShopId(shopId) ? shopId : null,
     timestamp:
       typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp > 0 && timestamp <= MAX_UNIX_SECONDS ? timestamp : null,
     data: isRecord(data) ? data : {},

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-
-export const SHOP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+import { SHOP_ID_REGEXP, SHOP_ID_RULE } from '../../common/ids';
 
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
@@ -26,7 +25,7 @@ export class CreateApiKeyDto {
   @ArrayMaxSize(10000)
   @ArrayUnique()
   @IsString({ each: true })
-  @Matches(SHOP_ID_PATTERN, { each: true, message: 'each shop id must be 1-64 characters of [A-Za-z0-9_-]' })
+  @Matches(SHOP_ID_REGEXP, { each: true, message: `each shop id must be ${SHOP_ID_RULE}` })
   shop_ids?: string[];
 }
 

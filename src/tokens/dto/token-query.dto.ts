@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { toInteger } from '../../common/http/query-transforms';
 import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/derived-status';
+import { SHOP_ID_PATTERN, SHOP_ID_REGEXP } from '../../common/ids';
 
 /** The largest min_ttl a caller may ask for: a day. */
 export const MAX_MIN_TTL_SECONDS = 86400;
@@ -32,9 +33,9 @@ export class ListShopsQueryDto {
   limit?: number;
 
   /** Cursor: the last shop_id of the previous page. */
-  @ApiPropertyOptional({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'the last shop_id of the previous page' })
+  @ApiPropertyOptional({ pattern: `^${SHOP_ID_PATTERN}$`, description: 'the last shop_id of the previous page' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'after must be a shop id' })
+  @Matches(SHOP_ID_REGEXP, { message: 'after must be a shop id' })
   after?: string;
 }
 
