@@ -40,8 +40,9 @@ function contextFor(
   target: { prototype: object },
   method: string,
   authorization?: string,
+  params?: Record<string, string>,
 ): { context: ExecutionContext; request: RequestWithCaller } {
-  const request = { headers: authorization === undefined ? {} : { authorization } } as RequestWithCaller;
+  const request = { headers: authorization === undefined ? {} : { authorization }, params } as RequestWithCaller;
   const handler = (target.prototype as Record<string, () => void>)[method];
   const context = {
     getHandler: () => handler,
@@ -111,6 +112,21 @@ describe('ApiKeyGuard: access levels', () => {
     const { guard, authenticate } = guardWith();
     await guard.canActivate(contextFor(PublicClass, 'handler', `Bearer ${ADMIN}`).context);
     expect(authenticate).not.toHaveBeenCalled();
+  });
+});
+
+describe('ApiKeyGuard: the shop a route names', () => {
+  it.each<[string, string | undefined, Record<string, string> | undefined, true | ErrorCode]>([
+    ['a listed shop', `Bearer ${SERVICE}`, { shop_id: 'shop-a' }, true],
+    ["a shop outside the key's list", `Bearer ${SERVICE}`, { shop_id: 'shop-b' }, ErrorCode.Forbidden],
+    ['a listed shop in another case', `Bearer ${SERVICE}`, { shop_id: 'SHOP-A' }, ErrorCode.Forbidden],
+    ['any shop, for the admin key', `Bearer ${ADMIN}`, { shop_id: 'shop-b' }, true],
+    ["a malformed shop id (left to the route's ShopIdParam: 400)", `Bearer ${SERVICE}`, { shop_id: 'not a shop!' }, true],
+    ['no shop in the route', `Bearer ${SERVICE}`, undefined, true],
+    ['a shop, but no key: 401 first', undefined, { shop_id: 'shop-b' }, ErrorCode.Unauthorized],
+  ])('%s', async (_label, header, params, expected) => {
+    const { guard } = guardWith();
+    expect(await outcome(guard, contextFor(ServiceClass, 'handler', header, params).context)).toBe(expected);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Caller, mayAccessShop } from '../access/caller';
+import { assertShopAccess, Caller, mayAccessShop } from '../access/caller';
 import { ApiKeysService } from '../access/api-keys.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { attachContext, contextOf, RequestContext } from '../common/http/request-context';
@@ -17,6 +17,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 const COMPLETION = Symbol('tts.completion');
 type Completing = ServerResponse & { [COMPLETION]?: { pipeline: RequestPipeline; request: IncomingMessage; context: RequestContext } };
+
+function mayUseRoute(route: MachineRouteSpec, caller: Caller): boolean {
+  return route.access !== 'admin' || caller.kind === 'admin';
+}
 
 function onClose(this: Completing): void {
   const completion = this[COMPLETION];
@@ -92,14 +96,13 @@ export class RequestPipeline {
    * route names, if any. A malformed shop id names no shop: the route's ShopIdParam refuses it with 400.
    */
   authorize(route: MachineRouteSpec, caller: Caller, shopId: unknown): void {
-    if (route.access === 'admin' && caller.kind !== 'admin') throw new AppError(ErrorCode.Forbidden, 'this route needs the admin key');
-    if (isShopId(shopId) && !mayAccessShop(caller, shopId))
-      throw new AppError(ErrorCode.Forbidden, 'this API key may not access this shop');
+    if (!mayUseRoute(route, caller)) throw new AppError(ErrorCode.Forbidden, 'this route needs the admin key');
+    if (isShopId(shopId)) assertShopAccess(caller, shopId);
   }
 
   /** {@link authorize} as a yes or no, for a path that leaves every refusal to Nest. */
   mayServe(route: MachineRouteSpec, caller: Caller, shopId: string): boolean {
-    return (route.access !== 'admin' || caller.kind === 'admin') && mayAccessShop(caller, shopId);
+    return mayUseRoute(route, caller) && mayAccessShop(caller, shopId);
   }
 
   /** Marks the request as the route's, once routing knows it (Nest path). */
