@@ -41,16 +41,31 @@ export function selectColumns<E>(
 export function nestRow<T>(row: Record<string, unknown>): T {
   const nested: Record<string, unknown> = {};
   for (const key in row) {
-    const dot = key.indexOf('.');
-    if (dot < 0) {
+    const split = splitKey(key);
+    if (!split) {
       nested[key] = row[key];
       continue;
     }
-    const head = key.slice(0, dot);
-    const part = (nested[head] ??= {}) as Record<string, unknown>;
-    part[key.slice(dot + 1)] = row[key];
+    const part = (nested[split[0]] ??= {}) as Record<string, unknown>;
+    part[split[1]] = row[key];
   }
   return nested as T;
+}
+
+/**
+ * `"shop.id"` as `["shop", "id"]`, computed once per column name: the token read on a cache miss nests every
+ * row, and slicing its column names anew each time would be garbage on that path.
+ */
+const SPLIT_KEYS = new Map<string, readonly [string, string] | null>();
+function splitKey(key: string): readonly [string, string] | null {
+  let split = SPLIT_KEYS.get(key);
+  if (split === undefined) {
+    const dot = key.indexOf('.');
+    split = dot < 0 ? null : [key.slice(0, dot), key.slice(dot + 1)];
+    // Column names come from this codebase's select-lists: a bounded set.
+    if (SPLIT_KEYS.size < 10_000) SPLIT_KEYS.set(key, split);
+  }
+  return split;
 }
 
 /**
