@@ -1,36 +1,61 @@
 import { validateCronExpression } from 'cron';
 import type { AppConfig, NotifyConfig, RefreshConfig, SandboxConfig, TiktokConfig } from './app-config';
 import { DEFAULT_CACHE_MAX_ENTRIES, SANDBOX_CREDENTIALS, TIKTOK_DEFAULTS } from './app-config';
-import { ConfigError } from './config.error';
+import type { ConfigProblems } from './config.error';
 import { parseEncryptionKeys } from './encryption-keys';
 import type { EnvironmentVariables } from './environment';
 
-// One function per domain of AppConfig, each resolving its variables (already validated one by one) and the
-// rules that span several of them. loadConfig calls them in a fixed order.
+// One function per domain of AppConfig, each resolving its variables (already validated one by one; a bad
+// one is left out) and the rules that span several of them. Each records every problem it finds and goes
+// on, so that loadConfig reports them all at once; loadConfig calls them in a fixed order.
 
 type NodeEnv = AppConfig['nodeEnv'];
+
+/** What every section reads: the validated variables, the environment, where problems go. */
+export interface SectionContext {
+  env: EnvironmentVariables;
+  nodeEnv: NodeEnv;
+  problems: ConfigProblems;
+}
 
 export function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/** Production refuses the embedded PostgreSQL: its data would live in a folder a container restart loses. */
+export function databaseSection({ env, nodeEnv, problems }: SectionContext): string | undefined {
+  if (nodeEnv === 'production' && env.DATABASE_URL === undefined) {
+    problems.add('DATABASE_URL', 'is required when NODE_ENV=production (the embedded PostgreSQL is for development and tests)');
+  }
+  return env.DATABASE_URL;
+}
+
 /** On without credentials; never in production. */
-export function sandboxSection(env: EnvironmentVariables, nodeEnv: NodeEnv): SandboxConfig {
-  const enabled = env.TIKTOK_SANDBOX ?? env.TIKTOK_APP_KEY === undefined;
-  if (enabled && nodeEnv === 'production')
-    throw new ConfigError('TIKTOK_SANDBOX', 'the sandbox emulator cannot run with NODE_ENV=production');
+export function sandboxSection({ env, nodeEnv, problems }: SectionContext): SandboxConfig {
+  const production = nodeEnv === 'production';
+  if (production && env.TIKTOK_SANDBOX === true) {
+    problems.add('TIKTOK_SANDBOX', 'the sandbox emulator cannot run with NODE_ENV=production');
+  }
   return {
-    enabled,
+    enabled: !production && (env.TIKTOK_SANDBOX ?? env.TIKTOK_APP_KEY === undefined),
     accessTokenTtlSeconds: env.SANDBOX_ACCESS_TOKEN_TTL_SECONDS ?? 604800,
     refreshTokenTtlSeconds: env.SANDBOX_REFRESH_TOKEN_TTL_SECONDS ?? 31536000,
   };
 }
 
+/** Why the credentials are required once the sandbox is off: the rule the operator tripped over. */
+function credentialsReason({ env, nodeEnv }: SectionContext): string {
+  if (nodeEnv === 'production') return 'is required when NODE_ENV=production';
+  if (env.TIKTOK_SANDBOX === false) return 'is required when TIKTOK_SANDBOX is false';
+  return 'is required when TIKTOK_APP_KEY is set (or set TIKTOK_SANDBOX=true)';
+}
+
 /** The app's credentials and TikTok's hosts; with the sandbox on, its emulator's. */
-export function tiktokSection(env: EnvironmentVariables, sandbox: boolean, port: number, publicBaseUrl: string): TiktokConfig {
+export function tiktokSection(context: SectionContext, sandbox: boolean, port: number, publicBaseUrl: string): TiktokConfig {
+  const { env, problems } = context;
   if (!sandbox) {
     for (const name of ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SERVICE_ID'] as const) {
-      if (env[name] === undefined) throw new ConfigError(name, 'is required when TIKTOK_SANDBOX is false');
+      if (env[name] === undefined) problems.add(name, credentialsReason(context));
     }
   }
   // The service calls its own emulator over loopback; the browser reaches it through the public URL.
@@ -47,39 +72,41 @@ export function tiktokSection(env: EnvironmentVariables, sandbox: boolean, port:
 }
 
 /** The secrets that guard tokens and routes: required in production, generated into DATA_DIR otherwise. */
-export function accessSection(
-  env: EnvironmentVariables,
-  nodeEnv: NodeEnv,
-): Pick<AppConfig, 'encryptionKeys' | 'adminApiKey' | 'apiKeyHmacSecret'> {
+export function accessSection({
+  env,
+  nodeEnv,
+  problems,
+}: SectionContext): Pick<AppConfig, 'encryptionKeys' | 'adminApiKey' | 'apiKeyHmacSecret'> {
   for (const name of ['TOKEN_ENCRYPTION_KEYS', 'ADMIN_API_KEY', 'API_KEY_HMAC_SECRET'] as const) {
-    if (nodeEnv === 'production' && env[name] === undefined) throw new ConfigError(name, 'is required when NODE_ENV=production');
+    if (nodeEnv === 'production' && env[name] === undefined) problems.add(name, 'is required when NODE_ENV=production');
   }
+  const keys = env.TOKEN_ENCRYPTION_KEYS;
   return {
-    encryptionKeys: env.TOKEN_ENCRYPTION_KEYS === undefined ? null : parseEncryptionKeys(env.TOKEN_ENCRYPTION_KEYS),
+    encryptionKeys: keys === undefined ? null : problems.capture(() => parseEncryptionKeys(keys), []),
     adminApiKey: env.ADMIN_API_KEY ?? null,
     apiKeyHmacSecret: env.API_KEY_HMAC_SECRET ?? null,
   };
 }
 
-export function notifySection(env: EnvironmentVariables): NotifyConfig | null {
+export function notifySection({ env, problems }: SectionContext): NotifyConfig | null {
   if (env.NOTIFY_WEBHOOK_URL === undefined) return null;
-  if (env.NOTIFY_WEBHOOK_SECRET === undefined) throw new ConfigError('NOTIFY_WEBHOOK_SECRET', 'is required when NOTIFY_WEBHOOK_URL is set');
+  if (env.NOTIFY_WEBHOOK_SECRET === undefined) problems.add('NOTIFY_WEBHOOK_SECRET', 'is required when NOTIFY_WEBHOOK_URL is set');
   return {
     url: env.NOTIFY_WEBHOOK_URL,
-    secret: env.NOTIFY_WEBHOOK_SECRET,
+    secret: env.NOTIFY_WEBHOOK_SECRET ?? '',
     maxAttempts: env.NOTIFY_MAX_ATTEMPTS ?? 10,
     pollMs: env.NOTIFY_POLL_MS ?? 1000,
     backoffBaseSeconds: 2,
   };
 }
 
-export function refreshSection(env: EnvironmentVariables): RefreshConfig {
+export function refreshSection({ env, problems }: SectionContext): RefreshConfig {
   const cron = env.REFRESH_CRON ?? '0 * * * * *';
-  if (!validateCronExpression(cron).valid) throw new ConfigError('REFRESH_CRON', `is not a valid cron expression (${cron})`);
+  if (!validateCronExpression(cron).valid) problems.add('REFRESH_CRON', `is not a valid cron expression (${cron})`);
   const backoffBaseSeconds = env.REFRESH_BACKOFF_BASE_SECONDS ?? 30;
   const backoffMaxSeconds = env.REFRESH_BACKOFF_MAX_SECONDS ?? 3600;
   if (backoffMaxSeconds < backoffBaseSeconds) {
-    throw new ConfigError('REFRESH_BACKOFF_MAX_SECONDS', 'must not be smaller than REFRESH_BACKOFF_BASE_SECONDS');
+    problems.add('REFRESH_BACKOFF_MAX_SECONDS', 'must not be smaller than REFRESH_BACKOFF_BASE_SECONDS');
   }
   return {
     schedulerEnabled: env.REFRESH_SCHEDULER_ENABLED ?? true,

@@ -3,12 +3,16 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxL
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-/** "true"/"false" (and 1/0, yes/no) only: anything else is left as a string and fails @IsBoolean. */
+/**
+ * Exactly "true" or "false" (surrounding spaces aside; empty is unset): anything else is left as a string and
+ * fails @IsBoolean, so that "yes" does not pass where "nope" fails.
+ */
 function toBoolean({ value }: { value: unknown }): unknown {
   if (typeof value !== 'string') return value;
-  const normalized = value.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(normalized)) return true;
-  if (['false', '0', 'no'].includes(normalized)) return false;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
   return value;
 }
 

@@ -2,13 +2,15 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import path from 'node:path';
 import { AppConfig } from './app-config';
-import { ConfigError } from './config.error';
+import { ConfigProblems } from './config.error';
 import {
   accessSection,
   authSection,
+  databaseSection,
   notifySection,
   refreshSection,
   sandboxSection,
+  type SectionContext,
   stripSlash,
   tiktokSection,
   tokensSection,
@@ -17,40 +19,50 @@ import { EnvironmentVariables } from './environment';
 
 const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isUrl', 'matches', 'isIn'];
 
-function firstError(env: EnvironmentVariables): ConfigError | undefined {
-  const [error] = validateSync(env, { forbidUnknownValues: false });
-  if (!error) return undefined;
-  // A wrong type says more than a range check on the same value.
-  const constraints = error.constraints ?? {};
-  const key = TYPE_CONSTRAINTS.find((name) => name in constraints) ?? Object.keys(constraints)[0];
-  const detail = (key && constraints[key]) || 'is invalid';
-  return new ConfigError(error.property, detail.replace(`${error.property} `, ''));
+/** Each variable that fails its own checks, recorded once and then left out as if it were unset. */
+function checkVariables(env: EnvironmentVariables, problems: ConfigProblems): void {
+  for (const error of validateSync(env, { forbidUnknownValues: false })) {
+    // A wrong type says more than a range check on the same value.
+    const constraints = error.constraints ?? {};
+    const key = TYPE_CONSTRAINTS.find((name) => name in constraints) ?? Object.keys(constraints)[0];
+    const detail = (key && constraints[key]) || 'is invalid';
+    problems.add(error.property, detail.replace(`${error.property} `, ''));
+    Reflect.deleteProperty(env, error.property);
+  }
+}
+
+/** Development and tests listen on loopback only; production (in a container, behind a proxy) on every interface. */
+function defaultHost(nodeEnv: AppConfig['nodeEnv']): string {
+  return nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1';
 }
 
 /**
- * Reads and validates the environment. Throws {@link ConfigError} naming the first bad variable. Each domain
- * resolves its own section (config-sections.ts), in this order, so the first problem reported is the same
- * whatever else is wrong.
+ * Reads and validates the environment. Throws one {@link ConfigError} listing every bad or missing variable:
+ * first those wrong on their own, then the rules spanning several, each domain resolving its own section
+ * (config-sections.ts) in a fixed order, so the same mistakes give the same lines.
  */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const env = plainToInstance(EnvironmentVariables, { ...source }, { excludeExtraneousValues: false });
-  const error = firstError(env);
-  if (error) throw error;
+  const problems = new ConfigProblems();
+  checkVariables(env, problems);
 
   const nodeEnv = env.NODE_ENV ?? 'development';
+  const context: SectionContext = { env, nodeEnv, problems };
   const port = env.PORT ?? 3000;
   const publicBaseUrl = stripSlash(env.PUBLIC_BASE_URL ?? `http://localhost:${port}`);
-  const sandbox = sandboxSection(env, nodeEnv);
-  const tiktok = tiktokSection(env, sandbox.enabled, port, publicBaseUrl);
-  const access = accessSection(env, nodeEnv);
-  const notify = notifySection(env);
-  const refresh = refreshSection(env);
+  const databaseUrl = databaseSection(context);
+  const sandbox = sandboxSection(context);
+  const tiktok = tiktokSection(context, sandbox.enabled, port, publicBaseUrl);
+  const access = accessSection(context);
+  const notify = notifySection(context);
+  const refresh = refreshSection(context);
+  problems.throwIfAny();
   return Object.assign(new AppConfig(), {
     nodeEnv,
     port,
-    host: env.HOST ?? '0.0.0.0',
+    host: env.HOST ?? defaultHost(nodeEnv),
     publicBaseUrl,
-    databaseUrl: env.DATABASE_URL,
+    databaseUrl,
     databasePoolSize: env.DATABASE_POOL_SIZE ?? 10,
     dataDir: path.resolve(env.DATA_DIR ?? '.data'),
     tiktok,
