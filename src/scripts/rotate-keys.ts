@@ -4,6 +4,7 @@ import { loadOrCreateDevelopmentKey } from '../common/crypto/development-key';
 import { countStale, rotateKeys } from '../shops/key-rotation';
 import { StoredTokensRepository } from '../shops/stored-tokens.repository';
 import { TokenCipher } from '../common/crypto/token-cipher';
+import { loadDotEnv } from '../config/dotenv';
 import { loadConfig } from '../config/load-config';
 import { ConfigError } from '../config/config.error';
 import { dataSourceOptions } from '../database/data-source-options';
@@ -33,6 +34,8 @@ function progressBar(): (progress: { done: number; total: number }) => void {
  * safe to interrupt and run again.
  */
 async function main(): Promise<void> {
+  // The same configuration as the service's, .env included.
+  loadDotEnv();
   const config = loadConfig();
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
   let dataSource: DataSource | undefined;
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   process.stderr.write(
     error instanceof ConfigError
-      ? `configuration error: ${error.message}\n`
+      ? `${error.lines().join('\n')}\n`
       : `key rotation failed: ${error instanceof Error ? error.message : String(error)}\n`,
   );
   process.exit(1);
