@@ -31,6 +31,11 @@ interface Secrets {
 
 const USER = 'postgres';
 
+/** Where the embedded cluster of a data directory lives. */
+export function embeddedClusterDir(dataDir: string): string {
+  return path.join(dataDir, 'postgres');
+}
+
 /** Asks the kernel for a free loopback port. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,7 +89,7 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const logger = options.logger ?? new Logger('EmbeddedPostgres');
   const database = options.database ?? 'tiktok_tokens';
-  const clusterDir = path.join(options.dataDir, 'postgres');
+  const clusterDir = embeddedClusterDir(options.dataDir);
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
   const { password } = readSecrets(path.join(options.dataDir, 'postgres-credentials.json'));
   const urlFor = (port: number) => `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;

@@ -25,10 +25,13 @@ export function ensureBuilt(): void {
   });
 }
 
-/** `node dist/main.js` as a separate process, as in production; its output is kept for diagnosis. */
-export function spawnService(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+/**
+ * `node dist/main.js` as a separate process, as in production; its output is kept for diagnosis. `cwd` is
+ * where it looks for `.env` (the project root by default).
+ */
+export function spawnService(env: NodeJS.ProcessEnv, cwd = ROOT): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return { child, output: () => output };
