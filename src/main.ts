@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
+import { installAppLogger } from './common/logging/app-logger';
 import { loadConfig } from './config/load-config';
 import { ConfigError } from './config/config.error';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -9,6 +10,8 @@ import { waitForDatabase } from './database/wait-for-database';
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
   const config = loadConfig();
+  // The lines before the application exists (the database) are written like the rest (common/logging).
+  installAppLogger(config);
   if (!config.databaseUrl) {
     // The embedded-postgres package stops its server itself on SIGINT/SIGTERM and process exit.
     config.databaseUrl = (await startEmbeddedPostgres({ dataDir: config.dataDir })).url;
