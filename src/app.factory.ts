@@ -1,6 +1,5 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import cookieParser from 'cookie-parser';
 import express, { raw } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +7,8 @@ import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { FrontedExpressAdapter } from './common/http/fronted-express-adapter';
 import { createValidationPipe } from './common/http/validation.pipe';
+import { appLogger } from './common/logging/app-logger';
+import { runInRequestScope } from './common/logging/nest-logger';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './openapi/openapi';
 import { RequestPipeline } from './pipeline/request-pipeline';
@@ -22,10 +23,10 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const adapter = new FrontedExpressAdapter(server);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
-    bufferLogs: true,
+    // Everything Nest and this code log goes through pino (common/logging): JSON lines, human-readable ones on
+    // a development terminal; Nest's module and route listing at debug level.
+    logger: appLogger(config),
   });
-  // Everything Nest and this code log goes through pino as JSON, with the request id (LoggingModule).
-  app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
   // Behind a proxy (docker-compose, a load balancer) the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
@@ -39,7 +40,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const pipeline = app.get(RequestPipeline);
   app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
     pipeline.begin(request, response);
-    next();
+    // Every line logged while Nest handles the request carries it (id, method, path).
+    runInRequestScope(request, next);
   });
   // TikTok signs the exact bytes it sends: the webhook route gets them raw (JSON.parse happens after the
   // signature check), and the JSON parser below skips bodies already read.

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import net from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.factory';
+import { installAppLogger } from './common/logging/app-logger';
 import { AppConfig, DEVELOPMENT_ADMIN_KEY_FILE } from './config/app-config';
 import { ConfigError } from './config/config.error';
 import { loadDotEnv } from './config/dotenv';
@@ -69,11 +70,13 @@ function logReady(config: AppConfig, database: string, logger: Logger): void {
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
   const dotEnv = loadDotEnv();
+  const config = loadConfig();
+  // The lines before the application exists (the database) are written like the rest (common/logging).
+  installAppLogger(config);
   if (dotEnv) {
     const kept = dotEnv.ignored.length ? `; the environment's own ${dotEnv.ignored.join(', ')} win` : '';
     logger.log(`read ${dotEnv.applied.length} variable(s) from ${dotEnv.file}${kept}`);
   }
-  const config = loadConfig();
   await checkPort(config);
   const database = await openDatabase(config, logger);
   await waitForDatabase(config.databaseUrl ?? '');

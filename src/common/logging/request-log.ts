@@ -1,11 +1,6 @@
-import { PinoLogger } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../http/request-context';
-
-/** The path only: query strings carry OAuth codes and states, and TikTok-style secrets. */
-export function pathOnly(url: string | undefined): string {
-  return (url ?? '').split('?')[0];
-}
+import { rootLogger } from './root-logger';
 
 /** Probes and scrapes, by their URL (path and query). */
 const NOT_LOGGED = /^\/(health|metrics)([/?]|$)/;
@@ -17,11 +12,11 @@ export function accessLogLevel(statusCode: number): 'error' | 'warn' | 'info' {
 
 /**
  * The access line of a request, written when its response is done, on either path: id, method, path (the
- * serializers of LoggingModule drop the query string) and status; never headers or bodies. Probes are not
- * logged. `aborted`: the client went before the response was sent.
+ * logger's serializers drop the query string) and status; never headers or bodies. Probes are not logged.
+ * `aborted`: the client went before the response was sent.
  */
 export function logRequest(request: IncomingMessage, response: ServerResponse, context: RequestContext): void {
-  const logger = PinoLogger.root as PinoLogger['logger'] | undefined;
+  const logger = rootLogger();
   const level = accessLogLevel(response.statusCode);
   if (!logger?.isLevelEnabled(level) || NOT_LOGGED.test(request.url ?? '')) return;
   const message = !response.writableFinished ? 'request aborted' : response.statusCode >= 500 ? 'request errored' : 'request completed';
