@@ -24,7 +24,7 @@ const CREDENTIALS = { appKey: 'bench-app', appSecret: 'bench-secret-0123456789',
 async function control(sandbox, pathname, body) {
   const response = await fetch(`${sandbox.url}/_control/${pathname}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${sandbox.adminKey}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status >= 300) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);

@@ -1,14 +1,18 @@
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../common/http/route-access';
+import { AdminAccess } from '../common/http/route-access';
 import { Body, Controller, Delete, Get, Param, Post, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
 import { SandboxControlService } from './sandbox-control.service';
 import { SandboxControlExceptionFilter } from './sandbox-exception.filter';
 import { jsonReply, sendReply } from './sandbox-reply';
 
-/** Test levers, JSON in and out. Exists only where the sandbox module is loaded, never in production. */
+/**
+ * Test levers, JSON in and out. Exists only where the sandbox module is loaded, never in production. They list
+ * every token the emulator issued and revoke any seller's grant, so they need the admin key: in the service its
+ * ApiKeyGuard refuses other callers (401/403 as on every admin route); startSandboxServer checks its own key.
+ */
 @Controller('sandbox/_control')
-@Public()
+@AdminAccess()
 // A development tool that imitates TikTok, not part of this service's API.
 @ApiExcludeController()
 @UseFilters(SandboxControlExceptionFilter)

@@ -57,7 +57,11 @@ export class SandboxPageExceptionFilter extends SandboxFilterBase {
   }
 }
 
-@Catch()
+/**
+ * Only the sandbox's own errors: the host's refusal of a caller (its guard's 401 or 403) goes on to the host's
+ * filter and reads like every other refusal of the host.
+ */
+@Catch(SandboxInputError, SandboxApiError, HttpException)
 export class SandboxControlExceptionFilter extends SandboxFilterBase {
   protected render(_exception: unknown, { status, message }: Classified): SandboxReply {
     return jsonReply({ error: message, status }, status);

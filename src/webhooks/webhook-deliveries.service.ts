@@ -8,7 +8,13 @@ import { AuthorizationEventsRepository } from '../shops/authorization-events.rep
 import { AuthorizationsRepository } from '../shops/authorizations.repository';
 import { RevocationService } from '../shops/revocation.service';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
-import { parseExpirationTime, SELLER_DEAUTHORIZATION, UPCOMING_AUTHORIZATION_EXPIRATION, WebhookEnvelope } from './webhook-envelope';
+import {
+  parseExpirationTime,
+  SELLER_DEAUTHORIZATION,
+  UPCOMING_AUTHORIZATION_EXPIRATION,
+  WebhookEnvelope,
+  webhookTypeLabel,
+} from './webhook-envelope';
 
 /** What a delivery did; stored in webhook_deliveries.outcome. */
 export type WebhookOutcome = 'revoked' | 'expiring' | 'unknown_shop' | 'ignored' | 'invalid_data' | 'stale';
@@ -35,7 +41,7 @@ export class WebhookDeliveriesService {
 
   async process(envelope: WebhookEnvelope): Promise<DeliveryResult> {
     const result = await this.dataSource.transaction((manager) => this.claimAndApply(manager, envelope));
-    this.metrics.webhookEvents.inc({ type: String(envelope.type), outcome: result });
+    this.metrics.webhookEvents.inc({ type: webhookTypeLabel(envelope.type), outcome: result });
     return result;
   }
 
@@ -111,7 +117,7 @@ export class WebhookDeliveriesService {
    * A notification TikTok emitted before the seller's latest consent (a late retry) must not undo that
    * consent; 30 s of slack absorbs clock skew between TikTok and this service.
    */
-  private olderThanLatestConsent(manager: EntityManager, shopId: string, timestamp: number | null): Promise<boolean> {
-    return timestamp === null ? Promise.resolve(false) : this.authorizations.consentedAfter(manager, shopId, timestamp);
+  private olderThanLatestConsent(manager: EntityManager, shopId: string, timestamp: number): Promise<boolean> {
+    return this.authorizations.consentedAfter(manager, shopId, timestamp);
   }
 }

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { parseExpirationTime, parseWebhookEnvelope } from './webhook-envelope';
+import { parseExpirationTime, parseWebhookEnvelope, webhookTypeLabel } from './webhook-envelope';
 
 function parse(value: unknown): ReturnType<typeof parseWebhookEnvelope> {
   return parseWebhookEnvelope(Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)));
@@ -35,8 +35,13 @@ describe('parseWebhookEnvelope', () => {
   });
 
   it('treats an absent or unusable shop_id or data as empty, for the type to judge', () => {
-    expect(parse({ type: 1, tts_notification_id: 'n' })).toEqual({ notificationId: 'n', type: 1, shopId: null, timestamp: null, data: {} });
-    expect(parse({ ...valid, timestamp: '1700000000' }).timestamp).toBeNull();
+    expect(parse({ type: 1, tts_notification_id: 'n', timestamp: 1700000000 })).toEqual({
+      notificationId: 'n',
+      type: 1,
+      shopId: null,
+      timestamp: 1700000000,
+      data: {},
+    });
     expect(parse({ ...valid, shop_id: 7000000000000001, data: [1] })).toMatchObject({ shopId: null, data: {} });
     expect(parse({ ...valid, shop_id: 'x'.repeat(65) }).shopId).toBeNull();
     expect(parse({ ...valid, shop_id: '70 01' }).shopId).toBeNull();
@@ -62,8 +67,23 @@ describe('parseWebhookEnvelope', () => {
     ['with a string type', { ...valid, type: '6' }],
     ['with a fractional type', { ...valid, type: 6.5 }],
     ['with a type beyond int4', { ...valid, type: 2 ** 31 }],
+    ['without timestamp', { ...valid, timestamp: undefined }],
+    ['a deauthorization without timestamp', { ...valid, type: 6, timestamp: undefined }],
+    ['with a null timestamp', { ...valid, timestamp: null }],
+    ['with a string timestamp', { ...valid, timestamp: '1700000000' }],
+    ['with a fractional timestamp', { ...valid, timestamp: 1700000000.5 }],
+    ['with a zero timestamp', { ...valid, timestamp: 0 }],
+    ['with a negative timestamp', { ...valid, timestamp: -1 }],
+    ['with a timestamp after the year 9999', { ...valid, timestamp: 253402300800 }],
   ])('answers invalid_request for an envelope that is %s', (_name, value) => {
     expect(codeOf(() => parse(value))).toBe(ErrorCode.InvalidRequest);
+  });
+});
+
+describe('webhookTypeLabel', () => {
+  it('keeps the documented types and folds every other integer into one label', () => {
+    expect([6, 7].map(webhookTypeLabel)).toEqual(['6', '7']);
+    expect([1, 0, -1, 8, 2147483647, -2147483648].map(webhookTypeLabel)).toEqual(Array(6).fill('other'));
   });
 });
 

@@ -5,26 +5,35 @@ import { isShopId } from '../common/ids';
 /** The notification types this service acts on (facts document, section 7). */
 export const SELLER_DEAUTHORIZATION = 6;
 export const UPCOMING_AUTHORIZATION_EXPIRATION = 7;
+const KNOWN_TYPES: ReadonlySet<number> = new Set([SELLER_DEAUTHORIZATION, UPCOMING_AUTHORIZATION_EXPIRATION]);
+
+/**
+ * The `type` label of tts_webhook_events_total: a documented type, else `other`. Any integer passes the
+ * envelope, and a label per integer would let a signed sender add series without bound.
+ */
+export function webhookTypeLabel(type: number): string {
+  return KNOWN_TYPES.has(type) ? String(type) : 'other';
+}
 
 export interface WebhookEnvelope {
   notificationId: string;
   type: number;
   /** Null when absent or not shaped like a shop id: no shop can match it. */
   shopId: string | null;
-  /** When TikTok emitted it (Unix seconds), if the envelope says. */
-  timestamp: number | null;
+  /** When TikTok emitted it (Unix seconds): TikTok always sends it, and the stale-retry check needs it. */
+  timestamp: number;
   data: Record<string, unknown>;
 }
 
 /** The envelope as TikTok documents it, for the OpenAPI document. */
 export const WEBHOOK_ENVELOPE_SCHEMA: SchemaObject = {
   type: 'object',
-  required: ['type', 'tts_notification_id'],
+  required: ['type', 'tts_notification_id', 'timestamp'],
   properties: {
     type: { type: 'integer', description: '6 SELLER_DEAUTHORIZATION, 7 UPCOMING_AUTHORIZATION_EXPIRATION; others are ignored', example: 7 },
     tts_notification_id: { type: 'string', maxLength: 128, description: 'de-duplication key', example: '7327111111111111111' },
     shop_id: { type: 'string', example: '7000000000000001' },
-    timestamp: { type: 'integer', description: 'Unix seconds' },
+    timestamp: { type: 'integer', minimum: 1, description: 'Unix seconds, when TikTok emitted the notification', example: 1767225600 },
     data: {
       type: 'object',
       properties: {
@@ -44,8 +53,9 @@ const MAX_UNIX_SECONDS = 253402300799;
 
 /**
  * Parses the envelope of a delivery whose signature has already been checked. Unreadable JSON is 400
- * `invalid_json`; an envelope without a usable `tts_notification_id` or integer `type` is 400
- * `invalid_request`. Everything else about the payload is judged per type, after de-duplication.
+ * `invalid_json`; an envelope without a usable `tts_notification_id`, integer `type` or integer `timestamp`
+ * (Unix seconds) is 400 `invalid_request`. Everything else about the payload is judged per type, after
+ * de-duplication.
  */
 export function parseWebhookEnvelope(body: Buffer): WebhookEnvelope {
   let parsed: unknown;
@@ -62,13 +72,16 @@ export function parseWebhookEnvelope(body: Buffer): WebhookEnvelope {
   if (typeof type !== 'number' || !Number.isInteger(type) || type < INT4.min || type > INT4.max) {
     throw new AppError(ErrorCode.InvalidRequest, 'type must be an integer');
   }
+  // Without it a late retry of a deauthorization could not be told from a new one, and would undo a consent.
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp <= 0 || timestamp > MAX_UNIX_SECONDS) {
+    throw new AppError(ErrorCode.InvalidRequest, 'timestamp must be an integer of Unix seconds');
+  }
   return {
     notificationId,
     type,
     // The shape the token API accepts; also keeps webhook_deliveries.shop_id within varchar(64).
     shopId: isShopId(shopId) ? shopId : null,
-    timestamp:
-      typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp > 0 && timestamp <= MAX_UNIX_SECONDS ? timestamp : null,
+    timestamp,
     data: isRecord(data) ? data : {},
   };
 }

@@ -589,7 +589,6 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
     it.each<[string, string, number]>([
       ['GET', '/', 200],
       ['GET', '/auth/tiktok', 302],
-      ['GET', '/sandbox/_control/stats', 200],
     ])('%s %s needs no key', async (method, path, status) => {
       expect((await api(path, { method })).status).toBe(status);
       // A wrong or service key on a public route is not an error either.
@@ -597,12 +596,23 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
       expect((await api(path, { method, authorization: 'Basic Zm9vOmJhcg==' })).status).toBe(status);
     });
 
-    it('lets the sandbox consent flow and its control routes run without a key', async () => {
-      const minted = await api('/sandbox/_control/codes', { method: 'POST', body: { open_id: 'sbx-open-uk-001' } });
-      expect([200, 201]).toContain(minted.status);
+    it('lets the sandbox consent flow run without a key', async () => {
       const callback = await api('/auth/callback?code=x&state=y');
       expect(callback.status).not.toBe(401);
       expect(callback.status).not.toBe(403);
+    });
+
+    it("keeps the sandbox's test controls (every issued token, any seller's grant) to the admin key", async () => {
+      const service = await createKey({ name: 'sandbox-control' });
+      for (const [method, path, body] of [
+        ['GET', '/sandbox/_control/stats', undefined],
+        ['POST', '/sandbox/_control/codes', { open_id: 'sbx-open-uk-001' }],
+      ] as const) {
+        expectError(await api(path, { method, body }), 401, 'unauthorized');
+        expectError(await api(path, { method, body, authorization: bearer('tts_unknown_unknown_unknown_unknown_x') }), 401, 'unauthorized');
+        expectError(await api(path, { method, body, authorization: bearer(service.key) }), 403, 'forbidden');
+        expect((await api(path, { method, body, authorization: bearer(ADMIN_KEY) })).status).toBe(200);
+      }
     });
 
     it.each<[string, string]>([

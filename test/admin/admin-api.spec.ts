@@ -1,5 +1,5 @@
 import { query } from '../support/database';
-import { consent, sandboxStats, UK_SELLER, US_SELLER, CB_SELLER } from '../support/consent';
+import { consent, injectFault, sandboxStats, UK_SELLER, US_SELLER, CB_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
@@ -145,7 +145,7 @@ describe('admin API', () => {
   });
 
   it('keeps everything when TikTok refuses the deauthorization', async () => {
-    await browser.postJson('/sandbox/_control/faults', { endpoint: 'deauthorize', type: 'http_500', count: 1 });
+    await injectFault(browser, { endpoint: 'deauthorize', type: 'http_500', count: 1 });
     const response = await admin.request(`/admin/shops/${MY_SHOP}?deauthorize=true`, { method: 'DELETE' });
     expect(response.status).toBe(502);
     expect(((await response.json()) as { error: string }).error).toBe('tiktok_error');

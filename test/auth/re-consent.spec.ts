@@ -1,5 +1,5 @@
 import { query } from '../support/database';
-import { consent, sandboxStats, UK_SELLER } from '../support/consent';
+import { consent, sandboxControl, sandboxStats, UK_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { storedTokens } from '../support/stored-tokens';
@@ -21,9 +21,9 @@ describe('re-consent by the same seller', () => {
     const [first] = await query<{ id: string; access_token: string }>(t.db.url, 'SELECT id, access_token FROM seller_authorizations');
 
     // The seller now grants only one of the two shops, plus a new one.
-    const { sellers } = (await (await client.get('/sandbox/_control/sellers')).json()) as { sellers: { open_id: string }[] };
+    const { sellers } = (await (await sandboxControl(client, 'sellers')).json()) as { sellers: { open_id: string }[] };
     expect(sellers.some((seller) => seller.open_id === UK_SELLER)).toBe(true);
-    const update = await client.postJson('/sandbox/_control/sellers', {
+    const update = await sandboxControl(client, 'sellers', {
       open_id: UK_SELLER,
       seller_name: 'Demo Seller UK (renamed)',
       seller_base_region: 'GB',
@@ -103,7 +103,7 @@ describe('racing consents and shops changing hands', () => {
 
   it('records on the old authorization that a shop was taken over by another seller account', async () => {
     await consent(client, UK_SELLER);
-    const moved = await client.postJson('/sandbox/_control/sellers', {
+    const moved = await sandboxControl(client, 'sellers', {
       open_id: 'sbx-open-new-owner',
       seller_name: 'New owner',
       seller_base_region: 'GB',
@@ -113,14 +113,14 @@ describe('racing consents and shops changing hands', () => {
     const first = await consent(client, 'sbx-open-new-owner');
     expect(first.status).toBe(200);
     // The shop now belongs to another seller account at TikTok.
-    const released = await client.postJson('/sandbox/_control/sellers', {
+    const released = await sandboxControl(client, 'sellers', {
       open_id: 'sbx-open-new-owner',
       seller_name: 'New owner',
       seller_base_region: 'GB',
       shops: [{ id: '7000000000000010', name: 'Remaining shop', region: 'GB', seller_type: 'LOCAL' }],
     });
     expect(released.status).toBeLessThan(300);
-    const claimed = await client.postJson('/sandbox/_control/sellers', {
+    const claimed = await sandboxControl(client, 'sellers', {
       open_id: 'sbx-open-next-owner',
       seller_name: 'Next owner',
       seller_base_region: 'GB',

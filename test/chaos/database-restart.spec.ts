@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres';
 import { storedTokens } from '../support/stored-tokens';
-import { consent, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
+import { consent, sandboxControl, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { dumpForSecretScan, query } from '../support/database';
 import { HttpClient } from '../support/http-client';
 import { PostgresProcess, startPostgresProcess } from '../support/postgres-process';
@@ -98,7 +98,7 @@ describe('PostgreSQL restarted under load', () => {
     // A refresh is with TikTok (1.5 s) when the database goes away: TikTok rotates the pair, the COMMIT
     // fails, and the rotated pair exists only in this process until the database is back.
     const browser = new HttpClient(t.baseUrl);
-    expect((await browser.postJson('/sandbox/_control/config', { latency_ms: 1500 })).status).toBe(200);
+    expect((await sandboxControl(browser, 'config', { latency_ms: 1500 })).status).toBe(200);
     const refresh = fetch(`${t.baseUrl}/v1/shops/${UK_SHOP}/token/refresh`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}` },
@@ -110,7 +110,7 @@ describe('PostgreSQL restarted under load', () => {
     const upAt = Date.now();
     await startServer();
     const refreshed = await refresh;
-    expect((await browser.postJson('/sandbox/_control/config', { latency_ms: 0 })).status).toBe(200);
+    expect((await sandboxControl(browser, 'config', { latency_ms: 0 })).status).toBe(200);
 
     // Recovery without a restart of the service.
     const deadline = Date.now() + 30000;

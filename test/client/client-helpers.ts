@@ -94,7 +94,7 @@ export async function tiktokAuthorizedShops(t: TestApp, accessToken: string, clo
 export async function setSandboxConfig(t: TestApp, config: Record<string, number>): Promise<void> {
   const response = await fetch(`${t.baseUrl}/sandbox/_control/config`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminKey}` },
     body: JSON.stringify(config),
   });
   if (response.status >= 300) throw new Error(`sandbox config failed: ${response.status} ${await response.text()}`);

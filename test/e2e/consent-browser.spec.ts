@@ -41,7 +41,9 @@ describeWithBrowser('consent flow in a real browser', () => {
     const [stored] = await query<{ n: number }>(t.db.url, "SELECT count(*)::int AS n FROM shops WHERE status = 'active'");
     expect(stored.n).toBe(2);
     // The page holds no token: compare with every token the emulator issued.
-    const stats = (await (await fetch(`${t.baseUrl}/sandbox/_control/stats`)).json()) as {
+    const stats = (await (
+      await fetch(`${t.baseUrl}/sandbox/_control/stats`, { headers: { authorization: `Bearer ${t.adminKey}` } })
+    ).json()) as {
       issued: { access_tokens: string[]; refresh_tokens: string[] };
     };
     const content = await page.content();

@@ -1,5 +1,5 @@
 import { query } from '../support/database';
-import { consent, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
+import { consent, sandboxControl, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
@@ -43,7 +43,7 @@ describe('GET /metrics', () => {
     expect((await service.get('/v1/shops/7000000000000001/token')).status).toBe(200);
     expect((await service.get('/v1/shops/7000000000000001/token')).status).toBe(200);
     expect((await service.get('/v1/shops/7999999999999999/token')).status).toBe(404);
-    await browser.postJson(`/sandbox/_control/authorizations/${US_SELLER}/revoke`, {});
+    await sandboxControl(browser, `authorizations/${US_SELLER}/revoke`, {});
     await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '100 seconds' WHERE open_id = $1", [
       US_SELLER,
     ]);

@@ -5,7 +5,7 @@ import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
 import { notification, WebhookSender } from '../webhooks/webhook-sender';
 import { query } from '../support/database';
 import { waitFor } from '../support/wait';
-import { consent, UK_SELLER, US_SELLER } from '../support/consent';
+import { consent, sandboxControl, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
@@ -84,7 +84,7 @@ describe('status notifications to other systems', () => {
 
   it('announces reauthorization_required, signed, and retries a receiver that fails', async () => {
     receiver.failNext(2);
-    await browser.postJson(`/sandbox/_control/authorizations/${US_SELLER}/revoke`, {});
+    await sandboxControl(browser, `authorizations/${US_SELLER}/revoke`, {});
     await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 minute' WHERE open_id = $1", [
       US_SELLER,
     ]);

@@ -43,7 +43,7 @@ beforeEach(async () => {
 async function control<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${server.url}/_control${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${server.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   expect(res.status).toBe(200);
@@ -205,10 +205,20 @@ describe('sandbox over HTTP', () => {
     expect(stats.calls.token_get).toBe(3);
   });
 
+  it('refuses its test controls without its admin key', async () => {
+    for (const authorization of [undefined, 'Bearer wrong', server.adminKey, `Bearer ${server.adminKey}x`]) {
+      const res = await fetch(`${server.url}/_control/stats`, { headers: authorization === undefined ? {} : { authorization } });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: 'unauthorized' });
+    }
+    const res = await fetch(`${server.url}/_control/stats`, { headers: { authorization: `Bearer ${server.adminKey}` } });
+    expect(res.status).toBe(200);
+  });
+
   it('answers control API mistakes with 400 JSON, never 500', async () => {
     const res = await fetch(`${server.url}/_control/faults`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey}` },
       body: JSON.stringify({ endpoint: 'token_get', type: 'explode' }),
     });
     expect(res.status).toBe(400);
@@ -223,7 +233,7 @@ describe('startSandboxServer close()', () => {
     const local = await startSandboxServer({ ...OPTIONS, latencyMs: 5 });
     await fetch(`${local.url}/_control/faults`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${local.adminKey}` },
       body: JSON.stringify({ endpoint: '*', type: 'timeout', delay_ms: 120000 }),
     });
     const held = fetch(`${local.url}/api/v2/token/get`).then(

@@ -1,5 +1,32 @@
 import { HttpClient } from './http-client';
 
+/**
+ * The admin key of each running test app, by base URL (startTestApp records it): the emulator's test controls
+ * under /sandbox/_control need it, and the helpers below take only the browser-like client.
+ */
+const adminKeys = new Map<string, string>();
+
+export function rememberAdminKey(baseUrl: string, adminKey: string | undefined): void {
+  if (adminKey) adminKeys.set(baseUrl, adminKey);
+  else adminKeys.delete(baseUrl);
+}
+
+/**
+ * A call to `/sandbox/_control/<path>` of the app `client` talks to, with that app's admin key. `body`
+ * makes it a JSON POST unless `method` says otherwise.
+ */
+export function sandboxControl(client: HttpClient, path: string, body?: unknown, method?: string): Promise<Response> {
+  const adminKey = adminKeys.get(client.baseUrl);
+  if (!adminKey) throw new Error(`no admin key known for ${client.baseUrl}: start the app with startTestApp`);
+  const headers: Record<string, string> = { authorization: `Bearer ${adminKey}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return client.request(`/sandbox/_control/${path}`, {
+    method: method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
 export const UK_SELLER = 'sbx-open-uk-001';
 export const US_SELLER = 'sbx-open-us-001';
 export const CB_SELLER = 'sbx-open-cb-001';
@@ -14,7 +41,7 @@ export async function beginConsent(client: HttpClient): Promise<{ state: string;
 
 /** Asks the sandbox for an auth code as if the seller had approved (no browser). */
 export async function mintCode(client: HttpClient, openId: string): Promise<string> {
-  const response = await client.postJson('/sandbox/_control/codes', { open_id: openId });
+  const response = await sandboxControl(client, 'codes', { open_id: openId });
   if (response.status !== 200 && response.status !== 201) throw new Error(`mint code failed: ${response.status}`);
   return ((await response.json()) as { code: string }).code;
 }
@@ -44,14 +71,14 @@ export interface SandboxStats {
 }
 
 export async function sandboxStats(client: HttpClient): Promise<SandboxStats> {
-  return (await (await client.get('/sandbox/_control/stats')).json()) as SandboxStats;
+  return (await (await sandboxControl(client, 'stats')).json()) as SandboxStats;
 }
 
 export async function injectFault(client: HttpClient, fault: Record<string, unknown>): Promise<void> {
-  const response = await client.postJson('/sandbox/_control/faults', fault);
+  const response = await sandboxControl(client, 'faults', fault);
   if (response.status >= 300) throw new Error(`inject fault failed: ${response.status} ${await response.text()}`);
 }
 
 export async function clearFaults(client: HttpClient): Promise<void> {
-  await client.request('/sandbox/_control/faults', { method: 'DELETE' });
+  await sandboxControl(client, 'faults', undefined, 'DELETE');
 }

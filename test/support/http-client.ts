@@ -5,7 +5,7 @@
 export class HttpClient {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly baseUrl: string) {}
+  constructor(readonly baseUrl: string) {}
 
   cookie(name: string): string | undefined {
     return this.cookies.get(name);

@@ -83,7 +83,7 @@ export async function sandboxControl<T = Record<string, unknown>>(
 ): Promise<T> {
   const response = await fetch(`${sandbox.url}/_control/${path}`, {
     method: method ?? (body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${sandbox.adminKey}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status >= 300) throw new Error(`sandbox ${path}: ${response.status} ${await response.text()}`);

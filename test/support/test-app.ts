@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { freePort } from '../../src/database/embedded-postgres';
+import { rememberAdminKey } from './consent';
 import { createTestDatabase, TestDatabase } from './database';
 import { recordSecrets, testLogFile } from './secrets';
 
@@ -67,15 +68,18 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
   });
   const app = await createApp(config);
   await app.listen(config.port, config.host);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  rememberAdminKey(baseUrl, config.adminApiKey ?? undefined);
   return {
     app,
     config,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     db,
     adminKey: config.adminApiKey ?? '',
     close: async () => {
       await recordSecretsOf(config, app);
       await app.close();
+      rememberAdminKey(baseUrl, undefined);
       if (!existingDb) await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
@@ -92,14 +96,15 @@ async function recordSecretsOf(config: AppConfig, app: NestExpressApplication): 
     ...(config.encryptionKeys ?? []).map((k) => k.key.toString('base64')),
   ];
   if (config.sandbox.enabled) {
-    try {
-      const url = await app.getUrl();
-      const stats = (await (await fetch(`${url.replace('[::1]', '127.0.0.1')}/sandbox/_control/stats`)).json()) as {
-        issued: Record<string, string[]>;
-      };
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const headers = { authorization: `Bearer ${config.adminApiKey}` };
+    // Undefined: the emulator is gone already, nothing more to record. Any other refusal would hide its tokens
+    // from the scan, so it fails the test.
+    const response = await fetch(`${url}/sandbox/_control/stats`, { headers }).catch(() => undefined);
+    if (response && !response.ok) throw new Error(`sandbox stats for the secret scan: ${response.status}`);
+    if (response) {
+      const stats = (await response.json()) as { issued: Record<string, string[]> };
       secrets.push(...Object.values(stats.issued).flat());
-    } catch {
-      // the emulator is gone already: nothing more to record
     }
   }
   recordSecrets(secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= 8));

@@ -10,7 +10,7 @@ const CREDENTIALS = { appKey: 'client-test-key', appSecret: 'client-test-secret'
 async function control(server: SandboxServer, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${server.url}/_control/${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
@@ -57,7 +57,7 @@ describe('TiktokClient against the sandbox over HTTP', () => {
     await server.close();
   });
   afterEach(async () => {
-    await fetch(`${server.url}/_control/faults`, { method: 'DELETE' });
+    await fetch(`${server.url}/_control/faults`, { method: 'DELETE', headers: { authorization: `Bearer ${server.adminKey}` } });
   });
 
   async function grant() {

@@ -1,6 +1,6 @@
 import { query } from '../support/database';
 import { waitFor } from '../support/wait';
-import { clearFaults, consent, injectFault, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
+import { clearFaults, consent, injectFault, sandboxControl, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient, TokenBody } from '../support/tokens';
@@ -147,7 +147,7 @@ describe('token API', () => {
   });
 
   it('answers 409 reauthorization_required for a dead refresh token, and a new consent restores it', async () => {
-    await browser.postJson(`/sandbox/_control/authorizations/${US_SELLER}/revoke`, {});
+    await sandboxControl(browser, `authorizations/${US_SELLER}/revoke`, {});
     await expireSoon(US_SELLER, 30);
     const body = await expectError(await service.get(`/v1/shops/${US_SHOP}/token`), 409, 'reauthorization_required');
     expect(String(body.message)).toMatch(/consent/);

@@ -43,19 +43,14 @@ function messageOf(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
-// Connection-level failures (pool exhausted, server down or restarting), as opposed to a bad query.
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  '57P01',
-  '57P02',
-  '57P03',
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-]);
+// Failures of the connection or of the database server itself, as opposed to a bad query: Node's socket errors,
+// and the SQLSTATE classes of PostgreSQL that say the server cannot serve (appendix A of its manual): 08
+// connection exception, 53 insufficient resources (disk full, out of memory, too many connections), 57P
+// operator intervention (shutting down, starting up, database dropped), 58 system error (an I/O error, a
+// missing file: `could not open file` 58P01 when the data folder is deleted under the server) and XX internal
+// error (corrupted data or index). 3D000: the database named in DATABASE_URL does not exist (any more).
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '3D000']);
+const UNAVAILABLE_SQLSTATE = /^(?:08|53|58|XX)[0-9A-Z]{3}$|^57P[0-9A-Z]{2}$/;
 const UNAVAILABLE_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated|terminating connection|the database system is (starting up|shutting down)|^connect (ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)\b/i;
 
@@ -67,7 +62,7 @@ export function isDatabaseUnavailable(exception: unknown): boolean {
   if (exception.name === 'QueryRunnerProviderAlreadyReleasedError') return true;
   const { code, driverError } = exception as Error & { code?: unknown; driverError?: { code?: unknown; message?: unknown } };
   const codes = [code, driverError?.code].filter((value): value is string => typeof value === 'string');
-  if (codes.some((value) => UNAVAILABLE_CODES.has(value))) return true;
+  if (codes.some((value) => UNAVAILABLE_CODES.has(value) || UNAVAILABLE_SQLSTATE.test(value))) return true;
   // A connect() to several addresses fails with one AggregateError holding each attempt's error.
   const { errors } = exception as { errors?: unknown };
   if (Array.isArray(errors) && errors.some(isDatabaseUnavailable)) return true;
