@@ -16,7 +16,7 @@ const LAYERS = {
   openapi: ['common'],
   database: ['config', 'common'],
   cache: ['config', 'common', 'database'],
-  metrics: ['config', 'common'],
+  metrics: ['config', 'common', 'openapi'],
   tiktok: ['config', 'common'],
   sandbox: ['config', 'common', 'tiktok'],
   access: ['config', 'common', 'openapi', 'database', 'cache'],

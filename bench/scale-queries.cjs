@@ -98,7 +98,7 @@ async function capture(client, config, parameters) {
   const captured = [];
   const ds = capturingDataSource(client, captured);
   const views = new AuthorizationViewsRepository(ds);
-  const metrics = new MetricsService();
+  const metrics = new MetricsService(config);
   new ShopsMetrics(metrics, views);
   const services = {
     views,

@@ -69,6 +69,8 @@ export class AppConfig {
   log!: { level: string; file: string | null };
   /** Null: no notifications. */
   notify!: NotifyConfig | null;
+  /** Gauges of stored data are re-read at most every `refreshSeconds`; with a `token`, /metrics requires it as a Bearer. */
+  metrics!: { refreshSeconds: number; token: string | null };
 }
 
 export interface NotifyConfig {

@@ -293,4 +293,19 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   SANDBOX_REFRESH_TOKEN_TTL_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  METRICS_REFRESH_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  @MaxLength(256)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces (it is sent as a Bearer token)' })
+  METRICS_TOKEN?: string;
 }

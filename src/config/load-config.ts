@@ -74,5 +74,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     log: { level: env.LOG_LEVEL ?? 'info', file: env.LOG_FILE ? path.resolve(env.LOG_FILE) : null },
     notify,
     refresh,
+    metrics: { refreshSeconds: env.METRICS_REFRESH_SECONDS ?? 15, token: env.METRICS_TOKEN ?? null },
   });
 }

@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AppConfig } from '../config/app-config';
+import { Snapshot } from './snapshot';
+
+const METRIC_PREFIX = 'tts_';
 
 export type RefreshMetricOutcome = 'refreshed' | 'already_fresh' | 'transient_failure' | 'reauthorization_required' | 'busy' | 'error';
 
 /**
  * Prometheus metrics, on a registry of this application instance (not prom-client's global one, so several
  * instances in one process, as in tests, keep separate counts). The modules that own stored data register
- * gauges of it here (ShopsMetrics), computed when scraped.
+ * gauges of it here (ShopsMetrics), read from a {@link snapshot} so that scrapes do not query the database.
  */
 @Injectable()
 export class MetricsService {
@@ -41,8 +45,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'tts_process_' });
+  constructor(private readonly config: AppConfig) {
+    // The default metrics carry their own `process_`/`nodejs_` prefixes: ours goes in front of them once.
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    // The exact Node.js version tells a visitor which CVEs to try; the process metrics need no version.
+    this.registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_version_info`);
+  }
+
+  /**
+   * `load` (aggregate SQL over stored data) run at most once every METRICS_REFRESH_SECONDS, whatever the
+   * number of scrapers or their interval: a scrape is otherwise a cheap way to load the database.
+   */
+  snapshot<T>(load: () => Promise<T>): () => Promise<T> {
+    const snapshot = new Snapshot(load, this.config.metrics.refreshSeconds * 1000);
+    return () => snapshot.get();
   }
 
   render(): Promise<string> {

@@ -1,5 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, OperationObject, SwaggerModule } from '@nestjs/swagger';
 import { AccessLevel, requiredAccess } from '../common/http/route-access';
@@ -7,12 +9,22 @@ import { ErrorCode } from '../common/errors/app-error';
 import { isRateLimited } from '../common/rate-limit/rate-limited-routes';
 import { API_ERRORS_METADATA } from './api-errors.decorator';
 import { ERROR_RESPONSE_SCHEMA, errorResponses, errorResponseSchema } from './error-responses';
+import { leaveOptionalInputsEmpty } from './try-it-out';
 
 /** Swagger UI here, the document at `${DOCS_PATH}-json`. Both public, neither in the document. */
 export const DOCS_PATH = '/docs';
 export const BEARER_SCHEME = 'bearer';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** The document's sections in this order: the token API, its main audience, first. Paths follow their tag. */
+const TAGS = [
+  { name: 'tokens', description: 'tokens for internal services (a service key or the admin key)' },
+  { name: 'admin', description: 'API keys, shops and authorizations (the admin key)' },
+  { name: 'consent', description: "the seller's consent flow (public, rate limited)" },
+  { name: 'webhooks', description: "TikTok's notifications (public, signed, rate limited)" },
+  { name: 'operations', description: 'probes and metrics' },
+];
 
 const DESCRIPTION = `Holds and refreshes the OAuth tokens of TikTok Shop sellers.
 
@@ -40,13 +52,21 @@ export function setupOpenApi(app: NestExpressApplication): OpenAPIObject {
 }
 
 export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
+  const builder = new DocumentBuilder()
     .setTitle('TikTok Shop token service')
     .setDescription(DESCRIPTION)
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'a service key (/v1) or the admin key' }, BEARER_SCHEME)
-    .build();
+    .setVersion(packageVersion())
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'an opaque key: a service key (`tts_…`, for /v1) or the admin key' },
+      BEARER_SCHEME,
+    );
+  for (const { name, description } of TAGS) builder.addTag(name, description);
+  const config = builder.build();
+  // DocumentBuilder adds `bearerFormat: JWT` to every bearer scheme; these keys are no JWTs.
+  const scheme = config.components?.securitySchemes?.[BEARER_SCHEME];
+  if (scheme && 'bearerFormat' in scheme) delete scheme.bearerFormat;
   const document = SwaggerModule.createDocument(app, config);
+  document.paths = inTagOrder(document.paths);
   document.components = {
     ...document.components,
     schemas: { ...document.components?.schemas, [ERROR_RESPONSE_SCHEMA]: errorResponseSchema },
@@ -61,9 +81,26 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
       // Swagger names operations `${Controller}_${method}`: a name that maps to no handler is a bug here.
       if (!route) throw new Error(`OpenAPI: no handler for operation ${operation.operationId ?? `${method} ${path}`}`);
       describeRoute(operation, path, route, reflector);
+      leaveOptionalInputsEmpty(document, operation);
     }
   }
   return document;
+}
+
+/** The version of the package (package.json, two folders up from both src/openapi and dist/openapi). */
+function packageVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** The paths grouped by the tag of their first operation, in the order of TAGS; within a tag, as Nest listed them. */
+function inTagOrder(paths: OpenAPIObject['paths']): OpenAPIObject['paths'] {
+  const rank = (item: OpenAPIObject['paths'][string]): number => {
+    const tag = METHODS.map((method) => item[method]?.tags?.[0]).find((name) => name !== undefined);
+    const index = TAGS.findIndex(({ name }) => name === tag);
+    return index === -1 ? TAGS.length : index;
+  };
+  return Object.fromEntries(Object.entries(paths).sort(([, a], [, b]) => rank(a) - rank(b)));
 }
 
 /** Security and error responses from the same metadata the guard and the rate limit read. */

@@ -1,20 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ErrorCode, httpStatusOf } from '../../src/common/errors/app-error';
 import { startTestApp, TestApp } from '../support/test-app';
 import { KeyClient } from '../support/tokens';
 
+interface Schema {
+  $ref?: string;
+  type?: string;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  example?: unknown;
+  examples?: unknown;
+  default?: unknown;
+}
+
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  description?: string;
+  schema?: Schema;
+  example?: unknown;
+  examples?: unknown;
+  content?: Record<string, { example?: unknown; examples?: unknown }>;
+}
+
 interface Operation {
   operationId: string;
   summary?: string;
+  tags?: string[];
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string }[];
-  requestBody?: unknown;
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema?: Schema; example?: unknown; examples?: unknown }> };
   responses: Record<string, { content?: Record<string, { schema?: { allOf?: { properties?: { error?: { enum?: string[] } } }[] } }> }>;
 }
 
 interface OpenApiDocument {
   openapi: string;
+  info: { version: string };
+  tags?: { name: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+  components: { securitySchemes: Record<string, { type: string; scheme: string }>; schemas: Record<string, Schema> };
+}
+
+/** What Swagger UI's "Try it out" fills a parameter's field with (its own order of precedence). */
+function prefilled(parameter: Parameter): unknown[] {
+  return [
+    parameter.example,
+    parameter.examples,
+    parameter.schema?.example,
+    parameter.schema?.examples,
+    parameter.schema?.default,
+    ...Object.values(parameter.content ?? {}).flatMap((media) => [media.example, media.examples]),
+  ].filter((value) => value !== undefined);
 }
 
 interface ExpressLayer {
@@ -141,6 +179,58 @@ describe('OpenAPI document', () => {
         documented: expect.arrayContaining([body.error]),
       });
     }
+  });
+
+  it("pre-fills no optional parameter and no optional body field on any route (Swagger UI's Try it out sends them)", () => {
+    const parameters = operations(document).flatMap(([route, operation]) =>
+      (operation.parameters ?? []).map((parameter) => ({ route, parameter })),
+    );
+    expect(parameters.filter(({ parameter }) => !parameter.required).length).toBeGreaterThan(15);
+    const filled = parameters.filter(({ parameter }) => !parameter.required && prefilled(parameter).length > 0);
+    expect(filled.map(({ route, parameter }) => `${route} ${parameter.name}: ${JSON.stringify(prefilled(parameter))}`)).toEqual([]);
+    // The defaults are still documented, as words that fill nothing in.
+    const limit = document.paths['/admin/shops'].get.parameters?.find((parameter) => parameter.name === 'limit');
+    expect(limit?.description).toContain('default: 50');
+
+    // A body Swagger UI has no example for is sampled with every property: so each has one, of its required fields.
+    const resolve = (schema?: Schema): Schema | undefined =>
+      schema?.$ref ? document.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
+    const bodies = operations(document).flatMap(([route, operation]) =>
+      Object.entries(operation.requestBody?.content ?? {}).map(([type, media]) => ({ route, type, media, schema: resolve(media.schema) })),
+    );
+    expect(bodies.length).toBeGreaterThanOrEqual(2);
+    for (const { route, type, media, schema } of bodies) {
+      expect({ route, type, fields: Object.keys(media.example ?? {}).sort() }).toEqual({
+        route,
+        type,
+        fields: [...(schema?.required ?? [])].sort(),
+      });
+    }
+    expect(document.paths['/admin/api-keys'].post.requestBody?.content['application/json'].example).toEqual({ name: 'orders-service' });
+  });
+
+  it('describes the keys as opaque bearer keys and carries the package version', () => {
+    expect(document.components.securitySchemes.bearer).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      description: expect.stringContaining('tts_'),
+    });
+    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(document.info.version).toBe(manifest.version);
+    expect(document.info.version).toBe('0.1.0');
+  });
+
+  it('puts the token routes first, then each section in the order of its tag', () => {
+    const order = ['tokens', 'admin', 'consent', 'webhooks', 'operations'];
+    expect(document.tags?.map((tag) => tag.name)).toEqual(order);
+    const pathTags = Object.values(document.paths).map((item) => Object.values(item)[0].tags?.[0] ?? '');
+    for (const tag of pathTags) expect(order).toContain(tag);
+    expect(pathTags).toEqual([...pathTags].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+    expect(Object.keys(document.paths).slice(0, 3)).toEqual([
+      '/v1/shops',
+      '/v1/shops/{shop_id}/token',
+      '/v1/shops/{shop_id}/token/refresh',
+    ]);
   });
 
   it('serves Swagger UI at /docs without a key', async () => {

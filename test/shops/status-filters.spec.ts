@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { ENTITIES } from '../../src/entities';
 import { runMigrations } from '../../src/database/migration-runner';
+import { AppConfig } from '../../src/config/app-config';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { AuthorizationsQueryService } from '../../src/shops/authorizations-query.service';
 import { AUTHORIZATION_VIEW_STATUSES, authorizationStatusSql, SHOP_VIEW_STATUSES, shopStatusSql } from '../../src/shops/derived-status';
@@ -140,7 +141,7 @@ describe('status filters on indexed columns', () => {
     const counts = await source.query<{ status: string; n: number }[]>(
       `SELECT ${authorizationStatusSql('a')} AS status, count(*)::int AS n FROM seller_authorizations a GROUP BY 1`,
     );
-    const metrics = new MetricsService();
+    const metrics = new MetricsService({ metrics: { refreshSeconds: 0, token: null } } as AppConfig);
     new ShopsMetrics(metrics, new AuthorizationViewsRepository(source));
     const text = await metrics.render();
     for (const status of AUTHORIZATION_VIEW_STATUSES) {

@@ -28,7 +28,7 @@ export class ListShopsAdminQueryDto extends PageQueryDto {
   @IsIn(SHOP_VIEW_STATUSES)
   status?: ShopViewStatus;
 
-  @ApiPropertyOptional({ pattern: '^[A-Z]{2,3}$', example: 'GB' })
+  @ApiPropertyOptional({ pattern: '^[A-Z]{2,3}$', description: 'a 2-3 letter region code, e.g. GB' })
   @IsOptional()
   @Matches(/^[A-Z]{2,3}$/, { message: 'region must be a 2-3 letter upper-case region code' })
   region?: string;
