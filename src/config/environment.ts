@@ -3,10 +3,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxL
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-/**
- * Exactly "true" or "false" (surrounding spaces aside; empty is unset): anything else is left as a string and
- * fails @IsBoolean, so that "yes" does not pass where "nope" fails.
- */
+/** Exactly "true" or "false" (empty is unset): anything else, "yes" too, stays a string and fails @IsBoolean. */
 function toBoolean({ value }: { value: unknown }): unknown {
   if (typeof value !== 'string') return value;
   const text = value.trim();
