@@ -5,6 +5,7 @@ import { ExpiryAnnouncements1764250000000 } from './1764250000000-expiry-announc
 import { ScaleIndexes1764300000000 } from './1764300000000-scale-indexes';
 import { AuthStatusPaging1764400000000 } from './1764400000000-auth-status-paging';
 import { RefreshClaimStamps1764520000000 } from './1764520000000-refresh-claim-stamps';
+import { AuditEvents1764530000000 } from './1764530000000-audit-events';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests) and dist (runtime). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ScaleIndexes1764300000000,
   AuthStatusPaging1764400000000,
   RefreshClaimStamps1764520000000,
+  AuditEvents1764530000000,
 ];
