@@ -52,11 +52,12 @@ const OUTBOX_LEASE_SECONDS = 120;
 /**
  * The cases: `run` calls the service as the endpoint or job would; `pick` says which of the statements it
  * sent is the one measured (default: the last).
- * @param {{ midShopId: string, midAuthorizationId: string, limitedShopIds: string[], seenIds: string[], totalShops: number }} p
+ * @param {{ midShopId: string, midAuthorizationId: string, limitedShopIds: string[], runStartedAt: string, seenCount: number, totalShops: number }} p
  */
 function cases(services, p) {
   const { shops, authorizations, tokens, refreshes, outbox, metrics, views, refresh, transaction } = services;
-  const claim = (exclude) => method(refreshes, 'claimDue')(refresh.aheadSeconds, refresh.batchSize, refresh.claimSeconds, exclude);
+  const claim = (runStartedAt) =>
+    method(refreshes, 'claimDue')(refresh.aheadSeconds, refresh.batchSize, refresh.claimSeconds, runStartedAt);
   const admin = { kind: 'admin' };
   const lastPage = Math.ceil(p.totalShops / 50);
   return [
@@ -82,8 +83,8 @@ function cases(services, p) {
     { label: 'GET /admin/authorizations?status=reauthorization_required', run: () => authorizations.list('reauthorization_required', 100) },
     { label: 'GET /admin/authorizations?status=expiring', run: () => authorizations.list('expiring', 100) },
     { label: 'GET /admin/authorizations?status=revoked', run: () => authorizations.list('revoked', 100) },
-    { label: 'scheduler claim (first batch of a run)', run: () => claim([]), pick: 0 },
-    { label: `scheduler claim (${p.seenIds.length} already seen in the run)`, run: () => claim(p.seenIds), pick: 0 },
+    { label: 'scheduler claim (first batch of a run)', run: () => claim(null), pick: 0 },
+    { label: `scheduler claim (${p.seenCount} already claimed in the run)`, run: () => claim(p.runStartedAt), pick: 0 },
     { label: 'scheduler announceExpiring', run: () => method(refreshes, 'markExpiring')(transaction), pick: 0 },
     { label: 'notification outbox poll', run: () => method(outbox, 'claimDue')(OUTBOX_BATCH, OUTBOX_LEASE_SECONDS), pick: 0 },
     { label: 'metrics gauge tts_authorizations', run: () => metrics.render(), pick: 0 },

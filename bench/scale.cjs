@@ -371,8 +371,15 @@ async function main() {
       FROM shops s WHERE s.id = $1`,
       [servable[Math.floor(servable.length / 2)], Math.floor(counts.authorizations / 2)],
     );
-    const { rows: seen } = await client.query(
-      `SELECT id FROM seller_authorizations WHERE status = 'active' ORDER BY access_token_expires_at LIMIT 2000`,
+    // A run that has claimed 2,000 already: they carry its stamp (refresh_claimed_at), its later claims skip them.
+    const {
+      rows: [run],
+    } = await client.query(
+      `WITH stamped AS (
+         UPDATE seller_authorizations SET refresh_claimed_at = now()
+          WHERE id IN (SELECT id FROM seller_authorizations WHERE status = 'active' ORDER BY access_token_expires_at LIMIT 2000)
+          RETURNING id)
+       SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started_at, (SELECT count(*) FROM stamped)::int AS seen`,
     );
     const {
       rows: [pg],
@@ -404,7 +411,8 @@ async function main() {
         midShopId: mid.shop_id,
         midAuthorizationId: mid.authorization_id,
         limitedShopIds: servable.slice(100, 103),
-        seenIds: seen.map((row) => row.id),
+        runStartedAt: run.started_at,
+        seenCount: run.seen,
         totalShops: counts.shops,
       },
       log,

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { AppConfig } from '../config/app-config';
 import { AccessSecrets } from './access-secrets';
 import { ApiKeysController } from './api-keys.controller';
@@ -7,6 +8,7 @@ import { ApiKeysService } from './api-keys.service';
 
 @Global()
 @Module({
+  imports: [AuditModule],
   controllers: [ApiKeysController],
   providers: [
     { provide: AccessSecrets, inject: [AppConfig], useFactory: (config: AppConfig) => AccessSecrets.fromConfig(config) },

@@ -5,6 +5,7 @@ import { UuidParam } from '../common/http/params';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { AdminAccess } from '../common/http/route-access';
 import { ApiKeysService } from './api-keys.service';
+import { actorKeyId, Caller, CurrentCaller } from './caller';
 import { ApiKeyListResponse, ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
 
 @ApiTags('admin')
@@ -14,10 +15,10 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a service key, optionally limited to some shops; the key is shown once' })
+  @ApiOperation({ summary: 'Create a service key, optionally limited to some shops; the key is shown once (audited)' })
   @ApiCreatedResponse({ type: CreatedApiKey })
-  create(@Body() body: CreateApiKeyDto): Promise<CreatedApiKey> {
-    return this.keys.create(body);
+  create(@Body() body: CreateApiKeyDto, @CurrentCaller() caller: Caller): Promise<CreatedApiKey> {
+    return this.keys.create(body, actorKeyId(caller));
   }
 
   @Get()
@@ -29,11 +30,11 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a service key; every replica refuses it at once' })
+  @ApiOperation({ summary: 'Delete a service key; every replica refuses it at once (audited)' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiErrors(ErrorCode.ApiKeyNotFound)
-  remove(@UuidParam('id', ErrorCode.ApiKeyNotFound, 'no API key with this id') id: string): Promise<void> {
-    return this.keys.remove(id);
+  remove(@UuidParam('id', ErrorCode.ApiKeyNotFound, 'no API key with this id') id: string, @CurrentCaller() caller: Caller): Promise<void> {
+    return this.keys.remove(id, actorKeyId(caller));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireId, selectColumns } from '../database/columns';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { ApiKey } from './entities/api-key.entity';
@@ -34,8 +34,9 @@ export class ApiKeysRepository {
     return row ?? null;
   }
 
-  async insert(key: Pick<ApiKey, 'id' | 'name' | 'keyDigest' | 'keyPrefix' | 'shopIds'>): Promise<void> {
-    await this.dataSource.getRepository(ApiKey).insert({ ...key, id: requireId(key.id, 'an API key id') });
+  /** Pass the caller's transaction so that the key and its audit record commit together. */
+  async insert(key: Pick<ApiKey, 'id' | 'name' | 'keyDigest' | 'keyPrefix' | 'shopIds'>, manager: EntityManager): Promise<void> {
+    await manager.getRepository(ApiKey).insert({ ...key, id: requireId(key.id, 'an API key id') });
   }
 
   /** Every key, oldest first. */
@@ -43,14 +44,17 @@ export class ApiKeysRepository {
     return this.dataSource.getRepository(ApiKey).find({ order: { createdAt: 'ASC' } });
   }
 
-  /** Deletes the key; every replica drops it from its cache when the deletion commits. False: no such key. */
-  delete(id: string): Promise<boolean> {
-    requireId(id, 'an API key id');
-    return this.dataSource.transaction(async (manager) => {
-      const result = await manager.getRepository(ApiKey).delete({ id });
-      if (!result.affected) return false;
-      await this.bus.publish(manager, { kind: 'api_key', id });
-      return true;
-    });
+  /**
+   * Deletes the key in the caller's transaction; every replica drops it from its cache when that commits. The
+   * deleted key's name and shops, or null: no such key.
+   */
+  async delete(id: string, manager: EntityManager): Promise<Pick<ApiKey, 'name' | 'shopIds'> | null> {
+    const [rows] = await manager.query<[Pick<ApiKey, 'name' | 'shopIds'>[], number]>(
+      `DELETE FROM api_keys k WHERE k.id = $1 RETURNING ${selectColumns(ApiKey, 'k', ['name', 'shopIds'])}`,
+      [requireId(id, 'an API key id')],
+    );
+    if (!rows[0]) return null;
+    await this.bus.publish(manager, { kind: 'api_key', id });
+    return rows[0];
   }
 }

@@ -8,6 +8,8 @@ import { TokenCache } from '../cache/token-cache.service';
 import type { AppConfig } from '../config/app-config';
 import { ApiKeysController } from './api-keys.controller';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import type { DataSource } from 'typeorm';
+import type { AuditService } from '../audit/audit.service';
 
 const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
 const HMAC = 'hmac-secret-0123456789-0123456789-0123456789';
@@ -28,19 +30,22 @@ function fakeRepository(stored: StoredKey[]): { repository: ApiKeysRepository; q
   });
   const remove = jest.fn((id: string) => {
     const index = stored.findIndex((row) => row.id === id);
-    if (index >= 0) {
-      stored.splice(index, 1);
-      deleted.push(id);
-    }
-    return Promise.resolve(index >= 0);
+    const [row] = index >= 0 ? stored.splice(index, 1) : [];
+    if (row) deleted.push(id);
+    return Promise.resolve(row ? { name: row.name, shopIds: row.shop_ids } : null);
   });
   const repository = { findByDigest: query, delete: remove } as unknown as ApiKeysRepository;
   return { repository, query, deleted };
 }
 
+/** Audit records as the service writes them, and a transaction that only hands out a manager. */
+const audited: unknown[][] = [];
+const audit = { record: (...args: unknown[]) => Promise.resolve(void audited.push(args.slice(0, 4))) } as unknown as AuditService;
+const dataSource = { transaction: (work: (manager: unknown) => Promise<unknown>) => work({}) } as unknown as DataSource;
+
 /** The service with its caches bypassed (an invalidation bus that never connected is unhealthy). */
 function keysService(repository: ApiKeysRepository, secrets: AccessSecrets): ApiKeysService {
-  return new ApiKeysService(repository, secrets, new TokenCache(new InvalidationBus({} as AppConfig)));
+  return new ApiKeysService(repository, secrets, new TokenCache(new InvalidationBus({} as AppConfig)), audit, dataSource);
 }
 
 async function errorCodeOf(promise: Promise<unknown>): Promise<ErrorCode | undefined> {
@@ -112,21 +117,24 @@ describe('ApiKeysService.authenticate', () => {
 describe('ApiKeysService.remove', () => {
   const id = '22222222-2222-4222-8222-222222222222';
 
-  it('deletes an existing key, then answers api_key_not_found', async () => {
+  it('deletes an existing key and audits it, then answers api_key_not_found and audits nothing', async () => {
     const { repository, deleted } = fakeRepository([{ id, name: 'n', key_digest: 'd', shop_ids: null }]);
     const service = keysService(repository, new AccessSecrets(ADMIN, HMAC));
-    await expect(service.remove(id)).resolves.toBeUndefined();
+    audited.length = 0;
+    await expect(service.remove(id, 'admin')).resolves.toBeUndefined();
     expect(deleted).toEqual([id]);
-    expect(await errorCodeOf(service.remove(id))).toBe(ErrorCode.ApiKeyNotFound);
+    expect(audited).toEqual([['admin', 'api_key_deleted', id, { name: 'n', shop_ids: null }]]);
+    expect(await errorCodeOf(service.remove(id, 'admin'))).toBe(ErrorCode.ApiKeyNotFound);
+    expect(audited).toHaveLength(1);
   });
 
   /** The pipe DELETE /admin/api-keys/{id} puts on its id, as Nest records it for the route. */
-  const [{ pipes }] = Object.values(
+  const { pipes } = Object.values(
     Reflect.getMetadata(ROUTE_ARGS_METADATA, ApiKeysController, 'remove') as Record<
       string,
-      { pipes: { transform(v: unknown): unknown }[] }
+      { index: number; pipes: { transform(v: unknown): unknown }[] }
     >,
-  );
+  ).find((argument) => argument.index === 0)!;
 
   it.each(['not-a-uuid', '', `${id}x`, "' OR 1=1 --", id.replace(/-/g, '')])(
     'answers api_key_not_found for %j without reaching the database',
@@ -135,7 +143,7 @@ describe('ApiKeysService.remove', () => {
       const remove = jest.spyOn(repository, 'delete');
       const service = keysService(repository, new AccessSecrets(ADMIN, HMAC));
       // The route's pipe refuses it before the service is called.
-      expect(await errorCodeOf(Promise.resolve().then(async () => service.remove(pipes[0].transform(value) as string)))).toBe(
+      expect(await errorCodeOf(Promise.resolve().then(async () => service.remove(pipes[0].transform(value) as string, 'admin')))).toBe(
         ErrorCode.ApiKeyNotFound,
       );
       expect(remove).not.toHaveBeenCalled();

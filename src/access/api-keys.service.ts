@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { TokenCache } from '../cache/token-cache.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AccessSecrets } from './access-secrets';
@@ -17,6 +20,8 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly secrets: AccessSecrets,
     private readonly cache: TokenCache,
+    private readonly audit: AuditService,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {
     this.adminDigest = digestApiKey(secrets.adminApiKey, secrets.hmacSecret);
   }
@@ -55,7 +60,8 @@ export class ApiKeysService {
     return this.cache.getCaller(digest)?.value as Caller | undefined;
   }
 
-  async create(input: CreateApiKeyDto): Promise<CreatedApiKey> {
+  /** Creates a key and its audit record (by `actorKeyId`) in one transaction. */
+  async create(input: CreateApiKeyDto, actorKeyId: string): Promise<CreatedApiKey> {
     const key = generateApiKey();
     const row = {
       id: randomUUID(),
@@ -64,7 +70,10 @@ export class ApiKeysService {
       keyPrefix: key.slice(0, 12),
       shopIds: input.shop_ids ?? null,
     };
-    await this.keys.insert(row);
+    await this.dataSource.transaction(async (manager) => {
+      await this.keys.insert(row, manager);
+      await this.audit.record(actorKeyId, 'api_key_created', row.id, { name: row.name, shop_ids: row.shopIds }, manager);
+    });
     return { id: row.id, name: row.name, key, shop_ids: row.shopIds };
   }
 
@@ -80,8 +89,13 @@ export class ApiKeysService {
     }));
   }
 
-  /** `id` is a uuid (UuidParam on the route). */
-  async remove(id: string): Promise<void> {
-    if (!(await this.keys.delete(id))) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
+  /** `id` is a uuid (UuidParam on the route). The deletion and its audit record (by `actorKeyId`) commit together. */
+  async remove(id: string, actorKeyId: string): Promise<void> {
+    const deleted = await this.dataSource.transaction(async (manager) => {
+      const key = await this.keys.delete(id, manager);
+      if (key) await this.audit.record(actorKeyId, 'api_key_deleted', id, { name: key.name, shop_ids: key.shopIds }, manager);
+      return key !== null;
+    });
+    if (!deleted) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');
   }
 }

@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import { ADMIN_ACTOR } from '../audit/entities/audit-event.entity';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 
 /** Who is calling, as established by {@link ApiKeyGuard}. Never taken from the request body. */
@@ -29,4 +30,9 @@ export function mayAccessShop(caller: Caller, shopId: string): boolean {
 /** Null: every shop. */
 export function visibleShopIds(caller: Caller): readonly string[] | null {
   return caller.kind === 'admin' ? null : caller.shopIds;
+}
+
+/** The id an action is audited under: `admin` for the admin key (it has no row), else the service key's id. */
+export function actorKeyId(caller: Caller): string {
+  return caller.kind === 'admin' ? ADMIN_ACTOR : caller.keyId;
 }

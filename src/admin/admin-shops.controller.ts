@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { actorKeyId, Caller, CurrentCaller } from '../access/caller';
 import { AdminAccess } from '../common/http/route-access';
 import { ErrorCode } from '../common/errors/app-error';
 import { ApiShopIdParam, ShopIdParam } from '../common/http/params';
@@ -40,24 +41,25 @@ export class AdminShopsController {
 
   @Post(':shop_id/refresh')
   @HttpCode(200)
-  @ApiOperation({ summary: "Refresh the shop's authorization now, through the same engine as the scheduler" })
+  @ApiOperation({ summary: "Refresh the shop's authorization now, through the same engine as the scheduler (audited)" })
   @ApiShopIdParam()
   @ApiOkResponse({ type: AdminShopRefreshResponse })
   @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.ReauthorizationRequired, ErrorCode.TiktokUnavailable)
-  refresh(@ShopIdParam() shopId: string): Promise<AdminShopView & { refreshed: boolean }> {
-    return this.shops.refresh(shopId);
+  refresh(@ShopIdParam() shopId: string, @CurrentCaller() caller: Caller): Promise<AdminShopView & { refreshed: boolean }> {
+    return this.shops.refresh(shopId, actorKeyId(caller));
   }
 
   @Delete(':shop_id')
   @ApiOperation({
     summary: 'Revoke the shop: it gets no more tokens; the last shop of an authorization destroys its tokens',
-    description: 'With `deauthorize=true` TikTok is asked to deauthorize the shop first; if TikTok refuses, nothing changes.',
+    description:
+      'With `deauthorize=true` TikTok is asked to deauthorize the shop first; if TikTok refuses, nothing changes. Audited (`GET /admin/audit`).',
   })
   @ApiShopIdParam()
   @ApiOkResponse({ type: RevocationResponse })
   @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.TiktokError)
-  revoke(@ShopIdParam() shopId: string, @Query() query: RevokeQueryDto): Promise<RevocationResult> {
-    return this.shops.revoke(shopId, query.deauthorize === 'true');
+  revoke(@ShopIdParam() shopId: string, @Query() query: RevokeQueryDto, @CurrentCaller() caller: Caller): Promise<RevocationResult> {
+    return this.shops.revoke(shopId, query.deauthorize === 'true', actorKeyId(caller));
   }
 
   @Get(':shop_id/events')

@@ -1,18 +1,27 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { RevocationResult, RevocationService } from '../shops/revocation.service';
 import { AdminEventView, AdminShopView, ShopsQueryService } from '../shops/shops-query.service';
+import type { RefreshOutcome } from '../tokens/refresh.types';
 import { refreshFailure } from '../tokens/token.errors';
 import { TokenRefresher } from '../tokens/token-refresher.service';
 import type { ListShopsAdminQueryDto } from './dto/admin-query.dto';
 
-/** Operator actions on shops: inspect, force a refresh through the one engine, revoke. Shop ids come validated (ShopIdParam). */
+/**
+ * Operator actions on shops: inspect, force a refresh through the one engine, revoke. Shop ids come validated
+ * (ShopIdParam); `actorKeyId` (the acting key, access's actorKeyId) goes to the audit log with each action.
+ */
 @Injectable()
 export class AdminShopsService {
   constructor(
     private readonly query: ShopsQueryService,
     private readonly refresher: TokenRefresher,
     private readonly revocation: RevocationService,
+    private readonly audit: AuditService,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   list(query: ListShopsAdminQueryDto): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
@@ -23,7 +32,11 @@ export class AdminShopsService {
     return this.query.get(shopId);
   }
 
-  async refresh(shopId: string): Promise<AdminShopView & { refreshed: boolean }> {
+  /**
+   * Audited once TikTok was asked (or the engine declined): the refresh commits on its own, with its event in
+   * the shop's log, and its audit record follows with the outcome.
+   */
+  async refresh(shopId: string, actorKeyId: string): Promise<AdminShopView & { refreshed: boolean }> {
     const shop = await this.query.get(shopId);
     if (shop.status === 'revoked' || shop.status === 'deauthorized') {
       throw new AppError(
@@ -37,6 +50,10 @@ export class AdminShopsService {
       force: true,
       ignoreBackoff: true,
     });
+    await this.audit.record(actorKeyId, 'shop_refresh_forced', shopId, {
+      authorization_id: shop.authorization_id,
+      outcome: auditedOutcome(outcome),
+    });
     if (outcome.kind === 'token') return { ...(await this.query.get(shopId)), refreshed: outcome.refreshed };
     if (outcome.kind === 'reauthorization_required') {
       throw new AppError(
@@ -47,11 +64,40 @@ export class AdminShopsService {
     throw refreshFailure(outcome, shopId);
   }
 
-  revoke(shopId: string, deauthorizeAtTiktok: boolean): Promise<RevocationResult> {
-    return this.revocation.revokeShop(shopId, 'admin', { deauthorizeAtTiktok, reason: 'revoked by an admin' });
+  /** The revocation and its audit record commit together; nothing is recorded when nothing changed (404, TikTok refused). */
+  revoke(shopId: string, deauthorizeAtTiktok: boolean, actorKeyId: string): Promise<RevocationResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await this.revocation.revokeShop(shopId, 'admin', { deauthorizeAtTiktok, reason: 'revoked by an admin' }, manager);
+      await this.audit.record(
+        actorKeyId,
+        'shop_revoked',
+        shopId,
+        {
+          deauthorize: deauthorizeAtTiktok,
+          already_revoked: result.already_revoked,
+          authorization_revoked: result.authorization_revoked,
+          deauthorized_at_tiktok: result.deauthorized_at_tiktok,
+        },
+        manager,
+      );
+      return result;
+    });
   }
 
   events(shopId: string, page: number, limit: number): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
     return this.query.listEvents(shopId, page, limit);
+  }
+}
+
+function auditedOutcome(outcome: RefreshOutcome): string {
+  switch (outcome.kind) {
+    case 'token':
+      return outcome.refreshed ? 'refreshed' : 'not_refreshed';
+    case 'reauthorization_required':
+      return 'reauthorization_required';
+    case 'unavailable':
+      return 'tiktok_unavailable';
+    case 'not_found':
+      return 'shop_not_found';
   }
 }

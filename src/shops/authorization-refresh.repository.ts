@@ -171,26 +171,34 @@ export class AuthorizationRefreshRepository {
 
   /**
    * Claims up to `limit` active authorizations whose access token expires within `aheadSeconds`, not in
-   * backoff, not claimed by another run and not in `exclude`, soonest first: FOR UPDATE SKIP LOCKED, then a
-   * lease of `claimSeconds` in refresh_claimed_until, so replicas share the work and a killed run's claims lapse.
+   * backoff, not claimed by another run, soonest first: FOR UPDATE SKIP LOCKED, then a lease of `claimSeconds`
+   * in refresh_claimed_until, so replicas share the work and a killed run's claims lapse. Each claimed row is
+   * stamped with the claim's time (refresh_claimed_at); with `runStartedAt` (the `claimedAt` of the run's first
+   * claim) rows stamped since then are skipped, so a run claims each authorization once at a constant cost per
+   * claim. `claimedAt` is the database's time as exact text (microseconds, UTC); null when nothing was claimed.
    */
-  async claimDue(aheadSeconds: number, limit: number, claimSeconds: number, exclude: string[]): Promise<string[]> {
-    const [rows] = await this.dataSource.query<[{ id: string }[], number]>(
-      `UPDATE seller_authorizations SET refresh_claimed_until = now() + make_interval(secs => $3)
+  async claimDue(
+    aheadSeconds: number,
+    limit: number,
+    claimSeconds: number,
+    runStartedAt: string | null,
+  ): Promise<{ ids: string[]; claimedAt: string | null }> {
+    const [rows] = await this.dataSource.query<[{ id: string; claimedAt: string }[], number]>(
+      `UPDATE seller_authorizations SET refresh_claimed_until = now() + make_interval(secs => $3), refresh_claimed_at = now()
         WHERE id IN (
           SELECT id FROM seller_authorizations
            WHERE status = 'active'
              AND access_token_expires_at < now() + make_interval(secs => $1)
              AND (next_refresh_at IS NULL OR next_refresh_at <= now())
              AND (refresh_claimed_until IS NULL OR refresh_claimed_until < now())
-             AND NOT (id = ANY($4::uuid[]))
+             AND ($4::timestamptz IS NULL OR refresh_claimed_at IS NULL OR refresh_claimed_at < $4::timestamptz)
            ORDER BY access_token_expires_at
            LIMIT $2
            FOR UPDATE SKIP LOCKED)
-        RETURNING id`,
-      [aheadSeconds, limit, claimSeconds, exclude],
+        RETURNING id, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "claimedAt"`,
+      [aheadSeconds, limit, claimSeconds, runStartedAt],
     );
-    return rows.map((row) => row.id);
+    return { ids: rows.map((row) => row.id), claimedAt: rows[0]?.claimedAt ?? null };
   }
 
   async releaseClaims(authorizationIds: string[]): Promise<void> {

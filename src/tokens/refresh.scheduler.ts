@@ -10,7 +10,7 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
 import { AuthorizationRefreshRepository } from '../shops/authorization-refresh.repository';
 import { AuthorizationsRepository } from '../shops/authorizations.repository';
-import { ClaimQueue } from './claim-queue';
+import { ClaimedBatch, ClaimQueue } from './claim-queue';
 import type { RefreshOutcome } from './refresh.types';
 import { TokenRefresher } from './token-refresher.service';
 
@@ -80,7 +80,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
 
   private async run(): Promise<RefreshRunSummary> {
     const summary: RefreshRunSummary = { skipped: false, claimed: 0, refreshed: 0, failed: 0, reauthorizationRequired: 0 };
-    const claims = new ClaimQueue((exclude) => this.claim(exclude), this.refresher.capacity);
+    const claims = new ClaimQueue((runStartedAt) => this.claim(runStartedAt), this.refresher.capacity);
     // A pipeline, not batch after batch: the next batch is claimed while the current one still runs, so
     // no slot waits for the slowest refresh of a batch.
     await Promise.all(
@@ -128,9 +128,9 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     });
   }
 
-  private claim(exclude: string[]): Promise<string[]> {
+  private claim(runStartedAt: string | null): Promise<ClaimedBatch> {
     const { aheadSeconds, batchSize, claimSeconds } = this.config.refresh;
-    return this.refreshes.claimDue(aheadSeconds, batchSize, claimSeconds, exclude);
+    return this.refreshes.claimDue(aheadSeconds, batchSize, claimSeconds, runStartedAt);
   }
 
   private async refreshOne(id: string): Promise<RefreshOutcome | undefined> {

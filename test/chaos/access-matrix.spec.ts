@@ -96,6 +96,7 @@ describe('access matrix: every documented route x every kind of caller', () => {
       },
     },
     'GET /admin/authorizations': { expected: ADMIN(200), request: fixed('/admin/authorizations') },
+    'GET /admin/audit': { expected: ADMIN(200), request: fixed('/admin/audit') },
     'GET /admin/shops': { expected: ADMIN(200), request: fixed('/admin/shops') },
     'GET /admin/shops/{shop_id}': { expected: ADMIN(200), request: fixed(`/admin/shops/${UK_SHOP}`) },
     'GET /admin/shops/{shop_id}/events': { expected: ADMIN(200), request: fixed(`/admin/shops/${UK_SHOP}/events`) },

@@ -32,6 +32,7 @@ const TEMPLATES = [
   '/v1/shops/{id}/token/refresh',
   '/admin/api-keys',
   '/admin/api-keys/{id}',
+  '/admin/audit',
   '/admin/authorizations',
   '/admin/authorizations/{id}',
   '/admin/shops',

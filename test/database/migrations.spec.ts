@@ -10,6 +10,7 @@ import { createTestDatabase, query } from '../support/database';
 
 const TABLES = [
   'api_keys',
+  'audit_events',
   'authorization_events',
   'notification_outbox',
   'oauth_states',

@@ -4,6 +4,8 @@ import { Operations1764200000000 } from './1764200000000-operations';
 import { ExpiryAnnouncements1764250000000 } from './1764250000000-expiry-announcements';
 import { ScaleIndexes1764300000000 } from './1764300000000-scale-indexes';
 import { AuthStatusPaging1764400000000 } from './1764400000000-auth-status-paging';
+import { RefreshClaimStamps1764520000000 } from './1764520000000-refresh-claim-stamps';
+import { AuditEvents1764530000000 } from './1764530000000-audit-events';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests) and dist (runtime). */
 export const MIGRATIONS = [
@@ -13,4 +15,6 @@ export const MIGRATIONS = [
   ExpiryAnnouncements1764250000000,
   ScaleIndexes1764300000000,
   AuthStatusPaging1764400000000,
+  RefreshClaimStamps1764520000000,
+  AuditEvents1764530000000,
 ];

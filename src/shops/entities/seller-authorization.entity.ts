@@ -90,6 +90,10 @@ export class SellerAuthorization {
   @Column({ name: 'refresh_claimed_until', type: 'timestamptz', nullable: true })
   refreshClaimedUntil!: Date | null;
 
+  /** When a scheduler run last claimed the row: a run skips rows claimed since it began (once per run). */
+  @Column({ name: 'refresh_claimed_at', type: 'timestamptz', nullable: true })
+  refreshClaimedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,0 +1,69 @@
+import { Client } from 'pg';
+import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
+import { query } from '../support/database';
+import { Cluster, consentVia, emulatorStats, sandboxControl, seedSellers, startCluster } from '../support/replicas';
+
+const SELLERS = 24;
+const BATCH = 4;
+const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/**
+ * The parameters of the scheduler's claim statements sent in this process while `work` runs, as sent (copied
+ * at the call: the caller may change an array it passed afterwards).
+ */
+async function recordClaims(work: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const original = Client.prototype.query as (...args: unknown[]) => unknown;
+  const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+    const [sql, values] = args;
+    if (typeof sql === 'string' && sql.includes('SET refresh_claimed_until = now() +')) sent.push(JSON.stringify(values ?? []));
+    return original.apply(this, args);
+  });
+  try {
+    await work();
+    return sent;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('a scheduler run with many authorizations due at once (after an outage)', () => {
+  let cluster: Cluster;
+  let sellers: { openId: string; shopId: string }[];
+
+  beforeAll(async () => {
+    cluster = await startCluster(1, { REFRESH_BATCH_SIZE: String(BATCH), REFRESH_CONCURRENCY: '2' });
+    sellers = await seedSellers(cluster.sandbox, SELLERS, 'due');
+    for (const seller of sellers) await consentVia(cluster.instances[0], cluster.sandbox, seller.openId);
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('claims each authorization once, and no claim sends the ids the run has already seen', async () => {
+    // Tokens living an hour stay due (REFRESH_AHEAD_SECONDS is a day) after their refresh: only the run's own
+    // bookkeeping keeps it from claiming them again.
+    await sandboxControl(cluster.sandbox, 'config', { access_token_ttl_seconds: 3600 });
+    await query(cluster.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 hour'");
+    const before = await emulatorStats(cluster.sandbox);
+
+    let run: unknown;
+    const claims = await recordClaims(async () => {
+      run = await cluster.instances[0].app.get(RefreshScheduler).runOnce();
+    });
+
+    expect(run).toMatchObject({ claimed: SELLERS, refreshed: SELLERS, failed: 0 });
+    const after = await emulatorStats(cluster.sandbox);
+    for (const seller of sellers) {
+      expect((after.refreshes_by_open_id[seller.openId] ?? 0) - (before.refreshes_by_open_id[seller.openId] ?? 0)).toBe(1);
+    }
+    // Batch after batch, then the empty claim that ends the run.
+    expect(claims.length).toBeGreaterThanOrEqual(SELLERS / BATCH + 1);
+    // The work of a claim does not grow with the run: not one authorization id travels with any of them
+    // (a list of those already seen made the run quadratic), and each sends as much as the second.
+    const idsSent = claims.map((values) => values.match(UUIDS)?.length ?? 0);
+    expect(idsSent).toEqual(claims.map(() => 0));
+    const sizes = claims.slice(1).map((values) => values.length);
+    expect(new Set(sizes).size).toBe(1);
+  });
+});
