@@ -6,7 +6,7 @@ import { refreshFailure } from '../tokens/token.errors';
 import { TokenRefresher } from '../tokens/token-refresher.service';
 import type { ListShopsAdminQueryDto } from './dto/admin-query.dto';
 
-/** Operator actions on shops: inspect, force a refresh through the one engine, revoke. Shop ids come validated (ShopIdParam). */
+/** Operator actions on shops: inspect, refresh at TikTok through the one engine, revoke. Shop ids come validated (ShopIdParam). */
 @Injectable()
 export class AdminShopsService {
   constructor(
@@ -34,7 +34,7 @@ export class AdminShopsService {
     const outcome = await this.refresher.refresh({
       authorizationId: shop.authorization_id,
       trigger: 'admin',
-      force: true,
+      force: 'always',
       ignoreBackoff: true,
     });
     if (outcome.kind === 'token') return { ...(await this.query.get(shopId)), refreshed: outcome.refreshed };
