@@ -41,7 +41,12 @@ export class AdminShopsController {
 
   @Post(':shop_id/refresh')
   @HttpCode(200)
-  @ApiOperation({ summary: "Refresh the shop's authorization now, through the same engine as the scheduler (audited)" })
+  @ApiOperation({
+    summary: "Refresh the shop's authorization at TikTok now, through the same engine as the scheduler (audited)",
+    description:
+      'Always calls TikTok, even right after another refresh and during a backoff (unlike `POST /v1/shops/{shop_id}/token/refresh`, ' +
+      'which takes a token refreshed in the last 10 s). Concurrent calls for one authorization share one TikTok call.',
+  })
   @ApiShopIdParam()
   @ApiOkResponse({ type: AdminShopRefreshResponse })
   @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.ReauthorizationRequired, ErrorCode.TiktokUnavailable)

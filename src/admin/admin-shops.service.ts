@@ -11,7 +11,7 @@ import { TokenRefresher } from '../tokens/token-refresher.service';
 import type { ListShopsAdminQueryDto } from './dto/admin-query.dto';
 
 /**
- * Operator actions on shops: inspect, force a refresh through the one engine, revoke. Shop ids come validated
+ * Operator actions on shops: inspect, refresh at TikTok through the one engine (always, see the controller), revoke. Shop ids come validated
  * (ShopIdParam); `actorKeyId` (the acting key, access's actorKeyId) goes to the audit log with each action.
  */
 @Injectable()
@@ -47,7 +47,7 @@ export class AdminShopsService {
     const outcome = await this.refresher.refresh({
       authorizationId: shop.authorization_id,
       trigger: 'admin',
-      force: true,
+      force: 'always',
       ignoreBackoff: true,
     });
     await this.audit.record(actorKeyId, 'shop_refresh_forced', shopId, {

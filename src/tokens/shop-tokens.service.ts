@@ -60,7 +60,7 @@ export class ShopTokensService {
     const grant = await this.grantedShop(shopId);
     return this.fromOutcome(
       grant,
-      await this.refresher.refresh({ authorizationId: grant.authorization.id, trigger: 'forced', force: true }),
+      await this.refresher.refresh({ authorizationId: grant.authorization.id, trigger: 'forced', force: 'unless_recent' }),
       generation,
     );
   }

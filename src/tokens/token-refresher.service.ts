@@ -44,7 +44,7 @@ export function refreshSlots(config: AppConfig): number {
 @Injectable()
 export class TokenRefresher {
   private readonly logger = new Logger(TokenRefresher.name);
-  private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
+  private readonly inFlight = new Map<string, { request: RefreshRequest; promise: Promise<RefreshOutcome> }>();
   /**
    * A refresh holds a pooled connection for the whole TikTok call. Capping refreshes (API and scheduler
    * together) below the pool size keeps connections free for key checks and token reads during a slow TikTok.
@@ -74,7 +74,13 @@ export class TokenRefresher {
   refresh(request: RefreshRequest): Promise<RefreshOutcome> {
     if (!request.authorizationId) throw new Error('refresh needs an authorization id');
     const running = this.inFlight.get(request.authorizationId);
-    if (running) return running;
+    if (running) {
+      if (request.force !== 'always' || running.request.force === 'always') return running.promise;
+      // An admin's refresh promises a call to TikTok, which a running refresh of another kind may not make
+      // (it may find the token fresh, or wait out a backoff): it shares that one only if it rotated the pair.
+      const again = () => this.refresh(request);
+      return running.promise.then((outcome) => (outcome.kind === 'token' && outcome.refreshed ? outcome : again()), again);
+    }
     // Its newest pair is not stored yet and the stored refresh token is dead: no refresh until it is.
     const pending = this.unsaved.pending(request);
     if (pending) return Promise.resolve(pending);
@@ -90,7 +96,7 @@ export class TokenRefresher {
         },
       )
       .finally(() => this.inFlight.delete(request.authorizationId));
-    this.inFlight.set(request.authorizationId, promise);
+    this.inFlight.set(request.authorizationId, { request, promise });
     return promise;
   }
 
@@ -167,8 +173,10 @@ export class TokenRefresher {
   /**
    * The stored token, when it does what the request needs: still valid for `neededUntil` (another request or
    * replica refreshed while this one waited for the lock), or, for a forced refresh, refreshed moments ago.
+   * Never for an `always` refresh.
    */
   private currentToken(id: string, row: LockedForRefresh, accessToken: string, request: RefreshRequest): RefreshOutcome | undefined {
+    if (request.force === 'always') return undefined;
     const now = row.now.getTime();
     const expiresAt = row.accessTokenExpiresAt?.getTime() ?? 0;
     const fresh = request.force

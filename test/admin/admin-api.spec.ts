@@ -3,6 +3,7 @@ import { consent, injectFault, sandboxStats, UK_SELLER, US_SELLER, CB_SELLER } f
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
+import { waitFor } from '../support/wait';
 
 const UK_SHOP = '7000000000000001';
 const UK_OUTLET = '7000000000000002';
@@ -104,6 +105,60 @@ describe('admin API', () => {
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect([...first.events, ...second.events].map((event) => event.type)).toContain('granted');
     expect((await admin.get('/admin/shops/7999999999999999/events')).status).toBe(404);
+  });
+
+  /** Refresh calls TikTok (the emulator) has received. */
+  const refreshCalls = async (): Promise<number> => (await sandboxStats(browser)).calls.token_refresh ?? 0;
+  const adminRefresh = async (): Promise<{ status: number; body: { refreshed: boolean; last_refreshed_at: string } }> => {
+    const response = await admin.postJson(`/admin/shops/${UK_SHOP}/refresh`, {});
+    return { status: response.status, body: (await response.json()) as { refreshed: boolean; last_refreshed_at: string } };
+  };
+
+  it('refreshes at TikTok on every call, also right after another refresh', async () => {
+    const before = await refreshCalls();
+    const issued: string[] = [];
+    // The second call comes within 10 s of the first: the token API's window does not apply here.
+    for (let i = 0; i < 2; i++) {
+      expect(await adminRefresh()).toMatchObject({ status: 200, body: { refreshed: true } });
+      issued.push((await sandboxStats(browser)).current[UK_SELLER].access_token);
+    }
+    expect(await refreshCalls()).toBe(before + 2);
+    expect(new Set(issued).size).toBe(2);
+    // The token API's forced refresh keeps its window: right after, it takes the token just issued.
+    const forced = await service.postJson(`/v1/shops/${UK_SHOP}/token/refresh`, {});
+    expect(forced.status).toBe(200);
+    expect(((await forced.json()) as { access_token: string }).access_token).toBe(issued[1]);
+    expect(await refreshCalls()).toBe(before + 2);
+  });
+
+  it('shares one TikTok call among concurrent admin refreshes, and a running refresh with them', async () => {
+    expect((await browser.postJson('/sandbox/_control/config', { latency_ms: 1500 })).status).toBe(200);
+    try {
+      let before = await refreshCalls();
+      const first = adminRefresh();
+      await waitFor(async () => (await refreshCalls()) === before + 1, 10_000);
+      const answers = await Promise.all([first, adminRefresh(), adminRefresh()]);
+      expect(answers.map(({ status, body }) => ({ status, refreshed: body.refreshed }))).toEqual(
+        Array(3).fill({ status: 200, refreshed: true }),
+      );
+      expect(new Set(answers.map(({ body }) => body.last_refreshed_at)).size).toBe(1);
+      expect(await refreshCalls()).toBe(before + 1);
+
+      // A token request's refresh already with TikTok counts as the admin's, as it rotates the pair.
+      await query(
+        t.db.url,
+        "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '100 seconds' WHERE open_id = $1",
+        [UK_SELLER],
+      );
+      before = await refreshCalls();
+      const token = service.get(`/v1/shops/${UK_SHOP}/token`);
+      await waitFor(async () => (await refreshCalls()) === before + 1, 10_000);
+      expect(await adminRefresh()).toMatchObject({ status: 200, body: { refreshed: true } });
+      expect((await token).status).toBe(200);
+      expect(await refreshCalls()).toBe(before + 1);
+    } finally {
+      await browser.postJson('/sandbox/_control/config', { latency_ms: 0 });
+    }
   });
 
   it('revokes one shop of a seller locally; the other keeps its tokens', async () => {

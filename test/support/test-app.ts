@@ -93,6 +93,7 @@ async function recordSecretsOf(config: AppConfig, app: NestExpressApplication): 
     config.apiKeyHmacSecret,
     config.tiktok.appSecret,
     config.notify?.secret,
+    config.metrics.token,
     ...(config.encryptionKeys ?? []).map((k) => k.key.toString('base64')),
   ];
   if (config.sandbox.enabled) {

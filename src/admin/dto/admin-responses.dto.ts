@@ -41,7 +41,7 @@ export class AdminShopResponse extends RefreshStateResponse implements AdminShop
 }
 
 export class AdminShopRefreshResponse extends AdminShopResponse {
-  @ApiProperty({ description: 'false: a refresh had just happened, its token stands' })
+  @ApiProperty({ description: 'true: TikTok issued a new pair (an admin refresh always asks it)' })
   refreshed!: boolean;
 }
 
