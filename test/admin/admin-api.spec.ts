@@ -132,7 +132,7 @@ describe('admin API', () => {
   });
 
   it('shares one TikTok call among concurrent admin refreshes, and a running refresh with them', async () => {
-    expect((await browser.postJson('/sandbox/_control/config', { latency_ms: 1500 })).status).toBe(200);
+    expect((await admin.postJson('/sandbox/_control/config', { latency_ms: 1500 })).status).toBe(200);
     try {
       let before = await refreshCalls();
       const first = adminRefresh();
@@ -157,7 +157,7 @@ describe('admin API', () => {
       expect((await token).status).toBe(200);
       expect(await refreshCalls()).toBe(before + 1);
     } finally {
-      await browser.postJson('/sandbox/_control/config', { latency_ms: 0 });
+      await admin.postJson('/sandbox/_control/config', { latency_ms: 0 });
     }
   });
 
