@@ -5,6 +5,7 @@ import { countStale, rotateKeys } from '../shops/key-rotation';
 import { StoredTokensRepository } from '../shops/stored-tokens.repository';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { loadConfig } from '../config/load-config';
+import { installAppLogger } from '../common/logging/app-logger';
 import { ConfigError } from '../config/config.error';
 import { dataSourceOptions } from '../database/data-source-options';
 import { ENTITIES } from '../entities';
@@ -34,6 +35,8 @@ function progressBar(): (progress: { done: number; total: number }) => void {
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Its few log lines (the embedded database, a development key) are written like the service's.
+  installAppLogger(config);
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
   let dataSource: DataSource | undefined;
   try {
