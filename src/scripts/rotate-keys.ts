@@ -6,6 +6,7 @@ import { StoredTokensRepository } from '../shops/stored-tokens.repository';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { loadDotEnv } from '../config/dotenv';
 import { loadConfig } from '../config/load-config';
+import { installAppLogger } from '../common/logging/app-logger';
 import { ConfigError } from '../config/config.error';
 import { dataSourceOptions } from '../database/data-source-options';
 import { ENTITIES } from '../entities';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   // The same configuration as the service's, .env included.
   loadDotEnv();
   const config = loadConfig();
+  // Its few log lines (the embedded database, a development key) are written like the service's.
+  installAppLogger(config);
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
   let dataSource: DataSource | undefined;
   try {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,6 +84,23 @@ describe('start-up logs of node dist/main.js in development', () => {
       .map((line) => JSON.parse(line) as { level: number });
     expect(listing.length).toBeGreaterThan(20);
     expect(listing.every(({ level }) => level === 20)).toBe(true);
+  }, 90000);
+
+  it('of the key-rotation script are JSON lines into a pipe too', () => {
+    // The database has the schema by now (the service migrated it above).
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tts-logs-'));
+    const output = execFileSync(process.execPath, ['dist/scripts/rotate-keys.js'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, NODE_ENV: 'development', DATABASE_URL: db.url, DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    expect(output).toContain('authorization(s) re-encrypted');
+    expect(output).not.toMatch(ANSI);
+    const warning = output.split('\n').find((line) => line.includes('TOKEN_ENCRYPTION_KEYS is not set')) ?? '';
+    expect(JSON.parse(warning)).toMatchObject({ level: 40, context: 'TokenEncryption' });
   }, 90000);
 
   it('are human-readable lines on a terminal', async () => {
