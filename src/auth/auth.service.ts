@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
 import { AuthorizationStore } from '../shops/authorization-store.service';
 import { TiktokClient } from '../tiktok/tiktok.client';
-import { TiktokError } from '../tiktok/tiktok.errors';
+import { TiktokCodes, TiktokError } from '../tiktok/tiktok.errors';
 import type { CallbackQueryDto, ConnectedSeller } from './dto/callback-query.dto';
 import { OAuthStateService } from './oauth-state.service';
 
@@ -59,6 +59,13 @@ export class AuthService {
     } catch (error) {
       if (!(error instanceof TiktokError)) throw error;
       await this.recordFailure(error.step, { reason: error.reason, tiktok_code: error.tiktokCode ?? null, transient: error.transient });
+      // A code TikTok does not know (made up, used or expired) is the caller's mistake, not TikTok failing.
+      if (error.step === 'token_get' && error.tiktokCode === TiktokCodes.invalidAuthCode) {
+        throw new AppError(
+          ErrorCode.InvalidCode,
+          'TikTok refused the authorization code: it is invalid, expired or already used; start again from the authorize button',
+        );
+      }
       throw new AppError(
         ErrorCode.TiktokError,
         `TikTok did not complete the authorization (${error.step}: ${error.reason}${error.tiktokCode !== undefined ? `, code ${error.tiktokCode}` : ''}); please try again`,

@@ -6,6 +6,7 @@ const MEANING: Record<ErrorCode, string> = {
   [ErrorCode.InvalidRequest]: 'malformed parameters or body (unknown, repeated, too long, wrong type)',
   [ErrorCode.InvalidJson]: 'the body is not valid JSON',
   [ErrorCode.InvalidState]: 'the consent state is missing, unknown, expired, already used or from another browser',
+  [ErrorCode.InvalidCode]: 'TikTok refused the authorization code (36004004: invalid, expired or already used); nothing was stored',
   [ErrorCode.InvalidSignature]: 'the webhook signature (Authorization header) is missing or does not match the body',
   [ErrorCode.Unauthorized]: 'no API key, or an unknown or deleted one (with WWW-Authenticate: Bearer)',
   [ErrorCode.Forbidden]: 'a service key on an admin route, or on a shop outside its shop_ids',

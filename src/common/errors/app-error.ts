@@ -3,6 +3,7 @@ export enum ErrorCode {
   InvalidRequest = 'invalid_request',
   InvalidJson = 'invalid_json',
   InvalidState = 'invalid_state',
+  InvalidCode = 'invalid_code',
   Unauthorized = 'unauthorized',
   InvalidSignature = 'invalid_signature',
   Forbidden = 'forbidden',
@@ -39,6 +40,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.InvalidRequest:
     case ErrorCode.InvalidJson:
     case ErrorCode.InvalidState:
+    case ErrorCode.InvalidCode:
     case ErrorCode.AccessDenied:
     case ErrorCode.ConsentFailed:
       return 400;
