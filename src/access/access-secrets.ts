@@ -1,3 +1,4 @@
+import { DEVELOPMENT_ADMIN_KEY_FILE } from '../common/crypto/development-file';
 import { AppConfig } from '../config/app-config';
 import { loadOrCreateDevelopmentSecret } from './api-key-secrets';
 
@@ -10,7 +11,7 @@ export class AccessSecrets {
 
   static fromConfig(config: AppConfig): AccessSecrets {
     return new AccessSecrets(
-      config.adminApiKey ?? loadOrCreateDevelopmentSecret(config.dataDir, 'development-admin-api-key', 'ADMIN_API_KEY'),
+      config.adminApiKey ?? loadOrCreateDevelopmentSecret(config.dataDir, DEVELOPMENT_ADMIN_KEY_FILE, 'ADMIN_API_KEY'),
       config.apiKeyHmacSecret ?? loadOrCreateDevelopmentSecret(config.dataDir, 'development-api-key-hmac-secret', 'API_KEY_HMAC_SECRET'),
     );
   }

@@ -5,6 +5,7 @@ import { AuthorizationEventsRepository } from '../shops/authorization-events.rep
 import { AuthorizationStore } from '../shops/authorization-store.service';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokCodes, TiktokError } from '../tiktok/tiktok.errors';
+import type { ConsentResult } from './consent-result';
 import type { CallbackQueryDto, ConnectedSeller } from './dto/callback-query.dto';
 import { OAuthStateService } from './oauth-state.service';
 
@@ -51,6 +52,7 @@ export class AuthService {
       const saved = await this.store.saveGrant(this.tiktok.appKey, grant, shops);
       this.logger.log(`${saved.reGranted ? 're-granted' : 'granted'}: authorization ${saved.authorizationId}, ${shops.length} shop(s)`);
       return {
+        authorization_id: saved.authorizationId,
         open_id: saved.openId,
         seller_name: saved.sellerName,
         re_granted: saved.reGranted,
@@ -70,6 +72,20 @@ export class AuthService {
         ErrorCode.TiktokError,
         `TikTok did not complete the authorization (${error.step}: ${error.reason}${error.tiktokCode !== undefined ? `, code ${error.tiktokCode}` : ''}); please try again`,
       );
+    }
+  }
+
+  /**
+   * The same for a browser, which is then sent on to the result page: the outcome instead of a thrown
+   * AppError. Anything else (a bug, the database gone) still goes to the exception filter.
+   */
+  async completeInBrowser(query: CallbackQueryDto, browserId: string | undefined): Promise<ConsentResult> {
+    try {
+      const seller = await this.complete(query, browserId);
+      return { outcome: 'connected', authorizationId: seller.authorization_id, reGranted: seller.re_granted };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return { outcome: 'failed', error: error.code, message: error.message };
     }
   }
 

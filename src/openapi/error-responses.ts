@@ -12,6 +12,7 @@ const MEANING: Record<ErrorCode, string> = {
   [ErrorCode.Forbidden]: 'a service key on an admin route, or on a shop outside its shop_ids',
   [ErrorCode.ShopNotFound]: 'no such shop (for a key that may see it)',
   [ErrorCode.ApiKeyNotFound]: 'no API key with this id',
+  [ErrorCode.ResultNotFound]: 'this browser has no consent result (none, or older than an hour)',
   [ErrorCode.ReauthorizationRequired]: 'the authorization is dead or revoked, or the shop is no longer granted: only a new consent helps',
   [ErrorCode.TiktokUnavailable]: 'the token needs renewing and TikTok cannot be reached; Retry-After says when to retry',
   [ErrorCode.AccessDenied]: 'the seller refused the consent',

@@ -9,6 +9,7 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   ShopNotFound = 'shop_not_found',
   ApiKeyNotFound = 'api_key_not_found',
+  ResultNotFound = 'result_not_found',
   ReauthorizationRequired = 'reauthorization_required',
   TiktokUnavailable = 'tiktok_unavailable',
   AccessDenied = 'access_denied',
@@ -52,6 +53,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.NotFound:
     case ErrorCode.ShopNotFound:
     case ErrorCode.ApiKeyNotFound:
+    case ErrorCode.ResultNotFound:
       return 404;
     case ErrorCode.ReauthorizationRequired:
       return 409;
