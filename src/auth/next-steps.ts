@@ -22,9 +22,11 @@ export function developmentCommands(config: AppConfig, shopId: string): string {
   return [
     adminKey,
     `KEY="$(curl -s -X POST ${shellQuote(`${base}/admin/api-keys`)} \\`,
-    `  -H "Authorization: Bearer $ADMIN_KEY" -H 'content-type: application/json' -d ${shellQuote(body)} \\`,
+    `  -H "Authorization: Bearer $ADMIN_KEY" -H 'content-type: application/json' \\`,
+    `  -d ${shellQuote(body)} \\`,
     `  | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')"`,
-    `curl -s ${shellQuote(`${base}/v1/shops/${shopId}/token`)} -H "Authorization: Bearer $KEY"`,
+    `curl -s ${shellQuote(`${base}/v1/shops/${shopId}/token`)} \\`,
+    `  -H "Authorization: Bearer $KEY"`,
   ].join('\n');
 }
 

@@ -50,6 +50,9 @@ describe('the result page after a callback (post/redirect/get)', () => {
       const page = await client.get('/auth/result', 'text/html');
       expect(page.status).toBe(200);
       expect(page.headers.get('cache-control')).toBe('no-store');
+      // The strict policy of every page: no script at all.
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(page.headers.get('content-security-policy')).not.toContain('script-src');
       const body = await page.text();
       expect(body).toContain('<h1 id="result">Shops connected</h1>');
       expect(body).toContain('data-shop-id="7000000000000001"');
