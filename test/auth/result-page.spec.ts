@@ -65,6 +65,13 @@ describe('the result page after a callback (post/redirect/get)', () => {
     expect((await client.get(url, 'application/json')).status).toBe(400);
   });
 
+  it('says "Authorization renewed" after a second consent of the same seller', async () => {
+    for (const heading of ['Shops connected', 'Authorization renewed']) {
+      expect((await client.get((await approvedCallback(client)).url, 'text/html')).status).toBe(303);
+      expect(await (await client.get('/auth/result', 'text/html')).text()).toContain(`<h1 id="result">${heading}</h1>`);
+    }
+  });
+
   it('answers JSON clients as before, without a redirect', async () => {
     const { url } = await approvedCallback(client);
     const response = await client.get(url, 'application/json');
