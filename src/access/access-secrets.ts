@@ -1,4 +1,5 @@
-import { AppConfig, DEVELOPMENT_ADMIN_KEY_FILE } from '../config/app-config';
+import { DEVELOPMENT_ADMIN_KEY_FILE } from '../common/crypto/development-file';
+import { AppConfig } from '../config/app-config';
 import { loadOrCreateDevelopmentSecret } from './api-key-secrets';
 
 /** The admin key and the HMAC secret for service keys, from the environment or (development) DATA_DIR. */

@@ -1,7 +1,78 @@
-import { html, page } from '../common/http/html';
-import type { ConnectedSeller } from './dto/callback-query.dto';
+import { html, page, SafeHtml } from '../common/http/html';
+import type { ConnectedSellerView } from '../shops/authorizations-query.service';
 
-export function homePage(sandbox: boolean): string {
+type ShopView = ConnectedSellerView['shops'][number];
+
+/** The sellers the home page lists (outside production), newest first; `more`: there are others. */
+export interface ConnectedSellers {
+  sellers: ConnectedSellerView[];
+  more: boolean;
+}
+
+/** Shops no longer covered by the authorization are listed, but not counted as connected. */
+export function isGranted(shop: ShopView): boolean {
+  return shop.status !== 'deauthorized' && shop.status !== 'revoked';
+}
+
+function statusBadge(status: string): SafeHtml {
+  return html`<span class="badge badge-${status}" data-status="${status}">${status.replace(/_/g, ' ')}</span>`;
+}
+
+function shopsTable(id: string | null, shops: ShopView[]): SafeHtml {
+  const rows = shops.map(
+    (shop) =>
+      html`<tr data-shop-id="${shop.shop_id}">
+        <td>${shop.shop_name}</td>
+        <td><code>${shop.shop_id}</code></td>
+        <td>${shop.region}</td>
+        <td>${statusBadge(shop.status)}</td>
+      </tr>`,
+  );
+  const table = html`<thead>
+      <tr>
+        <th>Shop</th>
+        <th>Shop ID</th>
+        <th>Region</th>
+        <th>Status</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>`;
+  return id === null
+    ? html`<table>
+        ${table}
+      </table>`
+    : html`<table id="${id}">
+        ${table}
+      </table>`;
+}
+
+function connectedList(connected: ConnectedSellers): SafeHtml {
+  const sellers = connected.sellers.map(
+    (seller) =>
+      html`<section class="seller" data-authorization-id="${seller.authorization_id}">
+        <h3>${seller.seller_name ?? 'Unnamed seller'} ${statusBadge(seller.status)}</h3>
+        ${shopsTable(null, seller.shops)}
+      </section>`,
+  );
+  const body =
+    connected.sellers.length === 0
+      ? html`<p id="no-sellers">No seller has connected yet.</p>`
+      : html`${sellers}${
+          connected.more
+            ? html`<p>Only the newest ${connected.sellers.length} are listed: <code>GET /admin/authorizations</code> lists them all.</p>`
+            : html``
+        }`;
+  return html`<section id="connected">
+    <h2>Connected sellers</h2>
+    <p class="hint">Listed outside production only, newest first. Tokens are never shown.</p>
+    ${body}
+  </section>`;
+}
+
+/** `connected`: null in production, where the page lists nothing. */
+export function homePage(sandbox: boolean, connected: ConnectedSellers | null): string {
   const note = sandbox
     ? html`<p class="note" id="sandbox-note">
         <strong>Sandbox mode.</strong> No TikTok credentials are configured, so the button opens the built-in TikTok Shop emulator: choose a
@@ -13,38 +84,20 @@ export function homePage(sandbox: boolean): string {
     html`<h1>Connect your TikTok Shop</h1>
       <p>Authorize this app to act for your shops. You will be sent to TikTok Shop to review the request, then brought back here.</p>
       ${note}
-      <p><a class="button" id="authorize" href="/auth/tiktok">Authorize with TikTok Shop</a></p>`,
+      <p><a class="button" id="authorize" href="/auth/tiktok">Authorize with TikTok Shop</a></p>
+      ${connected === null ? html`` : connectedList(connected)}`,
   );
 }
 
-export function successPage(seller: ConnectedSeller): string {
-  const rows = seller.shops.map(
-    (shop) =>
-      html`<tr data-shop-id="${shop.shop_id}">
-        <td>${shop.shop_name}</td>
-        <td><code>${shop.shop_id}</code></td>
-        <td>${shop.region}</td>
-      </tr>`,
-  );
-  const title = seller.re_granted ? 'Authorization renewed' : 'Shops connected';
+/** The result page of a completed consent: the seller's shops as stored now, and what to do next. */
+export function connectedPage(seller: ConnectedSellerView, reGranted: boolean, nextSteps: SafeHtml): string {
+  const granted = seller.shops.filter(isGranted).length;
+  const title = reGranted ? 'Authorization renewed' : 'Shops connected';
   return page(
     title,
     html`<h1 id="result">${title}</h1>
-      <p>
-        ${seller.seller_name ?? 'The seller'} authorized this app for ${seller.shops.length} shop${seller.shops.length === 1 ? '' : 's'}.
-      </p>
-      <table id="shops">
-        <thead>
-          <tr>
-            <th>Shop</th>
-            <th>Shop ID</th>
-            <th>Region</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
+      <p>${seller.seller_name ?? 'The seller'} authorized this app for ${granted} shop${granted === 1 ? '' : 's'}.</p>
+      ${shopsTable('shops', seller.shops)} ${nextSteps}
       <p><a href="/">Back to the start page</a></p>`,
   );
 }

@@ -1,4 +1,4 @@
-import { Controller, createParamDecorator, ExecutionContext, Get, Header, Req, Res, ValidationPipe } from '@nestjs/common';
+import { Controller, createParamDecorator, ExecutionContext, Get, Req, Res, ValidationPipe } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiFoundResponse,
@@ -6,28 +6,20 @@ import {
   ApiOperation,
   ApiProduces,
   ApiQuery,
+  ApiSeeOtherResponse,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/http/route-access';
-import { AppConfig } from '../config/app-config';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { ApiErrors } from '../openapi/api-errors.decorator';
-import { homePage, successPage } from './auth-pages';
+import { AuthCookies } from './auth-cookies';
 import { AuthService } from './auth.service';
 import { CallbackQueryDto, ConnectedSellerResponse } from './dto/callback-query.dto';
-import { randomToken } from './oauth-state.service';
 
-const BROWSER_COOKIE_MAX_AGE_MS = 24 * 3600 * 1000;
-
-/**
- * On https the cookie takes the `__Host-` prefix (Secure, Path=/, no Domain), so a sibling subdomain cannot
- * plant a browser id of its choosing; plain-http development uses an ordinary cookie scoped to /auth.
- */
-function browserCookie(secure: boolean): { name: string; path: string } {
-  return secure ? { name: '__Host-tts_browser', path: '/' } : { name: 'tts_browser', path: '/auth' };
-}
+/** Where a browser goes after the callback: the URL it stays on holds no code and no state. */
+export const RESULT_PATH = '/auth/result';
 
 /**
  * The callback's query string. A custom decorator, so the strict global pipe (which refuses unknown fields)
@@ -57,18 +49,8 @@ const callbackPipe = new ValidationPipe({
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly config: AppConfig,
+    private readonly cookies: AuthCookies,
   ) {}
-
-  @Get()
-  @ApiOperation({ summary: 'Home page with the "Authorize with TikTok Shop" button' })
-  @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'an HTML page' })
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Cache-Control', 'no-store')
-  home(): string {
-    return homePage(this.config.sandbox.enabled);
-  }
 
   @Get('auth/tiktok')
   @ApiOperation({
@@ -78,15 +60,7 @@ export class AuthController {
   @ApiFoundResponse({ description: "redirect to TikTok's consent page", headers: { Location: { schema: { type: 'string' } } } })
   @ApiErrors(ErrorCode.ServiceUnavailable)
   async start(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const browserId = this.browserId(request) ?? randomToken();
-    const cookie = browserCookie(this.config.auth.secureCookies);
-    response.cookie(cookie.name, browserId, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.config.auth.secureCookies,
-      path: cookie.path,
-      maxAge: BROWSER_COOKIE_MAX_AGE_MS,
-    });
+    const browserId = this.cookies.ensureBrowserId(request, response);
     response.set('Cache-Control', 'no-store');
     response.redirect(302, await this.auth.begin(browserId));
   }
@@ -94,39 +68,40 @@ export class AuthController {
   @Get('auth/callback')
   @ApiOperation({
     summary: "TikTok's redirect after the consent: stores the seller's tokens and shops",
-    description: 'An HTML page for a browser; JSON with `Accept: application/json`. Unknown parameters are ignored.',
+    description:
+      'With `Accept: application/json`: the result as JSON, or the error. A browser is sent on (303) to `/auth/result`, ' +
+      'success or failure, so the page it stays on survives reloads and holds no code or state. Unknown parameters are ignored.',
   })
   @ApiQuery({ type: CallbackQueryDto, required: false })
   @ApiExtraModels(ConnectedSellerResponse)
-  @ApiProduces('text/html', 'application/json')
+  @ApiProduces('application/json')
   @ApiOkResponse({
-    description: 'the seller is connected',
-    content: {
-      'text/html': { schema: { type: 'string' } },
-      'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } },
-    },
+    description: 'the seller is connected (`Accept: application/json`)',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
+  })
+  @ApiSeeOtherResponse({
+    description: 'a browser, whatever the outcome: on to `/auth/result`, which shows it',
+    headers: { Location: { schema: { type: 'string', example: RESULT_PATH } } },
   })
   @ApiErrors(
     ErrorCode.InvalidRequest,
     ErrorCode.InvalidState,
+    ErrorCode.InvalidCode,
     ErrorCode.AccessDenied,
     ErrorCode.ConsentFailed,
     ErrorCode.TiktokError,
     ErrorCode.ServiceUnavailable,
   )
   async callback(@CallbackQuery(callbackPipe) query: CallbackQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
-    const seller = await this.auth.complete(query, this.browserId(request));
+    const browserId = this.cookies.browserId(request);
     response.set('Cache-Control', 'no-store');
     if (request.accepts(['html', 'json']) === 'json') {
+      const seller = await this.auth.complete(query, browserId);
       response.json({ open_id: seller.open_id, seller_name: seller.seller_name, shops: seller.shops });
       return;
     }
-    response.type('html').send(successPage(seller));
-  }
-
-  private browserId(request: Request): string | undefined {
-    const name = browserCookie(this.config.auth.secureCookies).name;
-    const value: unknown = (request.cookies as Record<string, unknown> | undefined)?.[name];
-    return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+    // Post/redirect/get: the state is spent now, so a reload of this URL could only say invalid_state.
+    this.cookies.setConsentResult(response, await this.auth.completeInBrowser(query, browserId));
+    response.redirect(303, RESULT_PATH);
   }
 }

@@ -4,7 +4,8 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
 import { AuthorizationStore } from '../shops/authorization-store.service';
 import { TiktokClient } from '../tiktok/tiktok.client';
-import { TiktokError } from '../tiktok/tiktok.errors';
+import { TiktokCodes, TiktokError } from '../tiktok/tiktok.errors';
+import type { ConsentResult } from './consent-result';
 import type { CallbackQueryDto, ConnectedSeller } from './dto/callback-query.dto';
 import { OAuthStateService } from './oauth-state.service';
 
@@ -51,6 +52,7 @@ export class AuthService {
       const saved = await this.store.saveGrant(this.tiktok.appKey, grant, shops);
       this.logger.log(`${saved.reGranted ? 're-granted' : 'granted'}: authorization ${saved.authorizationId}, ${shops.length} shop(s)`);
       return {
+        authorization_id: saved.authorizationId,
         open_id: saved.openId,
         seller_name: saved.sellerName,
         re_granted: saved.reGranted,
@@ -59,10 +61,31 @@ export class AuthService {
     } catch (error) {
       if (!(error instanceof TiktokError)) throw error;
       await this.recordFailure(error.step, { reason: error.reason, tiktok_code: error.tiktokCode ?? null, transient: error.transient });
+      // A code TikTok does not know (made up, used or expired) is the caller's mistake, not TikTok failing.
+      if (error.step === 'token_get' && error.tiktokCode === TiktokCodes.invalidAuthCode) {
+        throw new AppError(
+          ErrorCode.InvalidCode,
+          'TikTok refused the authorization code: it is invalid, expired or already used; start again from the authorize button',
+        );
+      }
       throw new AppError(
         ErrorCode.TiktokError,
         `TikTok did not complete the authorization (${error.step}: ${error.reason}${error.tiktokCode !== undefined ? `, code ${error.tiktokCode}` : ''}); please try again`,
       );
+    }
+  }
+
+  /**
+   * The same for a browser, which is then sent on to the result page: the outcome instead of a thrown
+   * AppError. Anything else (a bug, the database gone) still goes to the exception filter.
+   */
+  async completeInBrowser(query: CallbackQueryDto, browserId: string | undefined): Promise<ConsentResult> {
+    try {
+      const seller = await this.complete(query, browserId);
+      return { outcome: 'connected', authorizationId: seller.authorization_id, reGranted: seller.re_granted };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return { outcome: 'failed', error: error.code, message: error.message };
     }
   }
 

@@ -9,9 +9,6 @@ export const TIKTOK_DEFAULTS = {
   apiBaseUrl: 'https://open-api.tiktokglobalshop.com',
 } as const;
 
-/** The file in DATA_DIR holding the admin key generated when ADMIN_API_KEY is unset (outside production). */
-export const DEVELOPMENT_ADMIN_KEY_FILE = 'development-admin-api-key';
-
 /** Credentials the sandbox accepts when no real ones are configured. They open nothing outside the emulator. */
 export const SANDBOX_CREDENTIALS = {
   appKey: 'sandbox-app-key',

@@ -71,8 +71,8 @@ describe('SandboxStateService', () => {
     const { state } = setup();
     const code = state.issueCode(UK);
     state.exchangeCode(code);
-    expectApiError(() => state.exchangeCode(code), TikTokCode.InvalidRequest, /already been used/);
-    expectApiError(() => state.exchangeCode('nope'), TikTokCode.InvalidRequest, /invalid/);
+    expectApiError(() => state.exchangeCode(code), TikTokCode.InvalidAuthCode, /already been used/);
+    expectApiError(() => state.exchangeCode('nope'), TikTokCode.InvalidAuthCode, /invalid auth code/);
   });
 
   it('expires a code after 30 minutes', () => {
@@ -82,7 +82,7 @@ describe('SandboxStateService', () => {
     clock.advance(AUTH_CODE_TTL_SECONDS - 1);
     expect(state.exchangeCode(fresh).open_id).toBe(UK);
     clock.advance(1);
-    expectApiError(() => state.exchangeCode(stale), TikTokCode.InvalidRequest, /expired/);
+    expectApiError(() => state.exchangeCode(stale), TikTokCode.InvalidAuthCode, /expired/);
   });
 
   it('rotates refresh tokens without extending the authorization', () => {

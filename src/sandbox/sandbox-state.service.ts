@@ -95,11 +95,11 @@ export class SandboxStateService {
   exchangeCode(code: string): TokenGrantData {
     const record = this.codes.get(code);
     const now = this.clock.nowSeconds();
-    if (!record) throw invalidRequest('auth_code is invalid');
-    if (record.used) throw invalidRequest('auth_code has already been used');
-    if (now >= record.expiresAt) throw invalidRequest('auth_code has expired');
+    if (!record) throw invalidAuthCode('auth_code is invalid');
+    if (record.used) throw invalidAuthCode('auth_code has already been used');
+    if (now >= record.expiresAt) throw invalidAuthCode('auth_code has expired');
     const seller = this.sellers.get(record.openId);
-    if (!seller) throw invalidRequest('auth_code is invalid: seller not found');
+    if (!seller) throw invalidAuthCode('auth_code is invalid: seller not found');
     record.used = true;
 
     const refreshExpiresAt = now + this.config.refreshTokenTtlSeconds;
@@ -255,6 +255,11 @@ export class SandboxStateService {
       granted_scopes: [...GRANTED_SCOPES],
     };
   }
+}
+
+/** TikTok's answer to a code that cannot be exchanged (unknown, used or expired): "invalid auth code". */
+function invalidAuthCode(detail: string): SandboxApiError {
+  return new SandboxApiError(TikTokCode.InvalidAuthCode, `invalid auth code: ${detail}`);
 }
 
 function invalidRequest(message: string): SandboxApiError {

@@ -5,6 +5,8 @@ export enum TikTokCode {
   ExpiredAccessToken = 105002,
   BadSign = 106001,
   RefreshTokenExpired = 36004001,
+  /** The auth code is unknown, already used or expired. */
+  InvalidAuthCode = 36004004,
   AuthRecordNotFound = 36004005,
   RateLimited = 36009002,
   InternalError = 36009003,

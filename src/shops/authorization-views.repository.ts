@@ -48,6 +48,12 @@ export type AuthStatusRow = Pick<
   shops: Pick<Shop, 'id' | 'name' | 'region' | 'status'>[];
 };
 
+/** An authorization and its shops with their view statuses, for the development pages. Never a token. */
+export type ConnectedSellerRow = Pick<SellerAuthorization, 'id' | 'sellerName' | 'accessTokenExpiresAt'> & {
+  viewStatus: AuthorizationViewStatus;
+  shops: { id: string; name: string; region: string; status: ShopViewStatus }[];
+};
+
 const SHOP_GRANT = `
   SELECT ${selectColumns(Shop, 's', ['id', 'name', 'region', 'cipher', 'status'], 'shop')},
          ${selectColumns(SellerAuthorization, 'a', ['id', 'status', 'openId', 'sellerName', 'accessToken', 'accessTokenExpiresAt'], 'authorization')},
@@ -188,6 +194,24 @@ export class AuthorizationViewsRepository {
          FROM seller_authorizations a ${from}
         ORDER BY a.created_at, a.id LIMIT $1`,
       params,
+    );
+  }
+
+  /**
+   * The newest authorizations first (on ix_seller_authorizations_created), or the one `authorizationId` names,
+   * each with every shop it ever granted.
+   */
+  async connectedSellers(limit: number, authorizationId?: string): Promise<ConnectedSellerRow[]> {
+    return this.dataSource.query<ConnectedSellerRow[]>(
+      `SELECT ${selectColumns(SellerAuthorization, 'a', ['id', 'sellerName', 'accessTokenExpiresAt'])},
+              ${authorizationStatusSql('a')} AS "viewStatus",
+              COALESCE((SELECT json_agg(json_build_object('id', s.id, 'name', s.name, 'region', s.region,
+                                                          'status', ${shopStatusSql('s', 'a')}) ORDER BY s.id)
+                          FROM shops s WHERE s.authorization_id = a.id), '[]'::json) AS shops
+         FROM seller_authorizations a
+        WHERE $2::uuid IS NULL OR a.id = $2::uuid
+        ORDER BY a.created_at DESC, a.id DESC LIMIT $1`,
+      [limit, authorizationId ?? null],
     );
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AuthorizationViewsRepository } from './authorization-views.repository';
-import type { AuthorizationViewStatus } from './derived-status';
+import type { AuthorizationViewStatus, ShopViewStatus } from './derived-status';
 import { refreshStateView, RefreshStateView } from './refresh-state';
 
 export { AUTHORIZATION_VIEW_STATUSES } from './derived-status';
@@ -32,6 +32,15 @@ export interface AuthStatusEntry {
   shops: { shop_id: string; shop_name: string; region: string; status: string }[];
 }
 
+/** A seller's authorization and its shops as the development pages show them. */
+export interface ConnectedSellerView {
+  authorization_id: string;
+  seller_name: string | null;
+  status: AuthorizationViewStatus;
+  access_token_expires_at: string | null;
+  shops: { shop_id: string; shop_name: string; region: string; status: ShopViewStatus }[];
+}
+
 /** Read-only views of authorizations for operators. Never a token. */
 @Injectable()
 export class AuthorizationsQueryService {
@@ -56,6 +65,18 @@ export class AuthorizationsQueryService {
       })),
       next_after: rows.length === limit ? rows[rows.length - 1].id : null,
     };
+  }
+
+  /** The newest `limit` authorizations with their shops, or only the one `authorizationId` names. */
+  async connectedSellers(limit: number, authorizationId?: string): Promise<ConnectedSellerView[]> {
+    const rows = await this.views.connectedSellers(limit, authorizationId);
+    return rows.map((row) => ({
+      authorization_id: row.id,
+      seller_name: row.sellerName,
+      status: row.viewStatus,
+      access_token_expires_at: row.accessTokenExpiresAt?.toISOString() ?? null,
+      shops: row.shops.map((shop) => ({ shop_id: shop.id, shop_name: shop.name, region: shop.region, status: shop.status })),
+    }));
   }
 
   /**

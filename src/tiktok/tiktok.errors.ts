@@ -41,6 +41,8 @@ export const TiktokCodes = {
   missingScope: 105005,
   badSign: 106001,
   refreshTokenExpired: 36004001,
+  /** token/get: the auth code is unknown, expired or already used ("invalid auth code"). */
+  invalidAuthCode: 36004004,
   noAuthorizationRecord: 36004005,
   catchAll: 36009004,
   rateLimited: 36009002,

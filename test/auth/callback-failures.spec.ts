@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import { query } from '../support/database';
 import { beginConsent, callbackUrl, clearFaults, consent, injectFault, mintCode, UK_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
 
 interface Snapshot {
   authorizations: unknown[];
@@ -66,11 +68,44 @@ describe('TikTok failures during the callback', () => {
     expect(JSON.stringify(event.detail)).not.toContain(code);
   });
 
-  it('rejects an unknown code with tiktok_error and stores nothing', async () => {
-    await query(t.db.url, 'TRUNCATE seller_authorizations, shops');
+  it.each([
+    ['a made-up code', async () => Promise.resolve('not-a-real-code')],
+    ['a code already exchanged', async () => (await consentCode(client)).code],
+  ])('answers %s with 400 invalid_code (TikTok 36004004), logged as a warning, and stores nothing new', async (_label, codeOf) => {
+    await query(t.db.url, 'TRUNCATE seller_authorizations, shops CASCADE');
+    const code = await codeOf();
+    const before = await snapshot(t);
     const { state } = await beginConsent(client);
-    const response = await client.get(callbackUrl({ code: 'not-a-real-code', state }));
-    expect(response.status).toBe(502);
-    expect(await query(t.db.url, 'SELECT id FROM seller_authorizations')).toEqual([]);
+    const response = await client.get(callbackUrl({ code, state }));
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: string; message: string };
+    expect(body.error).toBe('invalid_code');
+    expect(body.message).not.toContain(code);
+    expect(await snapshot(t)).toEqual(before);
+    const line = await accessLine(t, response.headers.get('x-request-id') ?? '');
+    expect([line.level, line.msg]).toEqual([40, 'request completed']);
   });
 });
+
+/** A code the emulator issued and the service has exchanged (the consent completed). */
+async function consentCode(client: HttpClient): Promise<{ code: string }> {
+  const { state } = await beginConsent(client);
+  const code = await mintCode(client, UK_SELLER);
+  expect((await client.get(callbackUrl({ code, state }))).status).toBe(200);
+  return { code };
+}
+
+/** The access-log line of one request, from the instance's log file. */
+async function accessLine(t: TestApp, requestId: string): Promise<{ level: number; msg: string }> {
+  let found: { level: number; msg: string } | undefined;
+  await waitFor(() => {
+    const file = t.config.log.file;
+    const lines = file && fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [];
+    found = lines
+      .filter((line) => line.includes(`"id":"${requestId}"`))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .find((line) => line.msg.startsWith('request '));
+    return found !== undefined;
+  }, 5000);
+  return found as { level: number; msg: string };
+}

@@ -89,11 +89,19 @@ describe('callback state and denial', () => {
     await expectError(await client.get(callbackUrl({ error: '6caace64-2d7f-6584-a223-c53ade0a9f42' })), 400, 'consent_failed');
   });
 
-  it('shows a browser an HTML error page with the error code', async () => {
+  it('sends a browser on to the result page, which shows the error with its status and a fitting heading', async () => {
     const response = await client.get(callbackUrl({ code: 'abc', state: 'nope' }), 'text/html');
-    expect(response.status).toBe(400);
-    expect(response.headers.get('content-type')).toContain('text/html');
-    expect(await response.text()).toContain('invalid_state');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/auth/result');
+    for (let load = 0; load < 2; load += 1) {
+      const result = await client.get('/auth/result', 'text/html');
+      expect(result.status).toBe(400);
+      expect(result.headers.get('content-type')).toContain('text/html');
+      const page = await result.text();
+      expect(page).toContain('data-error="invalid_state"');
+      expect(page).toContain('This authorization link has expired or was already used');
+      expect(page).not.toContain('Authorization did not complete');
+    }
   });
 
   it('refuses malformed callbacks with 400 invalid_request, never a 500', async () => {

@@ -98,10 +98,12 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
     expect(events.map((event) => event.type)).toEqual(['granted', 'shop_added', 'shop_added']);
   });
 
-  it('answers an HTML page listing the shops to a browser, without any token', async () => {
+  it('sends a browser on to an HTML page listing the shops, without any token', async () => {
     const { state } = await beginConsent(client);
     const code = await mintCode(client, US_SELLER);
-    const response = await client.get(callbackUrl({ code, state }), 'text/html,application/xhtml+xml');
+    const callback = await client.get(callbackUrl({ code, state }), 'text/html,application/xhtml+xml');
+    expect([callback.status, callback.headers.get('location')]).toEqual([303, '/auth/result']);
+    const response = await client.get('/auth/result', 'text/html,application/xhtml+xml');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     const page = await response.text();

@@ -68,12 +68,15 @@ describe('access matrix: every documented route x every kind of caller', () => {
 
   const CASES: Record<string, Case> = {
     'GET /': { expected: PUBLIC(200), request: fixed('/') },
+    'GET /favicon.ico': { expected: PUBLIC(200), request: fixed('/favicon.ico') },
     'GET /metrics': { expected: PUBLIC(200), request: fixed('/metrics') },
     'GET /health/live': { expected: PUBLIC(200), request: fixed('/health/live') },
     'GET /health/ready': { expected: PUBLIC(200), request: fixed('/health/ready') },
     'GET /auth/tiktok': { expected: PUBLIC(302), request: fixed('/auth/tiktok') },
     // No code and no state: refused whoever asks.
     'GET /auth/callback': { expected: PUBLIC(400), request: fixed('/auth/callback') },
+    // No result cookie: nothing to show, whoever asks.
+    'GET /auth/result': { expected: PUBLIC(404), request: fixed('/auth/result') },
     // The webhook's Authorization header is TikTok's signature, never an API key.
     'POST /webhooks/tiktok': { expected: PUBLIC(401), request: fixed('/webhooks/tiktok', 'POST', '{"type":1}') },
     'GET /v1/shops': { expected: { ...SERVICE, 'key for another shop': 200 }, request: fixed('/v1/shops') },

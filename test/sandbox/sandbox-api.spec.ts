@@ -99,7 +99,7 @@ describe('sandbox over HTTP', () => {
     expect(first.body.data.access_token_expire_in).toBeGreaterThanOrEqual(before + 604800);
     expect(first.body.data.access_token_expire_in).toBeLessThanOrEqual(before + 604801);
     const again = await tokenGet(code);
-    expect(again.body.code).toBe(36009004);
+    expect(again.body.code).toBe(36004004);
   });
 
   it('rotates the refresh token and rejects the old one with 36004005', async () => {

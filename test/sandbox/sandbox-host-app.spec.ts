@@ -62,7 +62,7 @@ describe('SandboxModule inside a host app', () => {
   it('keeps its own envelope, pages and control answers', async () => {
     const token = await fetch(`${base}/api/v2/token/get?app_key=k&app_secret=s&auth_code=x&grant_type=authorized_code`);
     expect(token.status).toBe(200);
-    expect(await token.json()).toMatchObject({ code: 36009004 });
+    expect(await token.json()).toMatchObject({ code: 36004004 });
 
     const page = await fetch(`${base}/open/authorize?service_id=wrong`);
     expect(page.status).toBe(400);

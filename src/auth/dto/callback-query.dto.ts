@@ -32,8 +32,9 @@ export class CallbackQueryDto {
   error?: string;
 }
 
-/** What a completed consent connected (the JSON answer leaves out `re_granted`). */
+/** What a completed consent connected (the JSON answer leaves out `authorization_id` and `re_granted`). */
 export interface ConnectedSeller {
+  authorization_id: string;
   open_id: string;
   seller_name: string | null;
   re_granted: boolean;

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** Where, in DATA_DIR, a development admin key is generated when ADMIN_API_KEY is unset (the pages name it). */
+export const DEVELOPMENT_ADMIN_KEY_FILE = 'development-admin-api-key';
+
 /**
  * Reads `dataDir/fileName`, first writing `generate()` into it (mode 0600) if it does not exist. Creation is
  * exclusive, so when several processes start at once they all end up with the first one's value.

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { EncryptionKey } from '../../config/encryption-keys';
 
 const VERSION = 'v1';
@@ -61,6 +61,16 @@ export class TokenCipher {
     } catch {
       throw new DecryptionError('authentication failed');
     }
+  }
+
+  /**
+   * Keys for another purpose (signing browser cookies), derived from the configured keys with HKDF-SHA256 so
+   * that no key serves two algorithms. The current key's comes first and signs; all of them verify, so a
+   * rotation does not invalidate what was signed shortly before it.
+   */
+  derivedKeys(purpose: string): Buffer[] {
+    const others = [...this.keys].filter(([id]) => id !== this.current.id).map(([, key]) => key);
+    return [this.current.key, ...others].map((key) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `tts:${purpose}`, 32)));
   }
 
   /** Key id of a stored envelope, without decrypting it (used to find rows still on an old key). */

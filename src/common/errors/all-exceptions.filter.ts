@@ -9,7 +9,7 @@ import { errorPage } from './error-page';
 
 interface ErrorBody {
   statusCode: number;
-  error: string;
+  error: ErrorCode;
   message: string;
   error_id?: string;
   retry_after_seconds?: number;
@@ -99,7 +99,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
     recordErrorCode(request, body.error);
-    if (body.error === (ErrorCode.Unauthorized as string)) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (body.error === ErrorCode.Unauthorized) response.setHeader('WWW-Authenticate', 'Bearer');
     const retryAfter = exception instanceof AppError ? exception.details?.retry_after_seconds : body.retry_after_seconds;
     if (typeof retryAfter === 'number') {
       response.setHeader('Retry-After', String(retryAfter));

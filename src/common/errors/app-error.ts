@@ -3,11 +3,13 @@ export enum ErrorCode {
   InvalidRequest = 'invalid_request',
   InvalidJson = 'invalid_json',
   InvalidState = 'invalid_state',
+  InvalidCode = 'invalid_code',
   Unauthorized = 'unauthorized',
   InvalidSignature = 'invalid_signature',
   Forbidden = 'forbidden',
   ShopNotFound = 'shop_not_found',
   ApiKeyNotFound = 'api_key_not_found',
+  ResultNotFound = 'result_not_found',
   ReauthorizationRequired = 'reauthorization_required',
   TiktokUnavailable = 'tiktok_unavailable',
   AccessDenied = 'access_denied',
@@ -39,6 +41,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.InvalidRequest:
     case ErrorCode.InvalidJson:
     case ErrorCode.InvalidState:
+    case ErrorCode.InvalidCode:
     case ErrorCode.AccessDenied:
     case ErrorCode.ConsentFailed:
       return 400;
@@ -50,6 +53,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.NotFound:
     case ErrorCode.ShopNotFound:
     case ErrorCode.ApiKeyNotFound:
+    case ErrorCode.ResultNotFound:
       return 404;
     case ErrorCode.ReauthorizationRequired:
       return 409;

@@ -1,10 +1,71 @@
 import { html, page } from '../http/html';
+import { ErrorCode } from './app-error';
 
-export function errorPage(status: number, error: string, message: string): string {
+/** What a person reading the page needs to hear first; the code and message follow. */
+function headingOf(error: ErrorCode): string {
+  switch (error) {
+    case ErrorCode.InvalidState:
+      return 'This authorization link has expired or was already used';
+    case ErrorCode.InvalidCode:
+      return 'TikTok did not accept the authorization code';
+    case ErrorCode.AccessDenied:
+      return 'Authorization declined';
+    case ErrorCode.ConsentFailed:
+      return 'TikTok ended the authorization';
+    case ErrorCode.TiktokError:
+      return 'TikTok did not complete the authorization';
+    case ErrorCode.TiktokUnavailable:
+      return 'TikTok cannot be reached';
+    case ErrorCode.ServiceUnavailable:
+      return 'The service is temporarily unavailable';
+    case ErrorCode.TooManyRequests:
+      return 'Too many requests';
+    case ErrorCode.ResultNotFound:
+      return 'No authorization result to show';
+    case ErrorCode.NotFound:
+    case ErrorCode.ShopNotFound:
+    case ErrorCode.ApiKeyNotFound:
+      return 'Page not found';
+    case ErrorCode.MethodNotAllowed:
+      return 'Method not allowed';
+    case ErrorCode.Unauthorized:
+    case ErrorCode.InvalidSignature:
+      return 'A key is required';
+    case ErrorCode.Forbidden:
+      return 'Not allowed with this key';
+    case ErrorCode.ReauthorizationRequired:
+      return 'The seller must authorize again';
+    case ErrorCode.InvalidRequest:
+    case ErrorCode.InvalidJson:
+    case ErrorCode.PayloadTooLarge:
+    case ErrorCode.UnsupportedMediaType:
+      return 'The request was not understood';
+    case ErrorCode.InternalError:
+      return 'Something went wrong';
+  }
+}
+
+/** The consent flow's errors end with a way to try again; the others with the way home. */
+const CONSENT_ERRORS = new Set<ErrorCode>([
+  ErrorCode.InvalidState,
+  ErrorCode.InvalidCode,
+  ErrorCode.AccessDenied,
+  ErrorCode.ConsentFailed,
+  ErrorCode.TiktokError,
+  ErrorCode.ResultNotFound,
+]);
+
+export function errorPage(status: number, error: ErrorCode, message: string): string {
+  const heading = headingOf(error);
+  const next = CONSENT_ERRORS.has(error)
+    ? html`<p><a class="button" href="/auth/tiktok">Start the authorization again</a></p>
+        <p><a href="/">Back to the start page</a></p>`
+    : html`<p><a href="/">Back to the start page</a></p>`;
   return page(
-    'Something went wrong',
-    html`<h1>Authorization did not complete</h1>
+    heading,
+    html`<h1 id="error-heading">${heading}</h1>
       <p class="error" data-error="${error}"><strong>${error}</strong>: ${message}</p>
-      <p>HTTP ${status}. <a href="/">Back to the start page</a></p>`,
+      <p class="status">HTTP ${status}</p>
+      ${next}`,
   );
 }

@@ -36,6 +36,16 @@ const STYLE = `
   table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
   th, td { text-align: left; padding: .5rem; border-bottom: 1px solid #e3e5e8; }
   code { background: #f0f1f3; padding: .1rem .3rem; border-radius: 4px; }
+  h2 { font-size: 1.15rem; margin-top: 2rem; }
+  h3 { font-size: 1rem; margin: 1.5rem 0 .25rem; }
+  pre { background: #161823; color: #f0f1f3; padding: 1rem; border-radius: 8px; overflow-x: auto; font-size: .8rem; line-height: 1.5; }
+  pre code { background: none; padding: 0; white-space: pre; }
+  .hint, .status { color: #5c5f66; font-size: .9rem; }
+  .badge { display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .8rem; font-weight: 600;
+           background: #e3e5e8; color: #161823; vertical-align: middle; }
+  .badge-active { background: #d9f5e3; color: #0b6b32; }
+  .badge-expiring { background: #fff1cc; color: #7a5300; }
+  .badge-reauthorization_required, .badge-revoked, .badge-deauthorized { background: #fdecee; color: #a3142d; }
 `;
 
 /** A complete page. Pages never contain tokens, codes or secrets. */
@@ -47,6 +57,7 @@ export function page(title: string, body: SafeHtml): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>${title}</title>
+        <link rel="icon" href="/favicon.ico" />
         <style>
           ${new SafeHtml(STYLE)}
         </style>

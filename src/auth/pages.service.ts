@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, ErrorCode } from '../common/errors/app-error';
+import { AppConfig } from '../config/app-config';
+import { AuthorizationsQueryService } from '../shops/authorizations-query.service';
+import { connectedPage, homePage, isGranted } from './auth-pages';
+import { ConsentResult } from './consent-result';
+import { nextSteps } from './next-steps';
+
+/** Sellers the development home page lists at most. */
+const HOME_SELLERS = 50;
+
+/** The HTML pages: home, and the result of a consent. Never a token, code, state or secret. */
+@Injectable()
+export class PagesService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly authorizations: AuthorizationsQueryService,
+  ) {}
+
+  /** Outside production the home page also lists who is connected; in production it lists nothing. */
+  async home(): Promise<string> {
+    if (this.config.nodeEnv === 'production') return homePage(this.config.sandbox.enabled, null);
+    const sellers = await this.authorizations.connectedSellers(HOME_SELLERS + 1);
+    return homePage(this.config.sandbox.enabled, { sellers: sellers.slice(0, HOME_SELLERS), more: sellers.length > HOME_SELLERS });
+  }
+
+  /**
+   * A success lists the authorization's shops as stored now (so a reload later shows a revocation too); a
+   * failure is thrown again, for the exception filter to show with its own status.
+   */
+  async result(result: ConsentResult | undefined): Promise<string> {
+    if (result?.outcome === 'failed') throw new AppError(result.error, result.message);
+    const [seller] = result === undefined ? [] : await this.authorizations.connectedSellers(1, result.authorizationId);
+    if (seller === undefined) {
+      throw new AppError(
+        ErrorCode.ResultNotFound,
+        'this browser has no recent authorization result: results are kept for an hour in the browser that completed the authorization',
+      );
+    }
+    return connectedPage(
+      seller,
+      result?.outcome === 'connected' && result.reGranted,
+      nextSteps(this.config, seller.shops.find(isGranted)?.shop_id),
+    );
+  }
+}
