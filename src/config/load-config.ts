@@ -14,6 +14,7 @@ import {
   tokensSection,
 } from './config-sections';
 import { EnvironmentVariables } from './environment';
+import { parseTrustProxy } from './http-config';
 
 const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isUrl', 'matches', 'isIn'];
 
@@ -50,6 +51,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host: env.HOST ?? '0.0.0.0',
     publicBaseUrl,
+    http: { trustProxy: parseTrustProxy(env.TRUST_PROXY), requestTimeoutSeconds: env.HTTP_REQUEST_TIMEOUT_SECONDS ?? 30 },
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE ?? 10,
     dataDir: path.resolve(env.DATA_DIR ?? '.data'),
