@@ -1,4 +1,4 @@
-import { Controller, createParamDecorator, ExecutionContext, Get, Header, Req, Res, ValidationPipe } from '@nestjs/common';
+import { Controller, createParamDecorator, ExecutionContext, Get, Header, Req, Res } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiFoundResponse,
@@ -11,8 +11,9 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/http/route-access';
+import { createValidationPipe } from '../common/http/validation.pipe';
 import { AppConfig } from '../config/app-config';
-import { AppError, ErrorCode } from '../common/errors/app-error';
+import { ErrorCode } from '../common/errors/app-error';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { homePage, successPage } from './auth-pages';
 import { AuthService } from './auth.service';
@@ -37,19 +38,7 @@ const CallbackQuery = createParamDecorator((_data: unknown, context: ExecutionCo
   return context.switchToHttp().getRequest<Request>().query;
 });
 
-const callbackPipe = new ValidationPipe({
-  expectedType: CallbackQueryDto,
-  validateCustomDecorators: true,
-  transform: true,
-  whitelist: true,
-  forbidNonWhitelisted: false,
-  stopAtFirstError: true,
-  exceptionFactory: (errors) =>
-    new AppError(
-      ErrorCode.InvalidRequest,
-      errors.flatMap((error) => Object.values(error.constraints ?? {})).join('; ') || 'invalid callback parameters',
-    ),
-});
+const callbackPipe = createValidationPipe({ expectedType: CallbackQueryDto, validateCustomDecorators: true, forbidNonWhitelisted: false });
 
 @ApiTags('consent')
 @Controller()
