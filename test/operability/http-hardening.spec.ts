@@ -222,5 +222,6 @@ describe('HTTP hardening: what a probe from outside tried', () => {
     await waitFor(() => slowBody.closed() && slowHeaders.closed(), 8000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(slowHeaders.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(slowBody.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 });
