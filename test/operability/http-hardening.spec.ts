@@ -200,28 +200,41 @@ describe('HTTP hardening: what a probe from outside tried', () => {
     }
   });
 
-  /** A raw connection that sends `text` and nothing more; resolves with what came back once the server closes it. */
-  function stall(text: string): { closed: () => boolean; received: () => string } {
+  /**
+   * A raw connection that sends `text`, then one byte of `trickle` every 100 ms (never all of it, as a slow
+   * client does), until the server closes it.
+   */
+  function stall(text: string, trickle = ''): { closed: () => boolean; received: () => string } {
     const socket = net.connect(Number(new URL(t.baseUrl).port), '127.0.0.1');
     let received = '';
     let closed = false;
+    let sent = 0;
+    const dripping = setInterval(() => {
+      if (sent < trickle.length && socket.writable) socket.write(trickle[sent++]);
+    }, 100);
     socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
     socket.on('error', () => undefined);
-    socket.on('close', () => (closed = true));
+    socket.on('close', () => {
+      closed = true;
+      clearInterval(dripping);
+    });
     socket.write(text);
     return { closed: () => closed, received: () => received };
   }
 
-  it('closes a connection whose body does not arrive within HTTP_REQUEST_TIMEOUT_SECONDS, and one whose headers do not', async () => {
+  it('closes a connection whose body or headers do not all arrive within HTTP_REQUEST_TIMEOUT_SECONDS, however they trickle', async () => {
     const started = Date.now();
     const slowBody = stall(
-      `POST /admin/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"na`,
+      `POST /admin/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n`,
+      `{"name":"${'x'.repeat(400)}`,
     );
-    const slowHeaders = stall('GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: a');
-    // Node's default would hold both for 5 minutes (the body) and 1 minute (the headers).
-    await waitFor(() => slowBody.closed() && slowHeaders.closed(), 8000);
+    const slowHeaders = stall('GET /health/live HTTP/1.1\r\nHost: x\r\n', `X-Slow: ${'a'.repeat(400)}`);
+    const stalledBody = stall(
+      `POST /admin/api-keys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"na`,
+    );
+    // Node's defaults would hold them for 5 minutes (the body) and 1 minute (the headers).
+    await waitFor(() => slowBody.closed() && slowHeaders.closed() && stalledBody.closed(), 8000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    expect(slowHeaders.received()).toMatch(/^HTTP\/1\.1 408 /);
-    expect(slowBody.received()).toMatch(/^HTTP\/1\.1 408 /);
+    for (const connection of [slowBody, slowHeaders, stalledBody]) expect(connection.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 });
