@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { FrontedExpressAdapter } from './common/http/fronted-express-adapter';
+import { limitBodyDepth } from './common/http/json-depth';
+import { routeMethodsOf } from './common/http/route-methods';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { appLogger } from './common/logging/app-logger';
 import { runInRequestScope } from './common/logging/nest-logger';
@@ -13,6 +15,7 @@ import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './openapi/openapi';
 import { RequestPipeline } from './pipeline/request-pipeline';
 import { TokenFastPath } from './tokens/token-fast-path';
+import { refuseUnsignedWebhooks } from './webhooks/webhook-signature.middleware';
 
 /** Builds the application (shared by main.ts and the tests) without listening. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -20,7 +23,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   // sidestepped by case. Express reads this when it creates its router, which Nest does at once: hence set here.
   const server = express();
   server.set('case sensitive routing', true);
-  const adapter = new FrontedExpressAdapter(server);
+  const adapter = new FrontedExpressAdapter(server, config.http.requestTimeoutSeconds * 1000);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     // Everything Nest and this code log goes through pino (common/logging): JSON lines, human-readable ones on
@@ -28,29 +31,36 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     logger: appLogger(config),
   });
   app.disable('x-powered-by');
-  // Behind a proxy (docker-compose, a load balancer) the client address comes from X-Forwarded-For.
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // The client address (the rate limit's key) is the connection's peer, unless the peer is a proxy TRUST_PROXY
+  // names: then X-Forwarded-For says who the client is. Nobody is believed by default, not even loopback.
+  app.set('trust proxy', config.http.trustProxy.length > 0 ? config.http.trustProxy : false);
   // Tokens and pages are never cached, so a validator per response would only cost a hash.
   app.set('etag', false);
   // The token API's common case is answered on the HTTP server, before Express (see TokenFastPath and
   // FrontedExpressAdapter); all the rest goes on to Express.
   adapter.setFront(app.get(TokenFastPath).middleware);
   // The request pipeline's first step (request id, security headers, access log and metrics on completion)
-  // comes first in Express, so that every other answer has it, a body parser's refusal included.
+  // comes first in Express, so that every other answer has it, a body parser's refusal included; then the
+  // refusals that need no route (two Authorization headers).
   const pipeline = app.get(RequestPipeline);
-  app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
+  app.use((request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
     pipeline.begin(request, response);
+    const refusal = pipeline.refusalOf(request);
+    if (refusal) return next(refusal);
     // Every line logged while Nest handles the request carries it (id, method, path).
     runInRequestScope(request, next);
   });
-  // TikTok signs the exact bytes it sends: the webhook route gets them raw (JSON.parse happens after the
-  // signature check), and the JSON parser below skips bodies already read.
+  // TikTok signs the exact bytes it sends: a delivery without a well-formed signature header is refused
+  // before its body is read; the others get the bytes raw (JSON.parse happens after the signature check),
+  // and the JSON parser below skips bodies already read.
+  app.use('/webhooks/tiktok', refuseUnsignedWebhooks);
   app.use('/webhooks', raw({ type: () => true, limit: '256kb', inflate: false }));
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
+  app.use(limitBodyDepth);
   // Only the consent flow reads a cookie (the browser binding of the OAuth state).
   app.use('/auth', cookieParser());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(routeMethodsOf(server)));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupOpenApi(app);

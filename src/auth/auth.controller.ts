@@ -1,4 +1,4 @@
-import { Controller, createParamDecorator, ExecutionContext, Get, Req, Res, ValidationPipe } from '@nestjs/common';
+import { Controller, createParamDecorator, ExecutionContext, Get, Req, Res } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiFoundResponse,
@@ -12,7 +12,8 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/http/route-access';
-import { AppError, ErrorCode } from '../common/errors/app-error';
+import { ErrorCode } from '../common/errors/app-error';
+import { createValidationPipe } from '../common/http/validation.pipe';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { AuthCookies } from './auth-cookies';
 import { AuthService } from './auth.service';
@@ -29,19 +30,7 @@ const CallbackQuery = createParamDecorator((_data: unknown, context: ExecutionCo
   return context.switchToHttp().getRequest<Request>().query;
 });
 
-const callbackPipe = new ValidationPipe({
-  expectedType: CallbackQueryDto,
-  validateCustomDecorators: true,
-  transform: true,
-  whitelist: true,
-  forbidNonWhitelisted: false,
-  stopAtFirstError: true,
-  exceptionFactory: (errors) =>
-    new AppError(
-      ErrorCode.InvalidRequest,
-      errors.flatMap((error) => Object.values(error.constraints ?? {})).join('; ') || 'invalid callback parameters',
-    ),
-});
+const callbackPipe = createValidationPipe({ expectedType: CallbackQueryDto, validateCustomDecorators: true, forbidNonWhitelisted: false });
 
 @ApiTags('consent')
 @Controller()

@@ -38,6 +38,11 @@ export class AppConfig {
   port!: number;
   host!: string;
   publicBaseUrl!: string;
+  /**
+   * trustProxy: the proxies whose X-Forwarded-For names the client (Express's `trust proxy`; empty: none);
+   * requestTimeoutSeconds: how long a client may take to send a request's headers and body.
+   */
+  http!: { trustProxy: string[]; requestTimeoutSeconds: number };
   databaseUrl?: string;
   databasePoolSize!: number;
   dataDir!: string;

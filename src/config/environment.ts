@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsTrustProxyList } from './http-config';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -54,6 +55,19 @@ export class EnvironmentVariables {
   @Transform(trimmed)
   @IsUrl(HTTP_URL)
   PUBLIC_BASE_URL?: string;
+
+  @IsOptional()
+  @Transform(trimmed)
+  @IsString()
+  @IsTrustProxyList()
+  TRUST_PROXY?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  HTTP_REQUEST_TIMEOUT_SECONDS?: number;
 
   @IsOptional()
   @Transform(trimmed)

@@ -16,6 +16,7 @@ import {
   tokensSection,
 } from './config-sections';
 import { EnvironmentVariables } from './environment';
+import { parseTrustProxy } from './http-config';
 
 const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isUrl', 'matches', 'isIn'];
 
@@ -62,6 +63,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host: env.HOST ?? defaultHost(nodeEnv),
     publicBaseUrl,
+    http: { trustProxy: parseTrustProxy(env.TRUST_PROXY), requestTimeoutSeconds: env.HTTP_REQUEST_TIMEOUT_SECONDS ?? 30 },
     databaseUrl,
     databasePoolSize: env.DATABASE_POOL_SIZE ?? 10,
     dataDir: path.resolve(env.DATA_DIR ?? '.data'),

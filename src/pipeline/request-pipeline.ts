@@ -27,6 +27,16 @@ function onClose(this: Completing): void {
   if (completion) completion.pipeline.complete(completion.request, this, completion.context);
 }
 
+/** Whether the request carries more than one `Authorization` header (Node keeps only the first). */
+function hasRepeatedAuthorization(request: IncomingMessage): boolean {
+  let seen = 0;
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization' && ++seen > 1) return true;
+  }
+  return false;
+}
+
 /** The key of an `Authorization: Bearer <key>` header. */
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(header ?? '');
@@ -36,10 +46,11 @@ export function bearerToken(header: string | undefined): string | undefined {
 /**
  * The concerns every request goes through, written once, in the order they apply. Requests reach the service
  * by two paths, and both compose these same functions:
- * - through Nest: `begin` is the first Express middleware (app.factory.ts), `authenticate` and `authorize` run
- *   in ApiKeyGuard (with the route's MachineRoute spec), and AllExceptionsFilter answers refusals;
+ * - through Nest: `begin` and `refusalOf` are the first Express middleware (app.factory.ts), `authenticate`
+ *   and `authorize` run in ApiKeyGuard (with the route's MachineRoute spec), and AllExceptionsFilter answers
+ *   refusals;
  * - through TokenFastPath, which answers the token route's common case before Express: it calls `begin`,
- *   `cachedCaller` and `mayServe` itself, and leaves every refusal to the Nest path.
+ *   `refusalOf`, `cachedCaller` and `mayServe` itself, and leaves every refusal to the Nest path.
  * A concern added here reaches every route on both paths.
  */
 @Injectable()
@@ -74,6 +85,15 @@ export class RequestPipeline {
     (response as Completing)[COMPLETION] = { pipeline: this, request, context };
     response.on('close', onClose);
     return context;
+  }
+
+  /**
+   * 1b. A refusal any route would give, before routing: two `Authorization` headers are 400 `invalid_request`
+   * (Node would silently keep the first, and a proxy or the webhook signature check might read the other).
+   */
+  refusalOf(request: IncomingMessage): AppError | undefined {
+    if (hasRepeatedAuthorization(request)) return new AppError(ErrorCode.InvalidRequest, 'send one Authorization header, not several');
+    return undefined;
   }
 
   /** 2. The caller of a presented key, when this replica knows it without the database; undefined otherwise. */

@@ -45,7 +45,7 @@ export class TokenFastPath {
   }
 
   readonly middleware = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
-    const route = this.enabled && request.method === 'GET' ? this.route(request) : undefined;
+    const route = this.enabled && request.method === 'GET' && !this.pipeline.refusalOf(request) ? this.route(request) : undefined;
     if (!route) return next();
     const { shopId, minTtl } = route;
     this.pipeline.begin(request, response, TOKEN_ROUTE);

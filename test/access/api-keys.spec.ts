@@ -621,15 +621,23 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
       ['GET', '/admin/'],
       ['GET', '/admin/no-such-route'],
       ['GET', '/admin/api-keys/some/deeper/path'],
-      ['GET', `/admin/api-keys/${randomUUID()}`],
-      ['PUT', '/admin/api-keys'],
-      ['PATCH', `/admin/api-keys/${randomUUID()}`],
-      ['DELETE', '/admin/api-keys'],
       ['POST', '/no-such-route'],
     ])('%s %s answers 404 not_found, with or without a key', async (method, path) => {
       for (const authorization of [undefined, bearer(ADMIN_KEY), bearer('tts_unknown_unknown_unknown_unknown_x')]) {
         const answer = await api(path, { method, authorization });
         expectError(answer, 404, 'not_found');
+      }
+    });
+
+    it.each<[string, string]>([
+      ['GET', `/admin/api-keys/${randomUUID()}`],
+      ['PUT', '/admin/api-keys'],
+      ['PATCH', `/admin/api-keys/${randomUUID()}`],
+      ['DELETE', '/admin/api-keys'],
+    ])('%s %s, a method the route does not take, answers 405 method_not_allowed, with or without a key', async (method, path) => {
+      for (const authorization of [undefined, bearer(ADMIN_KEY), bearer('tts_unknown_unknown_unknown_unknown_x')]) {
+        const answer = await api(path, { method, authorization });
+        expectError(answer, 405, 'method_not_allowed');
       }
     });
   });

@@ -131,9 +131,9 @@ describe('callback state and denial', () => {
     }
   });
 
-  it('answers unknown routes with JSON 404 not_found', async () => {
+  it('answers unknown routes with JSON 404 not_found, and a method the route does not take with 405', async () => {
     await expectError(await client.get('/nope'), 404, 'not_found');
-    await expectError(await client.request('/auth/callback', { method: 'DELETE' }), 404, 'not_found');
+    await expectError(await client.request('/auth/callback', { method: 'DELETE' }), 405, 'method_not_allowed');
   });
 
   it('routes one spelling only: another case is not a route, so an edge rule on /admin or /metrics holds', async () => {

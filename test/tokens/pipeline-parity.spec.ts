@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import { TokenFastPath } from '../../src/tokens/token-fast-path';
 import { query } from '../support/database';
 import { Cluster, consentVia, sandboxControl, seedSellers, startCluster } from '../support/replicas';
@@ -27,8 +28,12 @@ interface Answer {
 
 interface Case {
   name: string;
-  key: () => string | undefined;
+  /** The key (or keys: one Authorization header each) the request presents. */
+  key: () => string | string[] | undefined;
   path: () => string;
+  method?: string;
+  /** Refused before routing (on both paths), so not counted as the route's answer. */
+  unrouted?: true;
   /** Answered by the fast path itself on the instance that has it. */
   fast: boolean;
   status: number;
@@ -121,16 +126,16 @@ describe('token route: the fast path and the Nest route answer alike', () => {
   async function answer(path: 'fast' | 'full', test: Case): Promise<Answer> {
     const id = `parity-${test.name.replace(/[^a-z0-9]+/gi, '-')}-${path}`;
     const before = await tokenCounts(path);
-    const headers: Record<string, string> = { 'x-request-id': id, accept: 'application/json' };
+    const headers: Record<string, string | string[]> = { 'x-request-id': id, accept: 'application/json' };
     const key = test.key();
-    if (key) headers.authorization = `Bearer ${key}`;
-    const response = await fetch(`${instance(path).baseUrl}${test.path()}`, { headers });
-    const body = await response.text();
-    expect(response.headers.get('x-request-id')).toBe(id);
+    if (key) headers.authorization = Array.isArray(key) ? key.map((k) => `Bearer ${k}`) : `Bearer ${key}`;
+    const response = await send(`${instance(path).baseUrl}${test.path()}`, test.method ?? 'GET', headers);
+    const body = response.body;
+    expect(response.headers['x-request-id']).toBe(id);
     const flat: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      if (!VOLATILE_HEADERS.has(name)) flat[name] = value;
-    });
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (!VOLATILE_HEADERS.has(name) && value !== undefined) flat[name] = String(value);
+    }
     const log = await accessLine(id);
     const after = await tokenCounts(path);
     const counted = Object.fromEntries(
@@ -139,6 +144,22 @@ describe('token route: the fast path and the Nest route answer alike', () => {
         .filter(([, n]) => n !== 0),
     );
     return { status: response.status, headers: flat, body, log, counted };
+  }
+
+  /** node:http rather than fetch: it sends a repeated header as it is given. */
+  function send(url: string, method: string, headers: Record<string, string | string[]>) {
+    return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const request = http.request(url, { method, headers, agent: false });
+      request.on('error', reject);
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }),
+        );
+      });
+      request.end();
+    });
   }
 
   const token =
@@ -164,6 +185,32 @@ describe('token route: the fast path and the Nest route answer alike', () => {
     { name: 'a malformed min_ttl', key: () => keys.all, path: token(() => shops[0], '?min_ttl=abc'), fast: false, status: 400 },
     { name: 'a min_ttl over a day', key: () => keys.all, path: token(() => shops[0], '?min_ttl=99999'), fast: false, status: 400 },
     { name: 'an unknown parameter', key: () => keys.all, path: token(() => shops[0], '?min_ttl=1&extra=1'), fast: false, status: 400 },
+    { name: 'a negative min_ttl', key: () => keys.all, path: token(() => shops[0], '?min_ttl=-1'), fast: false, status: 400 },
+    {
+      name: 'two Authorization headers',
+      key: () => [keys.all, keys.other],
+      path: token(() => shops[0]),
+      unrouted: true,
+      fast: false,
+      status: 400,
+    },
+    {
+      name: 'two Authorization headers, the same key',
+      key: () => [keys.all, keys.all],
+      path: token(() => shops[0]),
+      unrouted: true,
+      fast: false,
+      status: 400,
+    },
+    {
+      name: 'a method the route does not take',
+      key: () => keys.all,
+      path: token(() => shops[0]),
+      method: 'DELETE',
+      unrouted: true,
+      fast: false,
+      status: 405,
+    },
     { name: 'an unknown shop', key: () => keys.all, path: token(() => '7999999999999999'), fast: false, status: 404 },
     {
       name: 'TikTok unreachable for a needed refresh',
@@ -187,7 +234,8 @@ describe('token route: the fast path and the Nest route answer alike', () => {
       expect({ status: fast.status, fast: answeredFast }).toEqual({ status: test.status, fast: test.fast ? 1 : 0 });
       expect(fastAnswers - before).toBe(answeredFast);
       expect(full).toEqual(fast);
-      expect(fast.counted).toEqual({ [test.status === 200 ? 'served' : (JSON.parse(fast.body) as { error: string }).error]: 1 });
+      const outcome = test.status === 200 ? 'served' : (JSON.parse(fast.body) as { error: string }).error;
+      expect(fast.counted).toEqual(test.unrouted ? {} : { [outcome]: 1 });
     } finally {
       if (test.name === 'TikTok unreachable for a needed refresh') await sandboxControl(cluster.sandbox, 'faults', undefined, 'DELETE');
     }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { isNativeError } from 'node:util/types';
 import { recordErrorCode } from '../http/request-context';
 import { AppError, ErrorCode, httpStatusOf } from './app-error';
+import { bodyRefusal } from './body-errors';
 import { describeError } from './describe-error';
 import { errorPage } from './error-page';
 
@@ -72,16 +73,8 @@ export function isDatabaseUnavailable(exception: unknown): boolean {
   );
 }
 
-/** body-parser's errors carry `status` and a `type` such as `entity.parse.failed`. */
-interface ParserError {
-  status: number;
-  type: string;
-}
-
-function isParserError(exception: unknown): exception is ParserError {
-  const candidate = exception as Partial<ParserError> | null;
-  return typeof candidate?.status === 'number' && typeof candidate.type === 'string';
-}
+/** The methods a path takes (for a 405 and its Allow header); empty when no route has the path. */
+export type AllowedMethods = (path: string) => string[];
 
 /**
  * The one place errors become responses: `{ statusCode, error, message }` with a snake_case `error`, or an
@@ -92,6 +85,8 @@ function isParserError(exception: unknown): exception is ParserError {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionFilter');
 
+  constructor(private readonly allowedMethods: AllowedMethods = () => []) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
     const request = context.getRequest<Request>();
@@ -99,6 +94,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
     recordErrorCode(request, body.error);
+    if (body.error === ErrorCode.MethodNotAllowed) response.setHeader('Allow', this.allowedMethods(request.path).join(', '));
     if (body.error === ErrorCode.Unauthorized) response.setHeader('WWW-Authenticate', 'Bearer');
     const retryAfter = exception instanceof AppError ? exception.details?.retry_after_seconds : body.retry_after_seconds;
     if (typeof retryAfter === 'number') {
@@ -121,16 +117,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
-      // Nest wraps body-parser's errors; the original (kept as `cause`) tells unreadable JSON apart.
+      // Nest wraps body-parser's errors; the original (kept as `cause`) says what was wrong with the body.
       const cause = exception.cause;
-      if (isParserError(cause) && cause.type === 'entity.parse.failed') {
-        return { statusCode: 400, error: ErrorCode.InvalidJson, message: 'the request body is not valid JSON' };
-      }
+      const refusal = bodyRefusal(cause, request);
+      if (refusal) return refusal;
       if (cause instanceof URIError) {
         return { statusCode: 400, error: ErrorCode.InvalidRequest, message: 'the URL is not correctly percent-encoded' };
       }
-      const message = status === 404 ? `no route for ${request.method} ${request.path}` : messageOf(exception);
-      return { statusCode: status, error: fromHttpStatus(status), message };
+      if (status === 404) return this.routeMiss(request);
+      return { statusCode: status, error: fromHttpStatus(status), message: messageOf(exception) };
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`database unavailable on ${request.method} ${request.path}: ${describeError(exception)}`);
@@ -149,6 +144,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
       error: ErrorCode.InternalError,
       message: `internal error; reference ${errorId}`,
       error_id: errorId,
+    };
+  }
+
+  /** No route took the request: 405 when the path is a route's with other methods, 404 otherwise. */
+  private routeMiss(request: Request): ErrorBody {
+    const allowed = this.allowedMethods(request.path);
+    if (allowed.length === 0)
+      return { statusCode: 404, error: ErrorCode.NotFound, message: `no route for ${request.method} ${request.path}` };
+    return {
+      statusCode: 405,
+      error: ErrorCode.MethodNotAllowed,
+      message: `${request.method} is not a method of ${request.path} (it takes ${allowed.join(', ')})`,
     };
   }
 }

@@ -15,7 +15,7 @@ describe('FrontedExpressAdapter', () => {
       // Express's own request object: its prototype is app.request, with Express's helpers.
       response.json({ by: 'express', has_express_helpers: typeof request.get === 'function' });
     });
-    const adapter = new FrontedExpressAdapter(app);
+    const adapter = new FrontedExpressAdapter(app, 30_000);
     adapter.initHttpServer({});
     adapter.setFront((request, response, next) => {
       if (request.url !== '/front') return next();

@@ -18,7 +18,11 @@ export type FrontHandler = (request: IncomingMessage, response: ServerResponse, 
 export class FrontedExpressAdapter extends ExpressAdapter {
   private front?: FrontHandler;
 
-  constructor(instance: Express) {
+  /** `requestTimeoutMs`: the most a client may take to send a request's headers, and its headers and body. */
+  constructor(
+    instance: Express,
+    private readonly requestTimeoutMs: number,
+  ) {
     super(instance);
   }
 
@@ -30,6 +34,12 @@ export class FrontedExpressAdapter extends ExpressAdapter {
   override initHttpServer(options: NestApplicationOptions): void {
     super.initHttpServer(options);
     const server = this.getHttpServer() as Server;
+    // Node's defaults let a client hold a connection for 5 minutes by sending a byte now and then. Node checks
+    // the deadlines on a timer (30 s by default, read when the server starts listening): a tenth of the
+    // timeout keeps a timed-out request from living up to twice as long.
+    server.requestTimeout = this.requestTimeoutMs;
+    server.headersTimeout = this.requestTimeoutMs;
+    (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(100, this.requestTimeoutMs / 10);
     const express = this.getInstance<Express>();
     // http.createServer(express) registered Express as the request listener: put the front in its place.
     server.removeListener('request', express);
