@@ -7,7 +7,7 @@ import { installAppLogger } from './common/logging/app-logger';
 import { DEVELOPMENT_ADMIN_KEY_FILE } from './common/crypto/development-file';
 import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config.error';
-import { loadDotEnv } from './config/dotenv';
+import { DotEnvFile, loadDotEnv } from './config/dotenv';
 import { loadConfig } from './config/load-config';
 import { embeddedClusterDir, startEmbeddedPostgres } from './database/embedded-postgres';
 import { describeDatabase, waitForDatabase } from './database/wait-for-database';
@@ -68,16 +68,26 @@ function logReady(config: AppConfig, database: string, logger: Logger): void {
   logger.log(`admin key: ${adminKey}`);
 }
 
+function describeDotEnv(dotEnv: DotEnvFile): string {
+  const kept = dotEnv.ignored.length ? `; the environment's own ${dotEnv.ignored.join(', ')} win` : '';
+  return `read ${dotEnv.applied.length} variable(s) from ${dotEnv.file}${kept}`;
+}
+
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
   const dotEnv = loadDotEnv();
-  const config = loadConfig();
+  const dotEnvLine = dotEnv && describeDotEnv(dotEnv);
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    // The configuration's mistakes may come from the file: say it was read, before the lines naming them.
+    if (dotEnvLine) process.stderr.write(`${dotEnvLine}\n`);
+    throw error;
+  }
   // The lines before the application exists (the database) are written like the rest (common/logging).
   installAppLogger(config);
-  if (dotEnv) {
-    const kept = dotEnv.ignored.length ? `; the environment's own ${dotEnv.ignored.join(', ')} win` : '';
-    logger.log(`read ${dotEnv.applied.length} variable(s) from ${dotEnv.file}${kept}`);
-  }
+  if (dotEnvLine) logger.log(dotEnvLine);
   await checkPort(config);
   const database = await openDatabase(config, logger);
   await waitForDatabase(config.databaseUrl ?? '');

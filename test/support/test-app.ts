@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app.factory';
+import { DEVELOPMENT_ADMIN_KEY_FILE } from '../../src/common/crypto/development-file';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { freePort } from '../../src/database/embedded-postgres';
@@ -69,15 +70,17 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
   const app = await createApp(config);
   await app.listen(config.port, config.host);
   const baseUrl = `http://127.0.0.1:${port}`;
-  rememberAdminKey(baseUrl, config.adminApiKey ?? undefined);
+  // Without ADMIN_API_KEY the instance generated one into DATA_DIR (development), as a developer would find it.
+  const adminKey = config.adminApiKey || readDevelopmentAdminKey(config);
+  rememberAdminKey(baseUrl, adminKey);
   return {
     app,
     config,
     baseUrl,
     db,
-    adminKey: config.adminApiKey ?? '',
+    adminKey: adminKey ?? '',
     close: async () => {
-      await recordSecretsOf(config, app);
+      await recordSecretsOf(config, app, adminKey);
       await app.close();
       rememberAdminKey(baseUrl, undefined);
       if (!existingDb) await db.drop();
@@ -86,10 +89,18 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
   };
 }
 
+function readDevelopmentAdminKey(config: AppConfig): string | undefined {
+  try {
+    return fs.readFileSync(path.join(config.dataDir, DEVELOPMENT_ADMIN_KEY_FILE), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The secrets this instance knows (and, in sandbox mode, every token its emulator issued), for the log scan. */
-async function recordSecretsOf(config: AppConfig, app: NestExpressApplication): Promise<void> {
+async function recordSecretsOf(config: AppConfig, app: NestExpressApplication, adminKey: string | undefined): Promise<void> {
   const secrets = [
-    config.adminApiKey,
+    adminKey,
     config.apiKeyHmacSecret,
     config.tiktok.appSecret,
     config.notify?.secret,
@@ -98,7 +109,7 @@ async function recordSecretsOf(config: AppConfig, app: NestExpressApplication): 
   ];
   if (config.sandbox.enabled) {
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    const headers = { authorization: `Bearer ${config.adminApiKey}` };
+    const headers = { authorization: `Bearer ${adminKey}` };
     // Undefined: the emulator is gone already, nothing more to record. Any other refusal would hide its tokens
     // from the scan, so it fails the test.
     const response = await fetch(`${url}/sandbox/_control/stats`, { headers }).catch(() => undefined);
