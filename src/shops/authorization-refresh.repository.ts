@@ -207,8 +207,7 @@ export class AuthorizationRefreshRepository {
              AND (next_refresh_at IS NULL OR next_refresh_at <= now())
              AND (refresh_claimed_until IS NULL OR refresh_claimed_until < now())
              AND ($4::timestamptz IS NULL OR refresh_claimed_at IS NULL OR refresh_claimed_at < $4::timestamptz)
-             AND ($5::timestamptz IS NULL
-                  OR (access_token_expires_at >= $5::timestamptz AND (access_token_expires_at, id) > ($5::timestamptz, $6::uuid)))
+             AND ($5::timestamptz IS NULL OR (access_token_expires_at, id) > ($5::timestamptz, $6::uuid))
            ORDER BY access_token_expires_at, id
            LIMIT $2
            FOR UPDATE SKIP LOCKED)
