@@ -27,6 +27,19 @@ export type LockedForRefresh = Pick<
   now: Date;
 };
 
+/**
+ * Where a scheduler run's claims stand: when its first claim was made (the database's time), and the last row
+ * claimed in (access_token_expires_at, id) order. Times are exact fixed-width UTC text (microseconds).
+ */
+export interface ClaimCursor {
+  startedAt: string;
+  expiresAt: string;
+  id: string;
+}
+
+/** A timestamptz expression as exact, fixed-width UTC text, e.g. `2026-12-03T14:06:05.123456Z`. */
+const exactTime = (expression: string): string => `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /** A refreshed pair: tokens already encrypted and bound to the row; `issuedAt` with microseconds, as text. */
 export type RefreshedPair = {
   [K in 'accessToken' | 'refreshToken' | 'accessTokenExpiresAt' | 'refreshTokenExpiresAt']: NonNullable<SellerAuthorization[K]>;
@@ -172,18 +185,20 @@ export class AuthorizationRefreshRepository {
   /**
    * Claims up to `limit` active authorizations whose access token expires within `aheadSeconds`, not in
    * backoff, not claimed by another run, soonest first: FOR UPDATE SKIP LOCKED, then a lease of `claimSeconds`
-   * in refresh_claimed_until, so replicas share the work and a killed run's claims lapse. Each claimed row is
-   * stamped with the claim's time (refresh_claimed_at); with `runStartedAt` (the `claimedAt` of the run's first
-   * claim) rows stamped since then are skipped, so a run claims each authorization once at a constant cost per
-   * claim. `claimedAt` is the database's time as exact text (microseconds, UTC); null when nothing was claimed.
+   * in refresh_claimed_until, so replicas share the work and a killed run's claims lapse.
+   *
+   * A run's later claims pass the `cursor` the previous one returned, and cost the same however many came
+   * before: they go on in expiry order after the last row claimed (rows in backoff or refreshed behind it are
+   * not read again; one that becomes due behind it waits for the next run), and skip rows stamped
+   * (refresh_claimed_at) since the run's first claim, so a refreshed token still due is not claimed twice.
    */
   async claimDue(
     aheadSeconds: number,
     limit: number,
     claimSeconds: number,
-    runStartedAt: string | null,
-  ): Promise<{ ids: string[]; claimedAt: string | null }> {
-    const [rows] = await this.dataSource.query<[{ id: string; claimedAt: string }[], number]>(
+    cursor: ClaimCursor | null,
+  ): Promise<{ ids: string[]; cursor: ClaimCursor | null }> {
+    const [rows] = await this.dataSource.query<[{ id: string; claimedAt: string; expiresAt: string }[], number]>(
       `UPDATE seller_authorizations SET refresh_claimed_until = now() + make_interval(secs => $3), refresh_claimed_at = now()
         WHERE id IN (
           SELECT id FROM seller_authorizations
@@ -192,13 +207,20 @@ export class AuthorizationRefreshRepository {
              AND (next_refresh_at IS NULL OR next_refresh_at <= now())
              AND (refresh_claimed_until IS NULL OR refresh_claimed_until < now())
              AND ($4::timestamptz IS NULL OR refresh_claimed_at IS NULL OR refresh_claimed_at < $4::timestamptz)
-           ORDER BY access_token_expires_at
+             AND ($5::timestamptz IS NULL OR (access_token_expires_at, id) > ($5::timestamptz, $6::uuid))
+           ORDER BY access_token_expires_at, id
            LIMIT $2
            FOR UPDATE SKIP LOCKED)
-        RETURNING id, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "claimedAt"`,
-      [aheadSeconds, limit, claimSeconds, runStartedAt],
+        RETURNING id, ${exactTime('now()')} AS "claimedAt", ${exactTime('access_token_expires_at')} AS "expiresAt"`,
+      [aheadSeconds, limit, claimSeconds, cursor?.startedAt ?? null, cursor?.expiresAt ?? null, cursor?.id ?? null],
     );
-    return { ids: rows.map((row) => row.id), claimedAt: rows[0]?.claimedAt ?? null };
+    if (rows.length === 0) return { ids: [], cursor: null };
+    // Fixed-width UTC text sorts like the times it spells.
+    const last = rows.reduce((a, b) => (a.expiresAt > b.expiresAt || (a.expiresAt === b.expiresAt && a.id > b.id) ? a : b));
+    return {
+      ids: rows.map((row) => row.id),
+      cursor: { startedAt: cursor?.startedAt ?? rows[0].claimedAt, expiresAt: last.expiresAt, id: last.id },
+    };
   }
 
   async releaseClaims(authorizationIds: string[]): Promise<void> {

@@ -1,21 +1,21 @@
 import { ClaimedBatch, ClaimQueue } from './claim-queue';
 
 /**
- * A claim that hands out the given batches one call at a time, stamped `t1`, `t2`... (null when empty), and
- * records the run start each call was given.
+ * A claim that hands out the given batches one call at a time, each with the cursor `c1`, `c2`... (null when
+ * empty), and records the cursor each call was given.
  */
 function batches(...lists: string[][]) {
   const calls: (string | null)[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  const claim = async (runStartedAt: string | null): Promise<ClaimedBatch> => {
-    calls.push(runStartedAt);
+  const claim = async (cursor: string | null): Promise<ClaimedBatch<string>> => {
+    calls.push(cursor);
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
     await new Promise((resolve) => setTimeout(resolve, 5));
     inFlight -= 1;
     const ids = lists.shift() ?? [];
-    return { ids, claimedAt: ids.length > 0 ? `t${calls.length}` : null };
+    return { ids, cursor: ids.length > 0 ? `c${calls.length}` : null };
   };
   return { claim, calls, maxInFlight: () => maxInFlight };
 }
@@ -23,15 +23,15 @@ function batches(...lists: string[][]) {
 const running = () => false;
 
 describe('ClaimQueue', () => {
-  it('hands out every claimed id once and ends on an empty claim, each claim after the first skipping what the run claimed', async () => {
+  it('hands out every claimed id once and ends on an empty claim, each claim going on from the cursor of the one before', async () => {
     const source = batches(['a', 'b', 'c'], ['d']);
     const queue = new ClaimQueue(source.claim, 1);
     const got: string[] = [];
     for (let id = await queue.next(running); id !== undefined; id = await queue.next(running)) got.push(id);
     expect(got).toEqual(['a', 'b', 'c', 'd']);
     expect(queue.claimed).toBe(4);
-    // The first claim's time, never a list of what was seen: each claim costs the same.
-    expect(source.calls).toEqual([null, 't1', 't1']);
+    // The last claim's cursor, never a list of what was seen: each claim costs the same.
+    expect(source.calls).toEqual([null, 'c1', 'c2']);
     expect(source.maxInFlight()).toBe(1);
   });
 
@@ -57,7 +57,7 @@ describe('ClaimQueue', () => {
     let calls = 0;
     const queue = new ClaimQueue(() => {
       calls += 1;
-      return calls > 1 ? Promise.reject(new Error('database down')) : Promise.resolve({ ids: ['a', 'b'], claimedAt: 't1' });
+      return calls > 1 ? Promise.reject(new Error('database down')) : Promise.resolve({ ids: ['a', 'b'], cursor: 'c1' });
     }, 5);
     const got: string[] = [];
     for (let id = await queue.next(running); id !== undefined; id = await queue.next(running)) got.push(id);

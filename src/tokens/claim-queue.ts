@@ -1,9 +1,9 @@
 import { describeError } from '../common/errors/describe-error';
 
-/** One claim's answer: the ids, and the database's time of the claim (exact, as text; null when none). */
-export interface ClaimedBatch {
+/** One claim's answer: the ids, and where the run's next claim goes on from (null when nothing was claimed). */
+export interface ClaimedBatch<Cursor> {
   ids: string[];
-  claimedAt: string | null;
+  cursor: Cursor | null;
 }
 
 /**
@@ -12,21 +12,22 @@ export interface ClaimedBatch {
  * REFRESH_AHEAD_SECONDS stays due after its refresh), and the run ends when a claim comes back empty. A claim
  * that fails ends the run too: what is queued is still refreshed, then `error` is set.
  *
- * At most once per run without a list of the ids already seen: every claim stamps its rows with its time, and
- * the run's later claims skip rows stamped since its first claim (`runStartedAt`). Each claim costs the same
- * however many came before it; a list sent with every claim made a run of N due authorizations quadratic.
+ * Each claim gets the cursor the last one returned (AuthorizationRefreshRepository.claimDue: when the run
+ * began, and how far in expiry order it got), never a list of the ids seen so far: every claim then costs the
+ * same however many came before it, where a list sent with each claim made a run of N due authorizations
+ * quadratic.
  */
-export class ClaimQueue {
+export class ClaimQueue<Cursor> {
   private readonly queue: string[] = [];
-  private runStartedAt: string | null = null;
+  private cursor: Cursor | null = null;
   private claiming?: Promise<void>;
   private exhausted = false;
   claimed = 0;
   error?: Error;
 
   constructor(
-    /** Claims a batch, skipping rows claimed at or after `runStartedAt` (null: the run's first claim). */
-    private readonly claim: (runStartedAt: string | null) => Promise<ClaimedBatch>,
+    /** Claims the next batch after `cursor` (null: the run's first claim). */
+    private readonly claim: (cursor: Cursor | null) => Promise<ClaimedBatch<Cursor>>,
     /** Claim the next batch when no more than this many are left. */
     private readonly lowWater: number,
   ) {}
@@ -51,11 +52,11 @@ export class ClaimQueue {
 
   private refill(): Promise<void> {
     if (this.exhausted) return Promise.resolve();
-    this.claiming ??= this.claim(this.runStartedAt)
+    this.claiming ??= this.claim(this.cursor)
       .then(
-        ({ ids, claimedAt }) => {
+        ({ ids, cursor }) => {
           if (ids.length === 0) this.exhausted = true;
-          this.runStartedAt ??= claimedAt;
+          else this.cursor = cursor;
           this.queue.push(...ids);
           this.claimed += ids.length;
         },

@@ -8,7 +8,7 @@ import { describeError } from '../common/errors/describe-error';
 import { AppConfig } from '../config/app-config';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
-import { AuthorizationRefreshRepository } from '../shops/authorization-refresh.repository';
+import { AuthorizationRefreshRepository, ClaimCursor } from '../shops/authorization-refresh.repository';
 import { AuthorizationsRepository } from '../shops/authorizations.repository';
 import { ClaimedBatch, ClaimQueue } from './claim-queue';
 import type { RefreshOutcome } from './refresh.types';
@@ -80,7 +80,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
 
   private async run(): Promise<RefreshRunSummary> {
     const summary: RefreshRunSummary = { skipped: false, claimed: 0, refreshed: 0, failed: 0, reauthorizationRequired: 0 };
-    const claims = new ClaimQueue((runStartedAt) => this.claim(runStartedAt), this.refresher.capacity);
+    const claims = new ClaimQueue<ClaimCursor>((cursor) => this.claim(cursor), this.refresher.capacity);
     // A pipeline, not batch after batch: the next batch is claimed while the current one still runs, so
     // no slot waits for the slowest refresh of a batch.
     await Promise.all(
@@ -128,9 +128,9 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     });
   }
 
-  private claim(runStartedAt: string | null): Promise<ClaimedBatch> {
+  private claim(cursor: ClaimCursor | null): Promise<ClaimedBatch<ClaimCursor>> {
     const { aheadSeconds, batchSize, claimSeconds } = this.config.refresh;
-    return this.refreshes.claimDue(aheadSeconds, batchSize, claimSeconds, runStartedAt);
+    return this.refreshes.claimDue(aheadSeconds, batchSize, claimSeconds, cursor);
   }
 
   private async refreshOne(id: string): Promise<RefreshOutcome | undefined> {

@@ -155,6 +155,21 @@ describe('audit log (GET /admin/audit)', () => {
       target_id: UK_SHOP,
       detail: { authorization_id: authorizationId, outcome: 'refreshed' },
     });
+    // A refresh TikTok does not answer (of a shop not refreshed within the last seconds) changed the shop's
+    // backoff: recorded, with that outcome.
+    await admin.postJson('/sandbox/_control/faults', { endpoint: '*', type: 'http_503' });
+    try {
+      const failed = await admin.postJson(`/admin/shops/${US_SHOP}/refresh`, {});
+      expect(failed.status).toBe(503);
+      expect(await failed.json()).toMatchObject({ error: 'tiktok_unavailable' });
+    } finally {
+      await admin.request('/sandbox/_control/faults', { method: 'DELETE' });
+    }
+    expect((await newest())[0]).toMatchObject({
+      action: 'shop_refresh_forced',
+      target_id: US_SHOP,
+      detail: { outcome: 'tiktok_unavailable' },
+    });
     // A revoked shop is refused before anything is attempted: nothing to record.
     const before = await count();
     expect((await admin.postJson(`/admin/shops/${UK_OUTLET}/refresh`, {})).status).toBe(409);
@@ -166,6 +181,7 @@ describe('audit log (GET /admin/audit)', () => {
     expect(all).toMatchObject({ page: 1, limit: 50 });
     expect(all.events.map((event) => event.action)).toEqual([
       'shop_refresh_forced',
+      'shop_refresh_forced',
       'shop_revoked',
       'api_key_deleted',
       'api_key_created',
@@ -176,8 +192,8 @@ describe('audit log (GET /admin/audit)', () => {
     const ids = all.events.map((event) => Number(event.id));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     const pages = [];
-    for (let page = 1; page <= 4; page += 1) pages.push((await (await admin.get(`/admin/audit?limit=2&page=${page}`)).json()) as AuditPage);
-    expect(pages.map((page) => page.events.length)).toEqual([2, 2, 2, 1]);
+    for (let page = 1; page <= 5; page += 1) pages.push((await (await admin.get(`/admin/audit?limit=2&page=${page}`)).json()) as AuditPage);
+    expect(pages.map((page) => page.events.length)).toEqual([2, 2, 2, 2, 0]);
     expect(pages.flatMap((page) => page.events)).toEqual(all.events);
     expect(pages[1]).toMatchObject({ page: 2, limit: 2 });
 

@@ -5,6 +5,7 @@ import { Cluster, consentVia, emulatorStats, sandboxControl, seedSellers, startC
 
 const SELLERS = 24;
 const BATCH = 4;
+const CLAIM = 'SET refresh_claimed_until = now() +';
 const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /**
@@ -16,7 +17,7 @@ async function recordClaims(work: () => Promise<unknown>): Promise<string[]> {
   const original = Client.prototype.query as (...args: unknown[]) => unknown;
   const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
     const [sql, values] = args;
-    if (typeof sql === 'string' && sql.includes('SET refresh_claimed_until = now() +')) sent.push(JSON.stringify(values ?? []));
+    if (typeof sql === 'string' && sql.includes(CLAIM)) sent.push(JSON.stringify(values ?? []));
     return original.apply(this, args);
   });
   try {
@@ -24,6 +25,63 @@ async function recordClaims(work: () => Promise<unknown>): Promise<string[]> {
     return sent;
   } finally {
     spy.mockRestore();
+  }
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows of seller_authorizations a plan's scans read: those returned and those a filter threw away. */
+function rowsRead(node: PlanNode): number {
+  const own =
+    /Scan/.test(node['Node Type']) && node['Relation Name'] === 'seller_authorizations'
+      ? ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * (node['Actual Loops'] ?? 1)
+      : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child), 0);
+}
+
+/**
+ * For each claim statement sent while `work` runs, the rows it reads at that moment: just before it goes out,
+ * the same statement runs under EXPLAIN ANALYZE on another connection, in a transaction rolled back.
+ */
+async function claimReads(url: string, work: () => Promise<unknown>): Promise<number[]> {
+  const probe = new Client({ connectionString: url });
+  await probe.connect();
+  const reads: number[] = [];
+  const original = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
+  const explain = async (sql: string, values: unknown): Promise<number> => {
+    await original.call(probe, 'BEGIN');
+    try {
+      const result = (await original.call(probe, `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values)) as {
+        rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[];
+      };
+      return rowsRead(result.rows[0]['QUERY PLAN'][0].Plan);
+    } finally {
+      await original.call(probe, 'ROLLBACK');
+    }
+  };
+  // TypeORM uses the promise form of Client#query, which this stands in for.
+  const probing = function (this: Client, ...args: unknown[]): unknown {
+    const [sql, values] = args;
+    if (this === probe || typeof sql !== 'string' || !sql.includes(CLAIM)) return original.apply(this, args);
+    return explain(sql, values).then((read) => {
+      reads.push(read);
+      return original.apply(this, args);
+    });
+  };
+  const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(probing);
+  try {
+    await work();
+    return reads;
+  } finally {
+    spy.mockRestore();
+    await probe.end();
   }
 }
 
@@ -59,11 +117,30 @@ describe('a scheduler run with many authorizations due at once (after an outage)
     }
     // Batch after batch, then the empty claim that ends the run.
     expect(claims.length).toBeGreaterThanOrEqual(SELLERS / BATCH + 1);
-    // The work of a claim does not grow with the run: not one authorization id travels with any of them
-    // (a list of those already seen made the run quadratic), and each sends as much as the second.
+    // The work of a claim does not grow with the run: the first sends no authorization id, every later one
+    // just its cursor's (a list of those already seen made the run quadratic), and each sends as much as the second.
     const idsSent = claims.map((values) => values.match(UUIDS)?.length ?? 0);
-    expect(idsSent).toEqual(claims.map(() => 0));
+    expect(idsSent).toEqual(claims.map((_, index) => (index === 0 ? 0 : 1)));
     const sizes = claims.slice(1).map((values) => values.length);
     expect(new Set(sizes).size).toBe(1);
+  });
+
+  it('reads about one batch per claim while TikTok is down, not again every row the run already tried', async () => {
+    // Every refresh fails and goes into backoff, still due, with the expiries in whole seconds (as TikTok's are,
+    // so many tokens share one): a claim that read every row of the run before it would read up to all of them.
+    await sandboxControl(cluster.sandbox, 'faults', { endpoint: '*', type: 'http_503' });
+    await query(
+      cluster.db.url,
+      "UPDATE seller_authorizations SET access_token_expires_at = date_trunc('second', now()) + interval '1 hour', next_refresh_at = NULL",
+    );
+    let run: unknown;
+    const reads = await claimReads(cluster.db.url, async () => {
+      run = await cluster.instances[0].app.get(RefreshScheduler).runOnce();
+    });
+    expect(run).toMatchObject({ claimed: SELLERS, failed: SELLERS });
+    expect(reads.length).toBeGreaterThanOrEqual(SELLERS / BATCH + 1);
+    // A batch found on the index, then the same rows updated by id: never more, however far the run has got.
+    expect(reads.filter((read) => read > 2 * BATCH)).toEqual([]);
+    await sandboxControl(cluster.sandbox, 'faults', undefined, 'DELETE');
   });
 });

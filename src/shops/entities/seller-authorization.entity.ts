@@ -10,7 +10,7 @@ export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
  */
 @Entity({ name: 'seller_authorizations' })
 @Check('ck_seller_authorizations_status', `status IN ('active', 'reauthorization_required', 'revoked')`)
-@Index('ix_seller_authorizations_access_expiry', ['accessTokenExpiresAt'], { where: `status = 'active'` })
+@Index('ix_seller_authorizations_access_expiry', ['accessTokenExpiresAt', 'id'], { where: `status = 'active'` })
 @Index('ix_seller_authorizations_status_inactive', ['status', 'id'], { where: `status <> 'active'` })
 // GET /auth/status pages in creation order (AuthStatusPaging migration).
 @Index('ix_seller_authorizations_created', ['createdAt', 'id'])
