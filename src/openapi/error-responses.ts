@@ -20,6 +20,8 @@ const MEANING: Record<ErrorCode, string> = {
   [ErrorCode.NotFound]: 'no such route',
   [ErrorCode.MethodNotAllowed]: 'method not allowed',
   [ErrorCode.PayloadTooLarge]: 'the body is over the size limit',
+  [ErrorCode.RequestTimeout]: 'the headers and body did not arrive within HTTP_REQUEST_TIMEOUT_SECONDS',
+  [ErrorCode.HeadersTooLarge]: 'the request headers are over the size limit',
   [ErrorCode.UnsupportedMediaType]: 'the body has an unsupported encoding',
   [ErrorCode.TooManyRequests]: 'over RATE_LIMIT_PER_MINUTE from this address; Retry-After says when to retry',
   [ErrorCode.TiktokError]: 'TikTok failed or answered something invalid; nothing was changed',

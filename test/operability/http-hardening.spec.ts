@@ -222,6 +222,21 @@ describe('HTTP hardening: what a probe from outside tried', () => {
     return { closed: () => closed, received: () => received };
   }
 
+  it('answers what the HTTP parser refuses (oversized headers, not HTTP at all) in JSON with an error code', async () => {
+    const oversized = stall(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const garbage = stall('NOT HTTP AT ALL\r\n\r\n');
+    await waitFor(() => oversized.closed() && garbage.closed(), 8000);
+    for (const [connection, status, error] of [
+      [oversized, 431, 'headers_too_large'],
+      [garbage, 400, 'invalid_request'],
+    ] as const) {
+      const [head, body] = connection.received().split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head).toMatch(/\r\ncontent-type: application\/json/i);
+      expect(JSON.parse(body)).toEqual({ statusCode: status, error, message: expect.any(String) });
+    }
+  });
+
   it('closes a connection whose body or headers do not all arrive within HTTP_REQUEST_TIMEOUT_SECONDS, however they trickle', async () => {
     const started = Date.now();
     const slowBody = stall(
@@ -235,6 +250,12 @@ describe('HTTP hardening: what a probe from outside tried', () => {
     // Node's defaults would hold them for 5 minutes (the body) and 1 minute (the headers).
     await waitFor(() => slowBody.closed() && slowHeaders.closed() && stalledBody.closed(), 8000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    for (const connection of [slowBody, slowHeaders, stalledBody]) expect(connection.received()).toMatch(/^HTTP\/1\.1 408 /);
+    for (const connection of [slowBody, slowHeaders, stalledBody]) {
+      expect(connection.received()).toMatch(/^HTTP\/1\.1 408 /);
+      // The service's own answer, with an error code, not Node's bare status line.
+      const [head, body] = connection.received().split('\r\n\r\n');
+      expect(head).toMatch(/\r\ncontent-type: application\/json/i);
+      expect(JSON.parse(body)).toEqual({ statusCode: 408, error: 'request_timeout', message: expect.any(String) });
+    }
   });
 });

@@ -17,6 +17,8 @@ export enum ErrorCode {
   NotFound = 'not_found',
   MethodNotAllowed = 'method_not_allowed',
   PayloadTooLarge = 'payload_too_large',
+  RequestTimeout = 'request_timeout',
+  HeadersTooLarge = 'headers_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
   TooManyRequests = 'too_many_requests',
   TiktokError = 'tiktok_error',
@@ -59,8 +61,12 @@ export function httpStatusOf(code: ErrorCode): number {
       return 409;
     case ErrorCode.MethodNotAllowed:
       return 405;
+    case ErrorCode.RequestTimeout:
+      return 408;
     case ErrorCode.PayloadTooLarge:
       return 413;
+    case ErrorCode.HeadersTooLarge:
+      return 431;
     case ErrorCode.UnsupportedMediaType:
       return 415;
     case ErrorCode.TooManyRequests:

@@ -38,6 +38,8 @@ function headingOf(error: ErrorCode): string {
     case ErrorCode.InvalidRequest:
     case ErrorCode.InvalidJson:
     case ErrorCode.PayloadTooLarge:
+    case ErrorCode.RequestTimeout:
+    case ErrorCode.HeadersTooLarge:
     case ErrorCode.UnsupportedMediaType:
       return 'The request was not understood';
     case ErrorCode.InternalError:

@@ -2,6 +2,7 @@ import type { NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Express } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { answerClientError } from './client-errors';
 
 /** A handler that answers a request itself or calls `next` to give it to Express. */
 export type FrontHandler = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
@@ -40,6 +41,8 @@ export class FrontedExpressAdapter extends ExpressAdapter {
     server.requestTimeout = this.requestTimeoutMs;
     server.headersTimeout = this.requestTimeoutMs;
     (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(100, this.requestTimeoutMs / 10);
+    // What the parser refuses (too slow, too large, not HTTP) is answered in JSON with an error code.
+    server.on('clientError', answerClientError);
     const express = this.getInstance<Express>();
     // http.createServer(express) registered Express as the request listener: put the front in its place.
     server.removeListener('request', express);
