@@ -237,6 +237,22 @@ describe('HTTP hardening: what a probe from outside tried', () => {
     }
   });
 
+  it('answers a HEAD the parser refuses without a body, so the client reads one clean answer', async () => {
+    const url = new URL(t.baseUrl);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const request = http.request(
+        { host: url.hostname, port: url.port, method: 'HEAD', path: `/${'x'.repeat(20_000)}`, agent: false },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode));
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    expect(status).toBe(431);
+  });
+
   it('closes a connection whose body or headers do not all arrive within HTTP_REQUEST_TIMEOUT_SECONDS, however they trickle', async () => {
     const started = Date.now();
     const slowBody = stall(

@@ -14,6 +14,17 @@ function answerFor(error: NodeJS.ErrnoException): { status: number; error: Error
 }
 
 /**
+ * Whether the refused request is a HEAD, whose answer must have no body (the client would read one as the next
+ * answer): from the request the parser had begun, or from the bytes it refused; undefined when neither says.
+ */
+function isHead(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: object): boolean | undefined {
+  const method = (socket as { parser?: { incoming?: { method?: string } } }).parser?.incoming?.method;
+  if (method) return method === 'HEAD';
+  const start = /^([A-Z]+) /.exec(error.rawPacket?.subarray(0, 16).toString('latin1') ?? '');
+  return start ? start[1] === 'HEAD' : undefined;
+}
+
+/**
  * The server's `clientError` listener: Node's own answers to a malformed, oversized or too slow request are a
  * bare status line; these carry a JSON body with an `error` code like every other refusal. As Node does, it
  * answers only when nothing was written on the connection yet, and then closes it.
@@ -24,10 +35,14 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex &
     return;
   }
   const answer = answerFor(error);
-  const body = JSON.stringify({ statusCode: answer.status, error: answer.error, message: answer.message });
+  // When the method is unknown (the refused bytes are not the request's first), a parser error's answer goes
+  // without a body rather than risk one after a HEAD; a request that ran out of time is past its first bytes.
+  const head = isHead(error, socket);
+  const withBody = head === false || (head === undefined && error.code === 'ERR_HTTP_REQUEST_TIMEOUT');
+  const body = withBody ? JSON.stringify({ statusCode: answer.status, error: answer.error, message: answer.message }) : '';
   socket.end(
     `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
+      (withBody ? 'Content-Type: application/json; charset=utf-8\r\n' : '') +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n' +
       body,
