@@ -1,6 +1,7 @@
 // The chaos and fuzz suite (npm run test:chaos): the same setup as jest.config.js (embedded or
-// DATABASE_URL PostgreSQL, log scan at teardown), only the tests under test/chaos, one file at a time (they
-// kill processes and restart a database server, and measure nothing against each other).
+// DATABASE_URL PostgreSQL, log scan at teardown), only the tests under test/chaos. Two files at a time: each
+// kills only its own processes and restarts only a PostgreSQL server of its own, and none measures against
+// another; the crash test's 45 s of kill -9 runs beside the others instead of before them.
 const base = require('./jest.config');
 
 /** @type {import('jest').Config} */
@@ -9,5 +10,5 @@ module.exports = {
   testMatch: ['<rootDir>/test/chaos/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
   testTimeout: 180000,
-  maxWorkers: 1,
+  maxWorkers: 2,
 };
