@@ -45,8 +45,9 @@ export class TokenFastPath {
   }
 
   readonly middleware = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
-    const route = this.enabled && request.method === 'GET' && !this.pipeline.refusalOf(request) ? this.route(request) : undefined;
-    if (!route) return next();
+    const route = this.enabled && request.method === 'GET' ? this.route(request) : undefined;
+    // Refusals (two Authorization headers) are the Nest path's to answer, checked only for a token request.
+    if (!route || this.pipeline.refusalOf(request)) return next();
     const { shopId, minTtl } = route;
     this.pipeline.begin(request, response, TOKEN_ROUTE);
     const cached = this.tokens.cachedBody(shopId, minTtl);
