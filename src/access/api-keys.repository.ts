@@ -6,9 +6,9 @@ import { InvalidationBus } from '../database/invalidation-bus.service';
 import { ApiKey } from './entities/api-key.entity';
 
 /** What a presented key resolves to. */
-export type ResolvedApiKey = Pick<ApiKey, 'id' | 'name' | 'shopIds'>;
+export type ResolvedApiKey = Pick<ApiKey, 'id' | 'name' | 'shopIds' | 'tenantIds' | 'permissions'>;
 
-const RESOLVED = selectColumns(ApiKey, 'k', ['id', 'name', 'shopIds']);
+const RESOLVED = selectColumns(ApiKey, 'k', ['id', 'name', 'shopIds', 'tenantIds', 'permissions']);
 
 /** api_keys: service keys, stored as HMAC digests only. */
 @Injectable()
@@ -24,7 +24,7 @@ export class ApiKeysRepository {
    */
   async findByDigest(keyDigest: string): Promise<ResolvedApiKey | null> {
     const [row] = await this.dataSource.query<ResolvedApiKey[]>(
-      `WITH k AS (SELECT id, name, shop_ids, last_used_at FROM api_keys WHERE key_digest = $1),
+      `WITH k AS (SELECT id, name, shop_ids, tenant_ids, permissions, last_used_at FROM api_keys WHERE key_digest = $1),
             touched AS (
               UPDATE api_keys SET last_used_at = now() FROM k
                WHERE api_keys.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'))

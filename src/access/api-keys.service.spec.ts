@@ -26,7 +26,7 @@ function fakeRepository(stored: StoredKey[]): { repository: ApiKeysRepository; q
   const deleted: string[] = [];
   const query = jest.fn((digest: string): Promise<ResolvedApiKey | null> => {
     const row = stored.find((candidate) => candidate.key_digest === digest);
-    return Promise.resolve(row ? { id: row.id, name: row.name, shopIds: row.shop_ids } : null);
+    return Promise.resolve(row ? { id: row.id, name: row.name, shopIds: row.shop_ids, tenantIds: null, permissions: ['tokens'] } : null);
   });
   const remove = jest.fn((id: string) => {
     const index = stored.findIndex((row) => row.id === id);

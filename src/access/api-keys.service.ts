@@ -8,7 +8,7 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AccessSecrets } from './access-secrets';
 import { digestApiKey, digestsEqual, generateApiKey, looksLikeApiKey } from './api-key-secrets';
 import { ApiKeysRepository } from './api-keys.repository';
-import type { Caller } from './caller';
+import type { Caller, Permission } from './caller';
 import type { ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
 
 @Injectable()
@@ -40,7 +40,14 @@ export class ApiKeysService {
     if (known) return known;
     const row = await this.keys.findByDigest(digest);
     if (!row) return null;
-    const caller: Caller = { kind: 'service', keyId: row.id, name: row.name, shopIds: row.shopIds };
+    const caller: Caller = {
+      kind: 'service',
+      keyId: row.id,
+      name: row.name,
+      shopIds: row.shopIds,
+      tenantIds: row.tenantIds,
+      permissions: row.permissions as Permission[],
+    };
     this.cache.setCaller(digest, { keyId: row.id, value: caller }, generation);
     return caller;
   }

@@ -13,9 +13,16 @@ function codeOf(work: () => void): ErrorCode | undefined {
 
 describe('assertShopAccess', () => {
   const admin: Caller = { kind: 'admin' };
-  const everyShop: Caller = { kind: 'service', keyId: 'k1', name: 'all', shopIds: null };
-  const limited: Caller = { kind: 'service', keyId: 'k2', name: 'a-only', shopIds: ['shop-a', 'shop-c'] };
-  const none: Caller = { kind: 'service', keyId: 'k3', name: 'none', shopIds: [] };
+  const everyShop: Caller = { kind: 'service', keyId: 'k1', name: 'all', shopIds: null, tenantIds: null, permissions: ['tokens'] };
+  const limited: Caller = {
+    kind: 'service',
+    keyId: 'k2',
+    name: 'a-only',
+    shopIds: ['shop-a', 'shop-c'],
+    tenantIds: null,
+    permissions: ['tokens'],
+  };
+  const none: Caller = { kind: 'service', keyId: 'k3', name: 'none', shopIds: [], tenantIds: null, permissions: ['tokens'] };
 
   it.each<[string, Caller, string, ErrorCode | undefined]>([
     ['admin, any shop', admin, 'shop-b', undefined],
@@ -35,9 +42,11 @@ describe('assertShopAccess', () => {
 describe('visibleShopIds', () => {
   it('is null (every shop) for the admin and for a key without a list, else the list', () => {
     expect(visibleShopIds({ kind: 'admin' })).toBeNull();
-    expect(visibleShopIds({ kind: 'service', keyId: 'k', name: 'n', shopIds: null })).toBeNull();
-    expect(visibleShopIds({ kind: 'service', keyId: 'k', name: 'n', shopIds: ['a'] })).toEqual(['a']);
+    expect(visibleShopIds({ kind: 'service', keyId: 'k', name: 'n', shopIds: null, tenantIds: null, permissions: ['tokens'] })).toBeNull();
+    expect(visibleShopIds({ kind: 'service', keyId: 'k', name: 'n', shopIds: ['a'], tenantIds: null, permissions: ['tokens'] })).toEqual([
+      'a',
+    ]);
     // An empty list stays empty: it must not widen to every shop.
-    expect(visibleShopIds({ kind: 'service', keyId: 'k', name: 'n', shopIds: [] })).toEqual([]);
+    expect(visibleShopIds({ kind: 'service', keyId: 'k', name: 'n', shopIds: [], tenantIds: null, permissions: ['tokens'] })).toEqual([]);
   });
 });

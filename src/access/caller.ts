@@ -3,9 +3,23 @@ import type { Request } from 'express';
 import { ADMIN_ACTOR } from '../audit/entities/audit-event.entity';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 
+/** What a service key may do: `tokens` (the token and shop routes), `connect` (connect sessions for its tenants). */
+export const PERMISSIONS = ['tokens', 'connect'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
 /** Who is calling, as established by {@link ApiKeyGuard}. Never taken from the request body. */
 export type Caller =
-  { kind: 'admin' } | { kind: 'service'; keyId: string; name: string; /** null: every shop */ shopIds: readonly string[] | null };
+  | { kind: 'admin' }
+  | {
+      kind: 'service';
+      keyId: string;
+      name: string;
+      /** null: not limited to listed shops. */
+      shopIds: readonly string[] | null;
+      /** null: not limited by tenant; else every shop of these tenants (also those connected later), and no other. */
+      tenantIds: readonly string[] | null;
+      permissions: readonly Permission[];
+    };
 
 export interface RequestWithCaller extends Request {
   caller?: Caller;

@@ -52,6 +52,13 @@ export class AppConfig {
   encryptionKeys!: EncryptionKey[] | null;
   auth!: { allowStatelessCallback: boolean; stateTtlSeconds: number; secureCookies: boolean };
   /**
+   * anonymousConsent: whether /auth/tiktok starts a consent that belongs to no tenant; connectSessionTtlSeconds:
+   * how long a connect link works; returnOrigins: the origins a connect session's return_url may point to.
+   */
+  tenancy!: { anonymousConsent: boolean; connectSessionTtlSeconds: number; returnOrigins: string[] };
+  /** Days the housekeeping job keeps each kind of row (it deletes what is older). */
+  retention!: { webhooksDays: number; notificationsDays: number; eventsDays: number };
+  /**
    * Requests per minute per client address on each public /auth and /webhooks route; TikTok delivers webhooks
    * from few addresses, hence their own, higher limit.
    */

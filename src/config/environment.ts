@@ -1,38 +1,16 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsTrustProxyList } from './http-config';
+import { TenancyVariables } from './tenancy-environment';
+import { toBoolean, toInteger, trimmed } from './env-transforms';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
-
-/** Exactly "true" or "false" (empty is unset): anything else, "yes" too, stays a string and fails @IsBoolean. */
-function toBoolean({ value }: { value: unknown }): unknown {
-  if (typeof value !== 'string') return value;
-  const text = value.trim();
-  if (text === '') return undefined;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  return value;
-}
-
-/** Decimal integers only; anything else stays a string so @IsInt reports it as such. */
-function toInteger({ value }: { value: unknown }): unknown {
-  if (typeof value !== 'string') return value;
-  const text = value.trim();
-  if (text === '') return undefined;
-  return /^-?\d{1,15}$/.test(text) ? Number(text) : text;
-}
-
-function trimmed({ value }: { value: unknown }): unknown {
-  if (typeof value !== 'string') return value;
-  const result = value.trim();
-  return result === '' ? undefined : result;
-}
 
 /**
  * Every environment variable the service reads, as received. Validated once at start-up; the rest of the
  * code reads the resolved {@link AppConfig}, never process.env.
  */
-export class EnvironmentVariables {
+export class EnvironmentVariables extends TenancyVariables {
   @IsOptional()
   @Transform(trimmed)
   @IsIn(['development', 'production', 'test'])

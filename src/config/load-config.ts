@@ -17,6 +17,7 @@ import {
 } from './config-sections';
 import { EnvironmentVariables } from './environment';
 import { parseTrustProxy } from './http-config';
+import { tenancySection } from './tenancy-config';
 
 const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isUrl', 'matches', 'isIn'];
 
@@ -57,6 +58,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const access = accessSection(context);
   const notify = notifySection(context);
   const refresh = refreshSection(context);
+  const tenancy = tenancySection(context);
   problems.throwIfAny();
   return Object.assign(new AppConfig(), {
     nodeEnv,
@@ -71,6 +73,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     sandbox,
     ...access,
     auth: authSection(env, publicBaseUrl),
+    ...tenancy,
     rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE ?? 120, webhooksPerMinute: env.RATE_LIMIT_WEBHOOKS_PER_MINUTE ?? 6000 },
     tokens: tokensSection(env),
     log: { level: env.LOG_LEVEL ?? 'info', file: env.LOG_FILE ? path.resolve(env.LOG_FILE) : null },

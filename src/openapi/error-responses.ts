@@ -12,6 +12,12 @@ const MEANING: Record<ErrorCode, string> = {
   [ErrorCode.Forbidden]: 'a service key on an admin route, or on a shop outside its shop_ids',
   [ErrorCode.ShopNotFound]: 'no such shop (for a key that may see it)',
   [ErrorCode.ApiKeyNotFound]: 'no API key with this id',
+  [ErrorCode.TenantNotFound]: 'no tenant with this tenant_id',
+  [ErrorCode.AuthorizationNotFound]: 'no authorization with this id',
+  [ErrorCode.InvalidConnectSession]: 'the connect link is unknown, expired, cancelled or already used; ask for a new one',
+  [ErrorCode.ReturnUrlNotAllowed]: 'return_url is not an absolute http(s) URL whose origin is listed in CONNECT_RETURN_ORIGINS',
+  [ErrorCode.SellerOwnedByOtherTenant]:
+    'the seller (or shop) already belongs to another tenant; an admin moves it with PUT /admin/authorizations/{id}/tenant',
   [ErrorCode.ResultNotFound]: 'this browser has no consent result (none, or older than an hour)',
   [ErrorCode.ReauthorizationRequired]: 'the authorization is dead or revoked, or the shop is no longer granted: only a new consent helps',
   [ErrorCode.TiktokUnavailable]: 'the token needs renewing and TikTok cannot be reached; Retry-After says when to retry',

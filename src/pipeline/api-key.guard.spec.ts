@@ -11,7 +11,14 @@ import { AdminAccess, Public, ServiceAccess } from '../common/http/route-access'
 
 const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
 const SERVICE = `tts_${'s'.repeat(43)}`;
-const SERVICE_CALLER: Caller = { kind: 'service', keyId: 'k1', name: 'orders', shopIds: ['shop-a'] };
+const SERVICE_CALLER: Caller = {
+  kind: 'service',
+  keyId: 'k1',
+  name: 'orders',
+  shopIds: ['shop-a'],
+  tenantIds: null,
+  permissions: ['tokens'],
+};
 
 class Unmarked {
   handler(): void {}

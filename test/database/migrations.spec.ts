@@ -12,10 +12,12 @@ const TABLES = [
   'api_keys',
   'audit_events',
   'authorization_events',
+  'connect_sessions',
   'notification_outbox',
   'oauth_states',
   'seller_authorizations',
   'shops',
+  'tenants',
   'typeorm_migrations',
   'webhook_deliveries',
 ];
@@ -56,6 +58,8 @@ const SHIPPED: Record<string, string> = {
   '1764250000000-expiry-announcements.ts': '4418820a75e258e31aef8ce30795ebed4f3e60e94a379e72e9b1d504aec5f47f',
   '1764300000000-scale-indexes.ts': '7ce1d0b0b7b0c66ff3d4daa57a5a87d658b926ffac6c25eb72c3185aa8a5ccef',
   '1764400000000-auth-status-paging.ts': '9bff229dc509e8c78f39c2d2fdc1fc0b3d0805c1b531ce66829e4791582ec752',
+  '1764520000000-refresh-claim-stamps.ts': '28051fa11991c97c6b17f4d7dfe4aeb77b0b81deeb2171333b453d84d9f633e7',
+  '1764530000000-audit-events.ts': '70cd68e1ff6ff42007f0a5265a8c93e90e0902cb5fc4c23da571169b0c886b4d',
 };
 
 describe('migrations', () => {

@@ -21,6 +21,14 @@ export class ApiKey {
   @Column({ name: 'shop_ids', type: 'varchar', length: 64, array: true, nullable: true })
   shopIds!: string[] | null;
 
+  /** Null: not limited by tenant. Otherwise every shop of these tenants, also those connected later. */
+  @Column({ name: 'tenant_ids', type: 'varchar', length: 128, array: true, nullable: true })
+  tenantIds!: string[] | null;
+
+  /** What the key may do: `tokens` (token and shop routes), `connect` (connect sessions for its tenants). */
+  @Column({ type: 'varchar', length: 32, array: true, default: () => "'{tokens}'" })
+  permissions!: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

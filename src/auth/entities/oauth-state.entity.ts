@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A pending consent. Only SHA-256 digests are stored: a database reader cannot replay a state, nor learn the
@@ -18,6 +18,12 @@ export class OAuthState {
   @Index('ix_oauth_states_expires_at')
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
+
+  /** The connect session this consent runs for; null: an anonymous consent (/auth/tiktok). */
+  @Index('ix_oauth_states_connect_session', { where: 'connect_session_id IS NOT NULL' })
+  @Column({ name: 'connect_session_id', type: 'uuid', nullable: true })
+  @ForeignKey('ConnectSession', { name: 'fk_oauth_states_connect_session', onDelete: 'CASCADE' })
+  connectSessionId!: string | null;
 
   @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true })
   consumedAt!: Date | null;

@@ -9,11 +9,16 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   ShopNotFound = 'shop_not_found',
   ApiKeyNotFound = 'api_key_not_found',
+  TenantNotFound = 'tenant_not_found',
+  AuthorizationNotFound = 'authorization_not_found',
   ResultNotFound = 'result_not_found',
   ReauthorizationRequired = 'reauthorization_required',
   TiktokUnavailable = 'tiktok_unavailable',
   AccessDenied = 'access_denied',
   ConsentFailed = 'consent_failed',
+  InvalidConnectSession = 'invalid_connect_session',
+  ReturnUrlNotAllowed = 'return_url_not_allowed',
+  SellerOwnedByOtherTenant = 'seller_owned_by_other_tenant',
   NotFound = 'not_found',
   MethodNotAllowed = 'method_not_allowed',
   PayloadTooLarge = 'payload_too_large',
@@ -46,6 +51,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.InvalidCode:
     case ErrorCode.AccessDenied:
     case ErrorCode.ConsentFailed:
+    case ErrorCode.InvalidConnectSession:
+    case ErrorCode.ReturnUrlNotAllowed:
       return 400;
     case ErrorCode.Unauthorized:
     case ErrorCode.InvalidSignature:
@@ -55,9 +62,12 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.NotFound:
     case ErrorCode.ShopNotFound:
     case ErrorCode.ApiKeyNotFound:
+    case ErrorCode.TenantNotFound:
+    case ErrorCode.AuthorizationNotFound:
     case ErrorCode.ResultNotFound:
       return 404;
     case ErrorCode.ReauthorizationRequired:
+    case ErrorCode.SellerOwnedByOtherTenant:
       return 409;
     case ErrorCode.MethodNotAllowed:
       return 405;

@@ -22,6 +22,14 @@ function headingOf(error: ErrorCode): string {
       return 'Too many requests';
     case ErrorCode.ResultNotFound:
       return 'No authorization result to show';
+    case ErrorCode.InvalidConnectSession:
+      return 'This connect link has expired or was already used';
+    case ErrorCode.SellerOwnedByOtherTenant:
+      return 'This TikTok Shop account is already connected elsewhere';
+    case ErrorCode.ReturnUrlNotAllowed:
+      return 'Return address not allowed';
+    case ErrorCode.TenantNotFound:
+    case ErrorCode.AuthorizationNotFound:
     case ErrorCode.NotFound:
     case ErrorCode.ShopNotFound:
     case ErrorCode.ApiKeyNotFound:

@@ -6,6 +6,7 @@ import { ScaleIndexes1764300000000 } from './1764300000000-scale-indexes';
 import { AuthStatusPaging1764400000000 } from './1764400000000-auth-status-paging';
 import { RefreshClaimStamps1764520000000 } from './1764520000000-refresh-claim-stamps';
 import { AuditEvents1764530000000 } from './1764530000000-audit-events';
+import { Tenants1764600000000 } from './1764600000000-tenants';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests) and dist (runtime). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AuthStatusPaging1764400000000,
   RefreshClaimStamps1764520000000,
   AuditEvents1764530000000,
+  Tenants1764600000000,
 ];

@@ -8,6 +8,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique
 @Entity({ name: 'notification_outbox' })
 @Unique('uq_notification_outbox_event', ['eventId'])
 @Index('ix_notification_outbox_due', ['nextAttemptAt'], { where: 'delivered_at IS NULL AND failed_at IS NULL' })
+// The housekeeping job deletes delivered and abandoned notifications by age.
+@Index('ix_notification_outbox_finished', ['createdAt'], { where: 'delivered_at IS NOT NULL OR failed_at IS NOT NULL' })
 export class Notification {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

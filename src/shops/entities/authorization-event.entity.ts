@@ -22,6 +22,8 @@ export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
 @Entity({ name: 'authorization_events' })
 @Index('ix_authorization_events_authorization', ['authorizationId', 'id'])
 @Index('ix_authorization_events_shop', ['shopId', 'id'], { where: 'shop_id IS NOT NULL' })
+// The housekeeping job deletes by age.
+@Index('ix_authorization_events_created', ['createdAt'])
 export class AuthorizationEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

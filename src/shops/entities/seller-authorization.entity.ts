@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
 
 export const AUTHORIZATION_STATUSES = ['active', 'reauthorization_required', 'revoked'] as const;
 export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
@@ -17,6 +17,7 @@ export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
 // On an expression TypeORM cannot describe: created by the ScaleIndexes migration, left alone by the schema diff.
 @Index('ix_seller_authorizations_end', { synchronize: false })
 @Unique('uq_seller_authorizations_app_open_id', ['appKey', 'openId'])
+@Index('ix_seller_authorizations_tenant', ['tenantId', 'id'], { where: 'tenant_id IS NOT NULL' })
 export class SellerAuthorization {
   @PrimaryColumn('uuid')
   id!: string;
@@ -26,6 +27,11 @@ export class SellerAuthorization {
 
   @Column({ name: 'open_id', type: 'varchar', length: 255 })
   openId!: string;
+
+  /** The tenant that owns this seller (and its shops); null: none (anonymous consent, or connected before tenants). */
+  @Column({ name: 'tenant_id', type: 'varchar', length: 128, nullable: true })
+  @ForeignKey('Tenant', { name: 'fk_seller_authorizations_tenant', onDelete: 'SET NULL' })
+  tenantId!: string | null;
 
   @Column({ name: 'seller_name', type: 'text', nullable: true })
   sellerName!: string | null;

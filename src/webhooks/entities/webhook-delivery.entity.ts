@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One TikTok webhook notification, kept to ignore TikTok's retries of it (keyed by tts_notification_id). */
 @Entity({ name: 'webhook_deliveries' })
@@ -15,6 +15,8 @@ export class WebhookDelivery {
   @Column({ type: 'varchar', length: 32 })
   outcome!: string;
 
+  /** The housekeeping job deletes by age. */
+  @Index('ix_webhook_deliveries_received')
   @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
   receivedAt!: Date;
 }
