@@ -79,6 +79,8 @@ describe('ApiKeysService.authenticate', () => {
       keyId: '11111111-1111-4111-8111-111111111111',
       name: 'orders',
       shopIds: ['shop-a'],
+      tenantIds: null,
+      permissions: ['tokens'],
     });
     expect(query).toHaveBeenCalledTimes(1);
     expect(JSON.stringify(query.mock.calls)).not.toContain(known);

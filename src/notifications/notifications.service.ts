@@ -10,6 +10,8 @@ export interface StatusChange {
   status: AnnouncedStatus;
   previousStatus: string | null;
   authorizationId: string;
+  /** The tenant that owns the authorization; null: none. */
+  tenantId: string | null;
   openId: string | null;
   shopIds: string[];
   /** Why, in a few words (never a secret). */
@@ -17,6 +19,28 @@ export interface StatusChange {
 }
 
 export const STATUS_CHANGED = 'authorization.status_changed';
+export const CONNECTED = 'authorization.connected';
+export const CONNECT_FAILED = 'authorization.connect_failed';
+
+/** A consent that completed through a tenant's connect session. */
+export interface Connected {
+  tenantId: string;
+  connectSessionId: string;
+  authorizationId: string;
+  openId: string;
+  sellerName: string | null;
+  shopIds: string[];
+  /** True when the seller had connected through this tenant before (a re-consent). */
+  reconnect: boolean;
+}
+
+/** A connect session's consent that failed once its state had proved which session it was. */
+export interface ConnectFailed {
+  tenantId: string;
+  connectSessionId: string;
+  /** The snake_case code the JSON answer carries (`access_denied`, `seller_owned_by_other_tenant`...). */
+  error: string;
+}
 
 /**
  * Queues a notification in the caller's transaction (the outbox pattern): it is sent only if the change
@@ -34,21 +58,41 @@ export class NotificationsService {
   }
 
   async statusChanged(manager: EntityManager, change: StatusChange): Promise<void> {
+    await this.enqueue(manager, STATUS_CHANGED, {
+      status: change.status,
+      previous_status: change.previousStatus,
+      tenant_id: change.tenantId,
+      authorization_id: change.authorizationId,
+      open_id: change.openId,
+      shop_ids: change.shopIds,
+      reason: change.reason,
+    });
+  }
+
+  async connected(manager: EntityManager, event: Connected): Promise<void> {
+    await this.enqueue(manager, CONNECTED, {
+      tenant_id: event.tenantId,
+      connect_session_id: event.connectSessionId,
+      authorization_id: event.authorizationId,
+      open_id: event.openId,
+      seller_name: event.sellerName,
+      shop_ids: event.shopIds,
+      reconnect: event.reconnect,
+    });
+  }
+
+  async connectFailed(manager: EntityManager, event: ConnectFailed): Promise<void> {
+    await this.enqueue(manager, CONNECT_FAILED, {
+      tenant_id: event.tenantId,
+      connect_session_id: event.connectSessionId,
+      error: event.error,
+    });
+  }
+
+  private async enqueue(manager: EntityManager, type: string, data: Record<string, unknown>): Promise<void> {
     if (!this.enabled) return;
     const id = randomUUID();
-    const payload = {
-      id,
-      type: STATUS_CHANGED,
-      occurred_at: new Date().toISOString(),
-      data: {
-        status: change.status,
-        previous_status: change.previousStatus,
-        authorization_id: change.authorizationId,
-        open_id: change.openId,
-        shop_ids: change.shopIds,
-        reason: change.reason,
-      },
-    };
-    await this.outbox.enqueue(manager, { eventId: id, type: STATUS_CHANGED, payload });
+    const payload = { id, type, occurred_at: new Date().toISOString(), data };
+    await this.outbox.enqueue(manager, { eventId: id, type, payload });
   }
 }

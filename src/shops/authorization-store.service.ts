@@ -107,6 +107,7 @@ export class AuthorizationStore {
         status: 'active',
         previousStatus: change.previousStatus,
         authorizationId: target.id,
+        tenantId: target.tenantId,
         openId,
         shopIds: change.shopIds,
         reason: 'the seller consented again',

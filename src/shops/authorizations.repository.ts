@@ -10,6 +10,8 @@ import { Shop } from './entities/shop.entity';
 export interface ConsentTarget {
   id: string;
   inserted: boolean;
+  /** The tenant that owns the authorization (before this consent); null: none. */
+  tenantId: string | null;
   /** The status before this consent (the upsert itself only touches updated_at). */
   previousStatus: SellerAuthorization['status'];
   /** Whether other systems had been told it was expiring. */
@@ -45,13 +47,13 @@ export interface UpsertedShop {
 /** A shop locked for revocation, with what the revocation needs of its authorization. */
 export interface LockedShop {
   shop: Pick<Shop, 'status' | 'cipher' | 'authorizationId'>;
-  authorization: Pick<SellerAuthorization, 'openId' | 'accessToken'>;
+  authorization: Pick<SellerAuthorization, 'openId' | 'accessToken' | 'tenantId'>;
 }
 
 const LOCKED_SHOP = `${selectColumns(Shop, 's', ['status', 'cipher', 'authorizationId'], 'shop')},
-  ${selectColumns(SellerAuthorization, 'a', ['openId', 'accessToken'], 'authorization')}`;
+  ${selectColumns(SellerAuthorization, 'a', ['openId', 'accessToken', 'tenantId'], 'authorization')}`;
 
-const REPORTED_END = selectColumns(SellerAuthorization, 'a', ['id', 'openId']);
+const REPORTED_END = selectColumns(SellerAuthorization, 'a', ['id', 'openId', 'tenantId']);
 
 /**
  * seller_authorizations and shops, written by consents, revocations and TikTok's notices. Every method runs in
@@ -68,7 +70,7 @@ export class AuthorizationsRepository {
       `INSERT INTO seller_authorizations (id, app_key, open_id)
        VALUES ($1, $2, $3)
        ON CONFLICT (app_key, open_id) DO UPDATE SET updated_at = now()
-       RETURNING id, (xmax = 0) AS inserted, status AS "previousStatus", expiring_notified_at IS NOT NULL AS "wasExpiring"`,
+       RETURNING id, (xmax = 0) AS inserted, tenant_id AS "tenantId", status AS "previousStatus", expiring_notified_at IS NOT NULL AS "wasExpiring"`,
       [randomUUID(), requireId(appKey, 'an app key'), requireId(openId, 'an open_id')],
     );
     return row;
@@ -198,8 +200,8 @@ export class AuthorizationsRepository {
     manager: EntityManager,
     shopId: string,
     endsAtUnixSeconds: number,
-  ): Promise<(Pick<SellerAuthorization, 'id' | 'openId'> & { announce: boolean }) | null> {
-    const [updated] = await manager.query<[(Pick<SellerAuthorization, 'id' | 'openId'> & { announce: boolean })[], number]>(
+  ): Promise<(Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId'> & { announce: boolean }) | null> {
+    const [updated] = await manager.query<[(Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId'> & { announce: boolean })[], number]>(
       `UPDATE seller_authorizations a SET reported_expires_at = to_timestamp($2), updated_at = now(),
               expiring_notified_at = CASE WHEN a.expiring_notified_at IS NULL AND to_timestamp($2) < now() + ${EXPIRING_WINDOW_SQL}
                                           THEN now() ELSE a.expiring_notified_at END

@@ -85,6 +85,7 @@ export class RevocationService {
         status: 'revoked',
         previousStatus: shop.status,
         authorizationId: shop.authorizationId,
+        tenantId: authorization.tenantId,
         openId: authorization.openId,
         shopIds: [shopId],
         reason: source === 'webhook' ? 'the seller deauthorized the shop' : (options.reason ?? 'revoked'),

@@ -120,6 +120,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
           status: 'expiring',
           previousStatus: 'active',
           authorizationId: row.id,
+          tenantId: row.tenantId,
           openId: row.openId,
           shopIds: await this.authorizations.activeShopIds(manager, row.id),
           reason: `the authorization ends at ${row.endsAt.toISOString()}`,

@@ -216,6 +216,7 @@ export class TokenRefresher {
       status: 'reauthorization_required',
       previousStatus: row.status,
       authorizationId: id,
+      tenantId: row.tenantId,
       openId: row.openId,
       shopIds: await this.authorizations.activeShopIds(manager, id),
       reason,

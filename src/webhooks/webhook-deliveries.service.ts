@@ -95,6 +95,7 @@ export class WebhookDeliveriesService {
         status: 'expiring',
         previousStatus: 'active',
         authorizationId: authorization.id,
+        tenantId: authorization.tenantId,
         openId: authorization.openId,
         shopIds: await this.authorizations.activeShopIds(manager, authorization.id),
         reason: `TikTok announced the end of the authorization at ${new Date(seconds * 1000).toISOString()}`,
