@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { RequestWithCaller } from '../access/caller';
 import type { RouteMetric } from '../common/http/request-context';
 import { requiredAccess } from '../common/http/route-access';
-import { METRIC_METADATA } from './machine-route';
+import type { Permission } from '../access/caller';
+import { METRIC_METADATA, PERMISSION_METADATA } from './machine-route';
 import { RequestPipeline } from './request-pipeline';
 
 /**
@@ -23,7 +24,11 @@ export class ApiKeyGuard implements CanActivate {
     if (access === 'public') return true;
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
     const metric = this.reflector.get<RouteMetric | undefined>(METRIC_METADATA, context.getHandler());
-    const route = { access, metric };
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const route = { access, metric, permission };
     this.pipeline.enter(request, route);
     const caller = await this.pipeline.authenticate(request);
     this.pipeline.authorize(route, caller, (request.params as Record<string, unknown> | undefined)?.shop_id);

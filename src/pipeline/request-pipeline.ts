@@ -18,8 +18,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const COMPLETION = Symbol('tts.completion');
 type Completing = ServerResponse & { [COMPLETION]?: { pipeline: RequestPipeline; request: IncomingMessage; context: RequestContext } };
 
+/** The admin key may use every route; a service key a `service` route whose permission it holds. */
 function mayUseRoute(route: MachineRouteSpec, caller: Caller): boolean {
-  return route.access !== 'admin' || caller.kind === 'admin';
+  if (caller.kind === 'admin') return true;
+  return route.access !== 'admin' && caller.permissions.includes(route.permission ?? 'tokens');
 }
 
 function onClose(this: Completing): void {
@@ -116,7 +118,12 @@ export class RequestPipeline {
    * route names, if any. A malformed shop id names no shop: the route's ShopIdParam refuses it with 400.
    */
   authorize(route: MachineRouteSpec, caller: Caller, shopId: unknown): void {
-    if (!mayUseRoute(route, caller)) throw new AppError(ErrorCode.Forbidden, 'this route needs the admin key');
+    if (!mayUseRoute(route, caller)) {
+      throw new AppError(
+        ErrorCode.Forbidden,
+        route.access === 'admin' ? 'this route needs the admin key' : `this API key lacks the ${route.permission ?? 'tokens'} permission`,
+      );
+    }
     if (isShopId(shopId)) assertShopAccess(caller, shopId);
   }
 
