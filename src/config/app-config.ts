@@ -58,6 +58,8 @@ export class AppConfig {
   tenancy!: { anonymousConsent: boolean; connectSessionTtlSeconds: number; returnOrigins: string[] };
   /** Days the housekeeping job keeps each kind of row (it deletes what is older). */
   retention!: { webhooksDays: number; notificationsDays: number; eventsDays: number };
+  /** The job that deletes what {@link retention} no longer keeps: whether it runs here, when, rows per statement. */
+  housekeeping!: { enabled: boolean; cron: string; batchSize: number };
   /**
    * Requests per minute per client address on each public /auth and /webhooks route; TikTok delivers webhooks
    * from few addresses, hence their own, higher limit.

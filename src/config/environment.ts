@@ -4,6 +4,9 @@ import { IsTrustProxyList } from './http-config';
 import { TenancyVariables } from './tenancy-environment';
 import { toBoolean, toInteger, trimmed } from './env-transforms';
 
+/** The longest AUTH_STATE_TTL_SECONDS: the housekeeping job relies on no state living longer. */
+export const MAX_STATE_TTL_SECONDS = 3600;
+
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
@@ -124,7 +127,7 @@ export class EnvironmentVariables extends TenancyVariables {
   @Transform(toInteger)
   @IsInt()
   @Min(60)
-  @Max(3600)
+  @Max(MAX_STATE_TTL_SECONDS)
   AUTH_STATE_TTL_SECONDS?: number;
 
   @IsOptional()

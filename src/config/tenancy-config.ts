@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import type { AppConfig } from './app-config';
 import type { SectionContext } from './config-sections';
 
@@ -33,8 +34,13 @@ function parseReturnOrigins({ env, problems }: SectionContext): string[] {
   return origins;
 }
 
-export function tenancySection(context: SectionContext): Pick<AppConfig, 'tenancy' | 'retention'> {
-  const { env, nodeEnv } = context;
+/** Every 10 minutes: often enough that no table grows much between runs, rare enough to cost nothing. */
+export const DEFAULT_HOUSEKEEPING_CRON = '0 */10 * * * *';
+
+export function tenancySection(context: SectionContext): Pick<AppConfig, 'tenancy' | 'retention' | 'housekeeping'> {
+  const { env, nodeEnv, problems } = context;
+  const cron = env.HOUSEKEEPING_CRON ?? DEFAULT_HOUSEKEEPING_CRON;
+  if (!validateCronExpression(cron).valid) problems.add('HOUSEKEEPING_CRON', `is not a valid cron expression (${cron})`);
   return {
     tenancy: {
       anonymousConsent: env.AUTH_ANONYMOUS_CONSENT ?? nodeEnv !== 'production',
@@ -46,5 +52,6 @@ export function tenancySection(context: SectionContext): Pick<AppConfig, 'tenanc
       notificationsDays: env.RETENTION_NOTIFICATIONS_DAYS ?? 30,
       eventsDays: env.RETENTION_EVENTS_DAYS ?? 365,
     },
+    housekeeping: { enabled: env.HOUSEKEEPING_ENABLED ?? true, cron, batchSize: env.HOUSEKEEPING_BATCH_SIZE ?? 1000 },
   };
 }

@@ -43,4 +43,24 @@ export class TenancyVariables {
   @Min(1)
   @Max(36500)
   RETENTION_EVENTS_DAYS?: number;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  HOUSEKEEPING_ENABLED?: boolean;
+
+  /** Checked by tenancySection, as REFRESH_CRON is. */
+  @IsOptional()
+  @Transform(trimmed)
+  @IsString()
+  @MaxLength(100)
+  HOUSEKEEPING_CRON?: string;
+
+  // Rows per DELETE statement: each one is its own short transaction, holding row locks only on its batch.
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  HOUSEKEEPING_BATCH_SIZE?: number;
 }
