@@ -20,6 +20,8 @@ export class TiktokWebhooksController {
     summary: "TikTok's notifications: seller deauthorization (type 6) revokes the shop, upcoming expiration (type 7) marks it expiring",
     description:
       'Each `tts_notification_id` takes effect once; a repeat answers 200 and changes nothing. Other types are acknowledged and ignored. ' +
+      'So is a notification whose `timestamp` is older than RETENTION_WEBHOOKS_DAYS (the de-duplication window) or more than 5 minutes ahead: ' +
+      'it answers 200, changes nothing and is recorded as a `webhook_ignored` event. ' +
       "A 503 means the notification could not be finished within TikTok's 3 s: TikTok retries it.",
   })
   @ApiHeader({

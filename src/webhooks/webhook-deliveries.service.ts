@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
@@ -15,9 +16,13 @@ import {
   WebhookEnvelope,
   webhookTypeLabel,
 } from './webhook-envelope';
+import { WebhookTimestampProblem, webhookTimestampProblem } from './webhook-window';
 
-/** What a delivery did; stored in webhook_deliveries.outcome. */
-export type WebhookOutcome = 'revoked' | 'expiring' | 'unknown_shop' | 'ignored' | 'invalid_data' | 'stale';
+/**
+ * What a delivery did; stored in webhook_deliveries.outcome. `outside_window`: its timestamp is older than
+ * RETENTION_WEBHOOKS_DAYS or too far ahead (webhook-window.ts), so it was acknowledged and not applied.
+ */
+export type WebhookOutcome = 'revoked' | 'expiring' | 'unknown_shop' | 'ignored' | 'invalid_data' | 'stale' | 'outside_window';
 /** `duplicate`: TikTok sent this notification before; nothing was done this time. */
 export type DeliveryResult = WebhookOutcome | 'duplicate';
 
@@ -31,6 +36,7 @@ export type DeliveryResult = WebhookOutcome | 'duplicate';
 export class WebhookDeliveriesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly authorizations: AuthorizationsRepository,
     private readonly revocation: RevocationService,
@@ -52,9 +58,28 @@ export class WebhookDeliveriesService {
       shopId: envelope.shopId,
     });
     if (!fresh) return 'duplicate';
-    const outcome = await this.apply(manager, envelope);
+    // Judged after the claim: a replay sent again and again records one event, then counts as a duplicate.
+    const problem = webhookTimestampProblem(envelope.timestamp, Date.now(), this.config.retention.webhooksDays);
+    const outcome = problem ? await this.ignoreOutsideWindow(manager, envelope, problem) : await this.apply(manager, envelope);
     await this.deliveries.setOutcome(manager, envelope.notificationId, outcome);
     return outcome;
+  }
+
+  /** A notification whose timestamp is outside the window is recorded, never applied. */
+  private async ignoreOutsideWindow(
+    manager: EntityManager,
+    envelope: WebhookEnvelope,
+    reason: WebhookTimestampProblem,
+  ): Promise<WebhookOutcome> {
+    await this.events.record(
+      {
+        type: 'webhook_ignored',
+        shopId: envelope.shopId,
+        detail: { reason, type: envelope.type, notification_id: envelope.notificationId, timestamp: envelope.timestamp },
+      },
+      manager,
+    );
+    return 'outside_window';
   }
 
   private apply(manager: EntityManager, envelope: WebhookEnvelope): Promise<WebhookOutcome> {

@@ -33,7 +33,7 @@ describe('POST /webhooks/tiktok: signature and envelope', () => {
     // Not JSON.stringify's output: the signature covers the bytes exactly as sent (spacing, non-ASCII).
     const id = `hand-signed-${Date.now()}`;
     const body = Buffer.from(
-      `{ "type": 1,\n  "tts_notification_id": "${id}", "shop_id": "${US_SHOP}",\n  "timestamp": 1700000000, "data": { "message": "Händler ✓" } }`,
+      `{ "type": 1,\n  "tts_notification_id": "${id}", "shop_id": "${US_SHOP}",\n  "timestamp": ${Math.floor(Date.now() / 1000)}, "data": { "message": "Händler ✓" } }`,
       'utf8',
     );
     const signature = createHmac('sha256', t.config.tiktok.appSecret).update(t.config.tiktok.appKey).update(body).digest('hex');

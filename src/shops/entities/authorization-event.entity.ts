@@ -12,6 +12,8 @@ export const AUTHORIZATION_EVENT_TYPES = [
   'shop_revoked',
   'revoked',
   'expiration_notice',
+  // A signed TikTok webhook outside the timestamp window (webhook-window.ts): acknowledged, not applied.
+  'webhook_ignored',
 ] as const;
 export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
 
