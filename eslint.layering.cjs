@@ -29,6 +29,7 @@ const LAYERS = {
   webhooks: ['config', 'common', 'openapi', 'database', 'metrics', 'notifications', 'shops'],
   tokens: ['config', 'common', 'openapi', 'database', 'cache', 'metrics', 'tiktok', 'access', 'notifications', 'pipeline', 'shops'],
   admin: ['config', 'common', 'openapi', 'database', 'audit', 'tenants', 'access', 'notifications', 'tiktok', 'shops', 'tokens', 'auth'],
+  housekeeping: ['config', 'common', 'database', 'metrics', 'tenants', 'notifications', 'shops', 'auth', 'webhooks'],
   health: ['common', 'database'],
   scripts: ['config', 'common', 'database', 'shops', 'app'],
 };

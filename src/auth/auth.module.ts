@@ -13,5 +13,6 @@ import { PagesService } from './pages.service';
   imports: [ShopsModule, TiktokModule],
   controllers: [PagesController, AuthController],
   providers: [AuthService, AuthCookies, OAuthStateService, OAuthStatesRepository, PagesService],
+  exports: [OAuthStatesRepository],
 })
 export class AuthModule {}

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { MAX_STATE_TTL_SECONDS } from '../config/environment';
 import { requireId, selectColumns } from '../database/columns';
+import { DeleteResult, retentionBatch } from '../database/retention-batch';
 import { OAuthState } from './entities/oauth-state.entity';
 
 const BROWSER = selectColumns(OAuthState, 'oauth_states', ['browserHash']);
@@ -18,9 +20,21 @@ export class OAuthStatesRepository {
     );
   }
 
-  /** Drops states dead for more than a day; the index on expires_at keeps it cheap. */
-  async deleteLongExpired(): Promise<void> {
-    await this.dataSource.query(`DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'`);
+  /**
+   * Deletes up to `batchSize` states that were consumed or expired before `cutoff` (one batch of the
+   * housekeeping job, see retentionBatch); returns how many. A state is consumed only while it is live, so
+   * one consumed before the cutoff expires before the cutoff plus the longest state life: that bound keeps
+   * the statement on the index on expires_at.
+   */
+  async deleteDeadBefore(cutoff: Date, batchSize: number): Promise<number> {
+    const [, deleted] = await this.dataSource.query<DeleteResult>(
+      `DELETE FROM oauth_states WHERE state_hash = ANY(ARRAY(
+         SELECT state_hash FROM oauth_states
+          WHERE expires_at < $1::timestamptz + make_interval(secs => $3) AND (expires_at < $1 OR consumed_at < $1)
+          ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+      [...retentionBatch(cutoff, batchSize), MAX_STATE_TTL_SECONDS],
+    );
+    return deleted;
   }
 
   /**

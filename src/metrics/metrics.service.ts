@@ -45,6 +45,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly housekeepingDeleted = new Counter({
+    name: 'tts_housekeeping_deleted_total',
+    help: 'Rows the housekeeping job deleted, by table (rows a cascade deleted with them are not counted).',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+
   constructor(private readonly config: AppConfig) {
     // The default metrics carry their own `process_`/`nodejs_` prefixes: ours goes in front of them once.
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });

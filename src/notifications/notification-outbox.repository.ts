@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireId, selectColumns } from '../database/columns';
+import { DeleteResult, retentionBatch } from '../database/retention-batch';
 import { Notification } from './entities/notification.entity';
 
 /** A notification claimed for delivery. */
@@ -59,5 +60,21 @@ export class NotificationOutboxRepository {
       'UPDATE notification_outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1',
       [requireId(id, 'a notification id'), attempts, error, delaySeconds],
     );
+  }
+
+  /**
+   * Deletes up to `batchSize` delivered or abandoned notifications created before `cutoff`; a pending one
+   * stays however old it is. One batch of the housekeeping job (see retentionBatch), on the partial index of
+   * finished notifications.
+   */
+  async deleteFinishedBefore(cutoff: Date, batchSize: number): Promise<number> {
+    const [, deleted] = await this.dataSource.query<DeleteResult>(
+      `DELETE FROM notification_outbox WHERE id = ANY(ARRAY(
+         SELECT id FROM notification_outbox
+          WHERE (delivered_at IS NOT NULL OR failed_at IS NOT NULL) AND created_at < $1
+          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+      retentionBatch(cutoff, batchSize),
+    );
+    return deleted;
   }
 }

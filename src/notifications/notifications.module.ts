@@ -6,6 +6,6 @@ import { NotificationsService } from './notifications.service';
 @Global()
 @Module({
   providers: [NotificationOutboxRepository, NotificationsService, NotificationDispatcher],
-  exports: [NotificationsService, NotificationDispatcher],
+  exports: [NotificationsService, NotificationDispatcher, NotificationOutboxRepository],
 })
 export class NotificationsModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireId, selectColumns } from '../database/columns';
+import { DeleteResult, retentionBatch } from '../database/retention-batch';
 import { AuthorizationEvent, AuthorizationEventType } from './entities/authorization-event.entity';
 
 export interface NewAuthorizationEvent {
@@ -56,5 +57,16 @@ export class AuthorizationEventsRepository {
         ORDER BY e.id DESC LIMIT $3 OFFSET $4`,
       [requireId(shopId, 'a shop id'), requireId(authorizationId, 'an authorization id'), limit, (page - 1) * limit],
     );
+  }
+
+  /** Deletes up to `batchSize` events recorded before `cutoff`; one batch of the housekeeping job (see retentionBatch). */
+  async deleteCreatedBefore(cutoff: Date, batchSize: number): Promise<number> {
+    const [, deleted] = await this.dataSource.query<DeleteResult>(
+      `DELETE FROM authorization_events WHERE id = ANY(ARRAY(
+         SELECT id FROM authorization_events WHERE created_at < $1
+          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+      retentionBatch(cutoff, batchSize),
+    );
+    return deleted;
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireId, selectColumns } from '../database/columns';
+import { DeleteResult, retentionBatch } from '../database/retention-batch';
 import { ConnectSession } from './entities/connect-session.entity';
 
 export type SessionRow = Pick<ConnectSession, 'id' | 'tenantId' | 'returnUrl' | 'status' | 'expiresAt'>;
@@ -76,5 +77,21 @@ export class ConnectSessionsRepository {
       [requireId(tenantId, 'a tenant id')],
     );
     return rows.length;
+  }
+
+  /**
+   * Deletes up to `batchSize` sessions that ended (completed, cancelled) or expired before `cutoff`, with
+   * their states (ON DELETE CASCADE); one batch of the housekeeping job (see retentionBatch). A pending,
+   * unexpired session has neither. ended_at has no index: the job keeps this table to about a day of
+   * sessions, and only API keys create them.
+   */
+  async deleteEndedBefore(cutoff: Date, batchSize: number): Promise<number> {
+    const [, deleted] = await this.dataSource.query<DeleteResult>(
+      `DELETE FROM connect_sessions WHERE id = ANY(ARRAY(
+         SELECT id FROM connect_sessions WHERE expires_at < $1 OR ended_at < $1
+          ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+      retentionBatch(cutoff, batchSize),
+    );
+    return deleted;
   }
 }

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireId } from '../database/columns';
+import { DeleteResult, retentionBatch } from '../database/retention-batch';
 import type { WebhookDelivery } from './entities/webhook-delivery.entity';
 
 /** webhook_deliveries: the notifications TikTok sent, kept to ignore its retries. */
 @Injectable()
 export class WebhookDeliveriesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
   /**
    * Records the delivery as pending, in the transaction that applies it. ON CONFLICT DO NOTHING makes a
    * concurrent duplicate wait for the first delivery's transaction and then find the row; false: seen before.
@@ -25,5 +29,19 @@ export class WebhookDeliveriesRepository {
       requireId(notificationId, 'a notification id'),
       outcome,
     ]);
+  }
+
+  /**
+   * Deletes up to `batchSize` deliveries received before `cutoff`; one batch of the housekeeping job (see
+   * retentionBatch). A retry of a deleted one is refused by its timestamp (webhook-window.ts), not as a duplicate.
+   */
+  async deleteReceivedBefore(cutoff: Date, batchSize: number): Promise<number> {
+    const [, deleted] = await this.dataSource.query<DeleteResult>(
+      `DELETE FROM webhook_deliveries WHERE notification_id = ANY(ARRAY(
+         SELECT notification_id FROM webhook_deliveries WHERE received_at < $1
+          ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+      retentionBatch(cutoff, batchSize),
+    );
+    return deleted;
   }
 }

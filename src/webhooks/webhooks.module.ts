@@ -10,5 +10,6 @@ import { WebhookDeliveriesService } from './webhook-deliveries.service';
   imports: [ShopsModule],
   controllers: [TiktokWebhooksController],
   providers: [TiktokWebhooksService, WebhookDeliveriesService, WebhookDeliveriesRepository],
+  exports: [WebhookDeliveriesRepository],
 })
 export class WebhooksModule {}

@@ -58,6 +58,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, existingDb?: Tes
     API_KEY_HMAC_SECRET: randomSecret(),
     // Tests drive refresh runs themselves (RefreshScheduler.runOnce) unless they enable the cron.
     REFRESH_SCHEDULER_ENABLED: 'false',
+    // Likewise the housekeeping job (HousekeepingScheduler.runOnce): rows a test ages must not vanish mid-test.
+    HOUSEKEEPING_ENABLED: 'false',
     // Every instance logs as in production, into a file the global teardown scans for secrets.
     LOG_FILE: process.env.TEST_LOGS ? undefined : testLogFile(),
     // Tests drive many consents from one address; the rate-limit tests set their own limits.
