@@ -12,6 +12,7 @@ export const AUTHORIZATION_EVENT_TYPES = [
   'shop_revoked',
   'revoked',
   'expiration_notice',
+  'tenant_changed',
 ] as const;
 export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
 
