@@ -25,6 +25,23 @@ export class NotificationOutboxRepository {
   }
 
   /**
+   * Erases the seller name from the tenant's notifications (`authorization.connected` carries it), delivered or
+   * not: those still due go out with `seller_name: null`. The tenant's, and those about `authorizationIds`
+   * (the tenant's sellers, also what was announced before they moved to it). Returns how many were changed.
+   */
+  async eraseSellerNames(manager: EntityManager, tenantId: string, authorizationIds: readonly string[]): Promise<number> {
+    for (const id of authorizationIds) requireId(id, 'an authorization id');
+    const [rows] = await manager.query<[unknown[], number]>(
+      `UPDATE notification_outbox SET payload = jsonb_set(payload, '{data,seller_name}', 'null'::jsonb)
+        WHERE jsonb_typeof(payload #> '{data,seller_name}') = 'string'
+          AND (payload #>> '{data,tenant_id}' = $1 OR payload #>> '{data,authorization_id}' = ANY($2::text[]))
+        RETURNING id`,
+      [requireId(tenantId, 'a tenant id'), authorizationIds],
+    );
+    return rows.length;
+  }
+
+  /**
    * Up to `limit` due notifications, oldest first, each leased for `leaseSeconds` (its next attempt moved that
    * far ahead) so other replicas skip it; SKIP LOCKED lets them claim the rest meanwhile.
    */

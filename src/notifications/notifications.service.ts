@@ -89,6 +89,11 @@ export class NotificationsService {
     });
   }
 
+  /** Erases the seller name from every notification of the tenant or about its sellers (an offboarding). */
+  eraseSellerNames(manager: EntityManager, tenantId: string, authorizationIds: readonly string[]): Promise<number> {
+    return this.outbox.eraseSellerNames(manager, tenantId, authorizationIds);
+  }
+
   private async enqueue(manager: EntityManager, type: string, data: Record<string, unknown>): Promise<void> {
     if (!this.enabled) return;
     const id = randomUUID();

@@ -11,6 +11,7 @@ import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokError } from '../tiktok/tiktok.errors';
 import { AuthorizationEventsRepository } from './authorization-events.repository';
 import { AuthorizationsRepository, LockedShop } from './authorizations.repository';
+import type { SellerAuthorization } from './entities/seller-authorization.entity';
 import { openToken } from './token-binding';
 
 export type RevocationSource = 'admin' | 'webhook';
@@ -103,6 +104,37 @@ export class RevocationService {
       already_revoked: alreadyRevoked,
       deauthorized_at_tiktok: deauthorized,
     };
+  }
+
+  /**
+   * Revokes an authorization no shop's revocation would end (it has no granted shop left), its tokens destroyed,
+   * in the caller's transaction with the row locked; false when that was already so. An offboarding's end for
+   * such authorizations.
+   */
+  async revokeAuthorization(
+    manager: EntityManager,
+    authorization: Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId' | 'status'>,
+    reason: string,
+  ): Promise<boolean> {
+    if (!(await this.authorizations.revokeAuthorization(manager, authorization.id))) return false;
+    await this.bus.publish(manager, { kind: 'authorization', id: authorization.id });
+    await this.events.record(
+      { authorizationId: authorization.id, openId: authorization.openId, type: 'revoked', detail: { source: 'admin', reason } },
+      manager,
+    );
+    if (authorization.status !== 'revoked') {
+      await this.notifications.statusChanged(manager, {
+        status: 'revoked',
+        previousStatus: authorization.status,
+        authorizationId: authorization.id,
+        tenantId: authorization.tenantId,
+        openId: authorization.openId,
+        shopIds: [],
+        reason,
+      });
+    }
+    this.logger.log(`authorization ${authorization.id} revoked (admin); tokens destroyed`);
+    return true;
   }
 
   /** TikTok's deauthorize for a shop that still has a token; nothing changes locally when TikTok refuses or fails. */

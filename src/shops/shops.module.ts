@@ -12,6 +12,7 @@ import { ShopsMetrics } from './shops.metrics';
 import { ShopsQueryService } from './shops-query.service';
 import { StoredKeysCheck } from './stored-keys.check';
 import { StoredTokensRepository } from './stored-tokens.repository';
+import { TenantAuthorizationsRepository } from './tenant-authorizations.repository';
 
 /** The seller authorizations and their shops: every statement on their tables, and what is built directly on them. */
 const REPOSITORIES = [
@@ -20,6 +21,7 @@ const REPOSITORIES = [
   AuthorizationViewsRepository,
   AuthorizationEventsRepository,
   StoredTokensRepository,
+  TenantAuthorizationsRepository,
 ];
 
 @Module({

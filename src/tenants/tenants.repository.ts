@@ -13,17 +13,20 @@ export type TenantRow = Pick<Tenant, 'tenantId' | 'name' | 'metadata' | 'created
 export class TenantsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Creates or updates the tenant; `created` tells which. An update that changes nothing keeps updated_at. */
+  /**
+   * Creates or updates the tenant; `created` tells which, `changed` whether anything was written (an update that
+   * changes nothing keeps updated_at). Metadata left undefined: {} on create, the stored one kept on update.
+   */
   async upsert(
-    tenant: Pick<Tenant, 'tenantId' | 'name' | 'metadata'>,
+    tenant: Pick<Tenant, 'tenantId' | 'name'> & { metadata?: Tenant['metadata'] },
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<TenantRow & { created: boolean }> {
-    const [row] = await manager.query<(TenantRow & { created: boolean })[]>(
-      `INSERT INTO tenants AS t (tenant_id, name, metadata) VALUES ($1, $2, $3::jsonb)
-       ON CONFLICT (tenant_id) DO UPDATE SET name = EXCLUDED.name, metadata = EXCLUDED.metadata,
-         updated_at = CASE WHEN t.name = EXCLUDED.name AND t.metadata = EXCLUDED.metadata THEN t.updated_at ELSE now() END
-       RETURNING ${TENANT}, (xmax = 0) AS created`,
-      [requireId(tenant.tenantId, 'a tenant id'), tenant.name, JSON.stringify(tenant.metadata)],
+  ): Promise<TenantRow & { created: boolean; changed: boolean }> {
+    const [row] = await manager.query<(TenantRow & { created: boolean; changed: boolean })[]>(
+      `INSERT INTO tenants AS t (tenant_id, name, metadata) VALUES ($1, $2, COALESCE($3::jsonb, '{}'::jsonb))
+       ON CONFLICT (tenant_id) DO UPDATE SET name = EXCLUDED.name, metadata = COALESCE($3::jsonb, t.metadata),
+         updated_at = CASE WHEN t.name = EXCLUDED.name AND t.metadata = COALESCE($3::jsonb, t.metadata) THEN t.updated_at ELSE now() END
+       RETURNING ${TENANT}, (xmax = 0) AS created, (t.updated_at = now()) AS changed`,
+      [requireId(tenant.tenantId, 'a tenant id'), tenant.name, tenant.metadata === undefined ? null : JSON.stringify(tenant.metadata)],
     );
     return row;
   }
@@ -40,6 +43,18 @@ export class TenantsRepository {
     const [row] = await manager.query<TenantRow[]>(`SELECT ${TENANT} FROM tenants t WHERE t.tenant_id = $1 FOR UPDATE`, [
       requireId(tenantId, 'a tenant id'),
     ]);
+    return row ?? null;
+  }
+
+  /**
+   * Holds the tenant row against its deletion until the transaction ends (an offboarding's {@link lock} waits),
+   * without blocking a rename. Null: no such tenant.
+   */
+  async lockKey(manager: EntityManager, tenantId: string): Promise<Pick<TenantRow, 'tenantId'> | null> {
+    const [row] = await manager.query<Pick<TenantRow, 'tenantId'>[]>(
+      `SELECT t.tenant_id AS "tenantId" FROM tenants t WHERE t.tenant_id = $1 FOR KEY SHARE`,
+      [requireId(tenantId, 'a tenant id')],
+    );
     return row ?? null;
   }
 

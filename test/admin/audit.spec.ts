@@ -29,6 +29,9 @@ const AUDITED: Record<string, string> = {
   'DELETE /admin/api-keys/{id}': 'api_key_deleted',
   'POST /admin/shops/{shop_id}/refresh': 'shop_refresh_forced',
   'DELETE /admin/shops/{shop_id}': 'shop_revoked',
+  'PUT /admin/tenants/{tenant_id}': 'tenant_saved',
+  'DELETE /admin/tenants/{tenant_id}': 'tenant_offboarded',
+  'PUT /admin/authorizations/{id}/tenant': 'authorization_tenant_changed',
 };
 
 describe('audit log (GET /admin/audit)', () => {

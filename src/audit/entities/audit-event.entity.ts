@@ -1,7 +1,15 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Every admin action that changes state. */
-export const AUDIT_ACTIONS = ['api_key_created', 'api_key_deleted', 'shop_refresh_forced', 'shop_revoked'] as const;
+export const AUDIT_ACTIONS = [
+  'api_key_created',
+  'api_key_deleted',
+  'shop_refresh_forced',
+  'shop_revoked',
+  'tenant_saved',
+  'tenant_offboarded',
+  'authorization_tenant_changed',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
@@ -11,8 +19,8 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const ADMIN_ACTOR = 'admin';
 
 /**
- * Append-only: who (the acting key's id, never the key) did what to which API key or shop, and when. Without
- * foreign keys, so the record of a deleted key stays. `detail` never holds a key, token or secret.
+ * Append-only: who (the acting key's id, never the key) did what to which API key, shop, tenant or
+ * authorization, and when. Without foreign keys, so the record of a deleted key stays. `detail` never holds a key, token or secret.
  */
 @Entity({ name: 'audit_events' })
 export class AuditEvent {
@@ -26,8 +34,8 @@ export class AuditEvent {
   @Column({ type: 'varchar', length: 64 })
   action!: AuditAction;
 
-  /** The API key's id or the shop's id the action was about. */
-  @Column({ name: 'target_id', type: 'varchar', length: 64 })
+  /** The id of the API key, shop, tenant or authorization the action was about. 128: a tenant id's length. */
+  @Column({ name: 'target_id', type: 'varchar', length: 128 })
   targetId!: string;
 
   @Column({ type: 'jsonb', default: {} })

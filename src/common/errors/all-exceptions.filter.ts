@@ -113,7 +113,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toBody(exception: unknown, request: Request): ErrorBody {
     if (exception instanceof AppError) {
-      return { statusCode: httpStatusOf(exception.code), error: exception.code, message: exception.message };
+      return { ...exception.answer, statusCode: httpStatusOf(exception.code), error: exception.code, message: exception.message };
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();

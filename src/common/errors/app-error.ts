@@ -31,12 +31,16 @@ export enum ErrorCode {
   InternalError = 'internal_error',
 }
 
-/** An expected failure: its message is safe to show to the caller (no token, code or secret). */
+/**
+ * An expected failure: its message is safe to show to the caller (no token, code or secret). `answer`: more
+ * fields of the JSON answer, beside `statusCode`, `error` and `message` (an offboarding's per-shop report).
+ */
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
+    readonly answer?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';

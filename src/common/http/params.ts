@@ -1,7 +1,7 @@
 import { applyDecorators, Param, PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import { AppError, ErrorCode } from '../errors/app-error';
-import { isShopId, isUuid, SHOP_ID_RULE } from '../ids';
+import { isShopId, isTenantId, isUuid, SHOP_ID_RULE, TENANT_ID_PATTERN, TENANT_ID_RULE } from '../ids';
 
 /** A path's `shop_id`: 400 `invalid_request` unless it is a shop id. */
 class ShopIdPipe implements PipeTransform<unknown, string> {
@@ -19,6 +19,29 @@ export const ShopIdParam = (): ParameterDecorator => Param('shop_id', SHOP_ID_PI
 /** The OpenAPI description of `:shop_id`, for the route that takes {@link ShopIdParam}. */
 export const ApiShopIdParam = (): MethodDecorator =>
   applyDecorators(ApiParam({ name: 'shop_id', description: `TikTok shop id (${SHOP_ID_RULE})` }));
+
+/** A path's `tenant_id`: 400 `invalid_request` unless it is a tenant id (the product's own id: any such id may be created). */
+class TenantIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown): string {
+    if (!isTenantId(value)) throw new AppError(ErrorCode.InvalidRequest, `tenant_id must be ${TENANT_ID_RULE}`);
+    return value;
+  }
+}
+
+const TENANT_ID_PIPE = new TenantIdPipe();
+
+/** The route's `:tenant_id`, validated. */
+export const TenantIdParam = (): ParameterDecorator => Param('tenant_id', TENANT_ID_PIPE);
+
+/** The OpenAPI description of `:tenant_id`, for the route that takes {@link TenantIdParam}. */
+export const ApiTenantIdParam = (): MethodDecorator =>
+  applyDecorators(
+    ApiParam({
+      name: 'tenant_id',
+      description: `the product's own id for its customer (${TENANT_ID_RULE})`,
+      schema: { type: 'string', pattern: `^${TENANT_ID_PATTERN}$` },
+    }),
+  );
 
 /**
  * A path's uuid. A malformed one names no resource, so it is answered as that resource's "not found" (`notFound`),

@@ -14,6 +14,8 @@ export const AUTHORIZATION_EVENT_TYPES = [
   'expiration_notice',
   // A signed TikTok webhook outside the timestamp window (webhook-window.ts): acknowledged, not applied.
   'webhook_ignored',
+  // An admin moved the seller to another tenant (or to none): detail { from, to }.
+  'tenant_changed',
 ] as const;
 export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
 
