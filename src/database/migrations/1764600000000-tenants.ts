@@ -40,6 +40,8 @@ export class Tenants1764600000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX ix_oauth_states_connect_session ON oauth_states (connect_session_id) WHERE connect_session_id IS NOT NULL`);
     await queryRunner.query(`ALTER TABLE api_keys ADD COLUMN tenant_ids varchar(128)[] NULL`);
     await queryRunner.query(`ALTER TABLE api_keys ADD COLUMN permissions varchar(32)[] NOT NULL DEFAULT '{tokens}'`);
+    // An audit record's target may be a tenant id (up to 128 characters); widening a varchar rewrites nothing.
+    await queryRunner.query(`ALTER TABLE audit_events ALTER COLUMN target_id TYPE varchar(128)`);
     // The housekeeping job deletes by age: each table's age column, indexed.
     await queryRunner.query(`CREATE INDEX ix_authorization_events_created ON authorization_events (created_at)`);
     await queryRunner.query(`CREATE INDEX ix_webhook_deliveries_received ON webhook_deliveries (received_at)`);
@@ -52,6 +54,7 @@ export class Tenants1764600000000 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX ix_notification_outbox_finished`);
     await queryRunner.query(`DROP INDEX ix_webhook_deliveries_received`);
     await queryRunner.query(`DROP INDEX ix_authorization_events_created`);
+    await queryRunner.query(`ALTER TABLE audit_events ALTER COLUMN target_id TYPE varchar(64)`);
     await queryRunner.query(`ALTER TABLE api_keys DROP COLUMN permissions`);
     await queryRunner.query(`ALTER TABLE api_keys DROP COLUMN tenant_ids`);
     await queryRunner.query(`ALTER TABLE oauth_states DROP COLUMN connect_session_id`);
