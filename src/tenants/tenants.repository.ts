@@ -43,6 +43,21 @@ export class TenantsRepository {
     return row ?? null;
   }
 
+  /**
+   * Locks the tenants' rows FOR SHARE, in tenant_id order (a consent landing on them: an offboarding, which
+   * takes its tenant FOR UPDATE, waits, and a consent never lands on a tenant being deleted). Returns the ids
+   * that exist.
+   */
+  async lockShared(manager: EntityManager, tenantIds: readonly string[]): Promise<string[]> {
+    if (tenantIds.length === 0) return [];
+    for (const id of tenantIds) requireId(id, 'a tenant id');
+    const rows = await manager.query<{ tenantId: string }[]>(
+      `SELECT tenant_id AS "tenantId" FROM tenants WHERE tenant_id = ANY($1::varchar[]) ORDER BY tenant_id FOR SHARE`,
+      [[...new Set(tenantIds)]],
+    );
+    return rows.map((row) => row.tenantId);
+  }
+
   /** The ids among `tenantIds` that exist. */
   async existing(tenantIds: readonly string[]): Promise<string[]> {
     if (tenantIds.length === 0) return [];

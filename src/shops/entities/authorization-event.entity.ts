@@ -12,6 +12,8 @@ export const AUTHORIZATION_EVENT_TYPES = [
   'shop_revoked',
   'revoked',
   'expiration_notice',
+  /** A consent tried to take a seller or shop another tenant owns; it stayed with its owner. */
+  'ownership_conflict',
 ] as const;
 export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
 
