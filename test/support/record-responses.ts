@@ -13,7 +13,7 @@ import { recordSecrets } from './secrets';
 const CARRIES_A_SECRET = /^\/v1\/shops\/[^/]+\/token(\/refresh)?\/?$/i; // as Express routes it: any case, a trailing slash
 const EMULATOR = /^\/(sandbox|_control|api\/v2|open|authorization)(\/|$)/;
 /** The token of a connect link (`{PUBLIC_BASE_URL}/connect/{token}`). */
-const CONNECT_TOKEN = /\/connect\/([A-Za-z0-9_-]{16,})/g;
+const CONNECT_TOKEN = /\/connect\/([A-Za-z0-9_-]{16,})/gi;
 
 function connectTokens(text: string | null | undefined): string[] {
   return [...(text ?? '').matchAll(CONNECT_TOKEN)].map((match) => match[1]);
