@@ -85,10 +85,13 @@ export class AuthController {
 
   @Get('auth/connect-demo')
   @ApiOperation({
-    summary: "Sandbox mode only: a fresh connect link of the `demo` tenant (created on demand), followed at once",
+    summary: 'Sandbox mode only: a fresh connect link of the `demo` tenant (created on demand), followed at once',
     description: "The home page's demo of the tenant flow. Without the sandbox: 404 `not_found`.",
   })
-  @ApiFoundResponse({ description: 'redirect to a new connect link (`/connect/{token}`)', headers: { Location: { schema: { type: 'string' } } } })
+  @ApiFoundResponse({
+    description: 'redirect to a new connect link (`/connect/{token}`)',
+    headers: { Location: { schema: { type: 'string' } } },
+  })
   @ApiErrors(ErrorCode.NotFound, ErrorCode.ServiceUnavailable)
   async connectDemo(@Res() response: Response): Promise<void> {
     response.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });

@@ -96,7 +96,12 @@ export class AuthService {
     return row && { id: row.id, tenantId: row.tenantId, returnUrl: row.returnUrl, pending: row.status === 'pending' };
   }
 
-  private async complete(query: CallbackQueryDto, state: string | undefined, proof: Proof, session: ProvenSession | null): Promise<ConnectedSeller> {
+  private async complete(
+    query: CallbackQueryDto,
+    state: string | undefined,
+    proof: Proof,
+    session: ProvenSession | null,
+  ): Promise<ConnectedSeller> {
     const failure = { connect_session_id: session?.id };
     if (query.error !== undefined) {
       await this.recordFailure('denied', { tiktok_error: query.error, ...failure });
@@ -114,31 +119,8 @@ export class AuthService {
     }
     const code = query.code?.trim();
     if (!code || code === 'null') throw new AppError(ErrorCode.InvalidRequest, 'the callback carries no authorization code');
-
     try {
-      const grant = await this.tiktok.exchangeCode(code);
-      const shops = await this.tiktok.authorizedShops(grant.accessToken);
-      const saved = await this.store.saveGrant(this.tiktok.appKey, grant, shops, session ?? undefined);
-      if (saved.ownedByOtherTenant) {
-        this.logger.warn(`ownership conflict: authorization ${saved.authorizationId} stays with its tenant; session ${session?.id} refused`);
-        throw new AppError(
-          ErrorCode.SellerOwnedByOtherTenant,
-          'this TikTok Shop account is already connected through another customer of this service; it stays there',
-        );
-      }
-      this.logger.log(
-        `${saved.reGranted ? 're-granted' : 'granted'}: authorization ${saved.authorizationId}, ${saved.shops.length} shop(s)` +
-          (saved.conflictingShopIds.length > 0 ? `, ${saved.conflictingShopIds.length} owned through another tenant` : ''),
-      );
-      return {
-        authorization_id: saved.authorizationId,
-        open_id: saved.openId,
-        seller_name: saved.sellerName,
-        re_granted: saved.reGranted,
-        tenant_id: session?.tenantId ?? null,
-        shops: saved.shops.map((shop) => ({ shop_id: shop.id, shop_name: shop.name, region: shop.region, cipher: shop.cipher })),
-        conflicting_shop_ids: saved.conflictingShopIds,
-      };
+      return await this.connect(code, session);
     } catch (error) {
       if (!(error instanceof TiktokError)) throw error;
       await this.recordFailure(error.step, {
@@ -159,6 +141,33 @@ export class AuthService {
         `TikTok did not complete the authorization (${error.step}: ${error.reason}${error.tiktokCode !== undefined ? `, code ${error.tiktokCode}` : ''}); please try again`,
       );
     }
+  }
+
+  /** Exchanges the code and stores the grant (for the session's tenant, if any). Throws TikTok's errors as they come. */
+  private async connect(code: string, session: ProvenSession | null): Promise<ConnectedSeller> {
+    const grant = await this.tiktok.exchangeCode(code);
+    const shops = await this.tiktok.authorizedShops(grant.accessToken);
+    const saved = await this.store.saveGrant(this.tiktok.appKey, grant, shops, session ?? undefined);
+    if (saved.ownedByOtherTenant) {
+      this.logger.warn(`ownership conflict: authorization ${saved.authorizationId} stays with its tenant; session ${session?.id} refused`);
+      throw new AppError(
+        ErrorCode.SellerOwnedByOtherTenant,
+        'this TikTok Shop account is already connected through another customer of this service; it stays there',
+      );
+    }
+    this.logger.log(
+      `${saved.reGranted ? 're-granted' : 'granted'}: authorization ${saved.authorizationId}, ${saved.shops.length} shop(s)` +
+        (saved.conflictingShopIds.length > 0 ? `, ${saved.conflictingShopIds.length} owned through another tenant` : ''),
+    );
+    return {
+      authorization_id: saved.authorizationId,
+      open_id: saved.openId,
+      seller_name: saved.sellerName,
+      re_granted: saved.reGranted,
+      tenant_id: session?.tenantId ?? null,
+      shops: saved.shops.map((shop) => ({ shop_id: shop.id, shop_name: shop.name, region: shop.region, cipher: shop.cipher })),
+      conflicting_shop_ids: saved.conflictingShopIds,
+    };
   }
 
   private async checkState(state: string | undefined, proof: Proof): Promise<void> {

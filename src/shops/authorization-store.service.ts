@@ -8,8 +8,9 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { ConnectSessionsRepository } from '../tenants/connect-sessions.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import type { AuthorizedShop, TokenGrant } from '../tiktok/tiktok.types';
-import { AuthorizationEventsRepository, NewAuthorizationEvent } from './authorization-events.repository';
-import { AuthorizationsRepository, ConsentTarget, UpsertedShop } from './authorizations.repository';
+import { AuthorizationEventsRepository } from './authorization-events.repository';
+import { AuthorizationsRepository, ConsentTarget } from './authorizations.repository';
+import { classifyShops, consentEvents, contestEvents, groupBy } from './consent-shops';
 import { sealTokens } from './token-binding';
 
 export interface SavedGrant {
@@ -99,9 +100,7 @@ export class AuthorizationStore {
         refreshTokenExpiresAt: grant.refreshTokenExpiresAt,
         tokensIssuedAt: grant.receivedAt,
       });
-      const saved = stored
-        ? await this.storeShops(manager, target, grant, shops)
-        : await this.superseded(manager, target, grant, shops);
+      const saved = stored ? await this.storeShops(manager, target, grant, shops) : await this.superseded(manager, target, grant, shops);
       await this.announceSession(manager, claim, grant, saved, session);
       return { ...saved, ownedByOtherTenant: claim.conflict };
     });
@@ -165,7 +164,10 @@ export class AuthorizationStore {
     grant: TokenGrant,
     shops: AuthorizedShop[],
   ): Promise<Omit<SavedGrant, 'ownedByOtherTenant'>> {
-    await this.events.record({ authorizationId: target.id, openId: grant.openId, type: 're_granted', detail: { superseded: true } }, manager);
+    await this.events.record(
+      { authorizationId: target.id, openId: grant.openId, type: 're_granted', detail: { superseded: true } },
+      manager,
+    );
     return {
       authorizationId: target.id,
       openId: grant.openId,
@@ -251,78 +253,4 @@ export class AuthorizationStore {
       });
     }
   }
-}
-
-/** The events of one consent: the grant, and each shop added, dropped or taken over from another authorization. */
-function consentEvents(
-  target: ConsentTarget,
-  grant: TokenGrant,
-  shopCount: number,
-  shops: { added: string[]; removedShopIds: string[]; moved: { shopId: string; from: string }[] },
-): NewAuthorizationEvent[] {
-  const base = { authorizationId: target.id, openId: grant.openId };
-  return [
-    {
-      ...base,
-      type: target.inserted ? 'granted' : 're_granted',
-      detail: { shop_count: shopCount, scopes: grant.grantedScopes, seller_base_region: grant.sellerBaseRegion },
-    },
-    ...shops.added.map((shopId) => ({ ...base, type: 'shop_added' as const, shopId })),
-    ...shops.removedShopIds.map((shopId) => ({
-      ...base,
-      type: 'shop_removed' as const,
-      shopId,
-      detail: { reason: 'not returned on re-consent' },
-    })),
-    ...shops.moved.map(({ shopId, from }) => ({
-      authorizationId: from,
-      shopId,
-      type: 'shop_removed' as const,
-      detail: { reason: 'authorized by another seller account', to_authorization_id: target.id },
-    })),
-  ];
-}
-
-/** A shop another tenant owns, granted to this authorization: on record on the owner's authorization. */
-function contestEvents(target: ConsentTarget, contested: UpsertedShop[]): NewAuthorizationEvent[] {
-  return contested.map((row) => ({
-    authorizationId: row.previousAuthorizationId,
-    shopId: row.id,
-    type: 'ownership_conflict' as const,
-    detail: {
-      reason: 'granted to an authorization of another tenant; the shop stays with its owner',
-      to_authorization_id: target.id,
-      tenant_id: target.tenantId,
-      owner_tenant_id: row.ownerTenantId,
-    },
-  }));
-}
-
-/** The shops new to this authorization, those taken over from another one, and those it had lost. */
-function classifyShops(
-  authorizationId: string,
-  rows: UpsertedShop[],
-): { added: string[]; moved: { shopId: string; from: string }[]; recovered: { shopId: string; previousStatus: string }[] } {
-  const added = rows
-    .filter((row) => row.previousAuthorizationId !== authorizationId || row.previousStatus !== 'active')
-    .map((row) => row.id);
-  const moved = rows
-    .filter(
-      (row) => row.previousAuthorizationId !== null && row.previousAuthorizationId !== authorizationId && row.previousStatus === 'active',
-    )
-    .map((row) => ({ shopId: row.id, from: row.previousAuthorizationId as string }));
-  const recovered = rows
-    .filter((row) => row.previousAuthorizationId === authorizationId && row.previousStatus !== null && row.previousStatus !== 'active')
-    .map((row) => ({ shopId: row.id, previousStatus: row.previousStatus as string }));
-  return { added, moved, recovered };
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group) group.push(item);
-    else groups.set(key(item), [item]);
-  }
-  return groups;
 }

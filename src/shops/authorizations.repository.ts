@@ -132,7 +132,12 @@ export class AuthorizationsRepository {
    * tenant T is never moved by a consent to another tenant's authorization, nor to one of no tenant. Those
    * stay as they are (still locked by the statement) and come back `contested`. One row per shop, in order.
    */
-  async upsertShops(manager: EntityManager, authorizationId: string, tenantId: string | null, shops: GrantedShop[]): Promise<UpsertedShop[]> {
+  async upsertShops(
+    manager: EntityManager,
+    authorizationId: string,
+    tenantId: string | null,
+    shops: GrantedShop[],
+  ): Promise<UpsertedShop[]> {
     requireId(authorizationId, 'an authorization id');
     if (tenantId !== null) requireId(tenantId, 'a tenant id');
     if (shops.length === 0) return [];

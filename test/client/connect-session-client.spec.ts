@@ -52,12 +52,18 @@ describe('TokenClient.createConnectSession', () => {
   it('returns { id, url, expiresAt } of a session whose consent comes back to returnUrl', async () => {
     const { client: connect, calls } = client();
     const session = await connect.createConnectSession('merchant-42', { returnUrl: `${PRODUCT}/settings/tiktok` });
-    expect(session).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown, url: expect.stringMatching(/\/connect\//) as unknown, expiresAt: expect.any(Date) as unknown });
+    expect(session).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+      url: expect.stringMatching(/\/connect\//) as unknown,
+      expiresAt: expect.any(Date) as unknown,
+    });
     expect(session.expiresAt.getTime()).toBeGreaterThan(Date.now() + 1700_000);
     expect(calls).toEqual([expect.objectContaining({ method: 'POST', path: '/v1/connect-sessions', status: 201 })]);
-    const [row] = await query<{ tenant_id: string; return_url: string }>(t.db.url, 'SELECT tenant_id, return_url FROM connect_sessions WHERE id = $1', [
-      session.id,
-    ]);
+    const [row] = await query<{ tenant_id: string; return_url: string }>(
+      t.db.url,
+      'SELECT tenant_id, return_url FROM connect_sessions WHERE id = $1',
+      [session.id],
+    );
     expect(row).toEqual({ tenant_id: 'merchant-42', return_url: `${PRODUCT}/settings/tiktok` });
     const response = await sessionConsent(browser(t), { path: new URL(session.url).pathname }, UK_SELLER, 'text/html');
     expect(redirectQuery(response)).toMatchObject({ connect_session_id: session.id, status: 'success', open_id: UK_SELLER });
@@ -65,7 +71,9 @@ describe('TokenClient.createConnectSession', () => {
 
   it('creates a session without a returnUrl', async () => {
     const session = await client().client.createConnectSession('merchant-42');
-    const [row] = await query<{ return_url: string | null }>(t.db.url, 'SELECT return_url FROM connect_sessions WHERE id = $1', [session.id]);
+    const [row] = await query<{ return_url: string | null }>(t.db.url, 'SELECT return_url FROM connect_sessions WHERE id = $1', [
+      session.id,
+    ]);
     expect(row.return_url).toBeNull();
   });
 
@@ -97,7 +105,13 @@ describe('TokenClient.createConnectSession', () => {
   it('retries a service that does not answer, then ServiceUnavailableError network_error', async () => {
     const port = await freePort();
     const recorder = recordingFetch();
-    const connect = new TokenClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: connectKey, fetch: recorder.fetch, retries: 2, retryBaseDelayMs: 10 });
+    const connect = new TokenClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      apiKey: connectKey,
+      fetch: recorder.fetch,
+      retries: 2,
+      retryBaseDelayMs: 10,
+    });
     const error = await rejection(connect.createConnectSession('merchant-42'));
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error).toMatchObject({ code: 'network_error', attempts: 3 });

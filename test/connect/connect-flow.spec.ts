@@ -37,7 +37,7 @@ describe('connect links: GET /connect/{token}', () => {
     await query(t.db.url, 'TRUNCATE seller_authorizations, shops, oauth_states, authorization_events, connect_sessions CASCADE');
   });
 
-  it("starts the consent as /auth/tiktok does, with the state bound to this browser and to the session", async () => {
+  it('starts the consent as /auth/tiktok does, with the state bound to this browser and to the session', async () => {
     const session = await createSession(t, 'merchant-a');
     const client = browser(t);
     const response = await client.get(session.path, 'text/html');
@@ -92,29 +92,32 @@ describe('connect links: GET /connect/{token}', () => {
     ],
   ];
 
-  it.each(invalid)('answers a link that is %s with 400 invalid_connect_session, JSON or an HTML page, never a redirect', async (_label, kill) => {
-    const session = await createSession(t, 'merchant-a', `${PRODUCT}/back`);
-    const path = await kill(session);
-    const statesBefore = await query(t.db.url, 'SELECT state_hash FROM oauth_states');
+  it.each(invalid)(
+    'answers a link that is %s with 400 invalid_connect_session, JSON or an HTML page, never a redirect',
+    async (_label, kill) => {
+      const session = await createSession(t, 'merchant-a', `${PRODUCT}/back`);
+      const path = await kill(session);
+      const statesBefore = await query(t.db.url, 'SELECT state_hash FROM oauth_states');
 
-    const json = await browser(t).get(path, 'application/json');
-    expect(json.status).toBe(400);
-    expect(json.headers.get('location')).toBeNull();
-    expect(json.headers.get('cache-control')).toBe('no-store');
-    expect(json.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(await json.json()).toMatchObject({ statusCode: 400, error: 'invalid_connect_session' });
+      const json = await browser(t).get(path, 'application/json');
+      expect(json.status).toBe(400);
+      expect(json.headers.get('location')).toBeNull();
+      expect(json.headers.get('cache-control')).toBe('no-store');
+      expect(json.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(await json.json()).toMatchObject({ statusCode: 400, error: 'invalid_connect_session' });
 
-    const page = await browser(t).get(path, 'text/html');
-    expect(page.status).toBe(400);
-    expect(page.headers.get('location')).toBeNull();
-    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    const html = await page.text();
-    expect(html).toContain('This connect link has expired or was already used');
-    expect(html).toContain('data-error="invalid_connect_session"');
-    expect(html).not.toContain(session.token);
-    // No consent was started.
-    expect(await query(t.db.url, 'SELECT state_hash FROM oauth_states')).toEqual(statesBefore);
-  });
+      const page = await browser(t).get(path, 'text/html');
+      expect(page.status).toBe(400);
+      expect(page.headers.get('location')).toBeNull();
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await page.text();
+      expect(html).toContain('This connect link has expired or was already used');
+      expect(html).toContain('data-error="invalid_connect_session"');
+      expect(html).not.toContain(session.token);
+      // No consent was started.
+      expect(await query(t.db.url, 'SELECT state_hash FROM oauth_states')).toEqual(statesBefore);
+    },
+  );
 });
 
 describe("the callback of a connect session's consent", () => {
@@ -163,10 +166,7 @@ describe("the callback of a connect session's consent", () => {
       open_id: UK_SELLER,
       seller_name: 'Demo Seller UK',
       tenant_id: 'merchant-a',
-      shops: [
-        expect.objectContaining({ shop_id: '7000000000000001' }),
-        expect.objectContaining({ shop_id: '7000000000000002' }),
-      ],
+      shops: [expect.objectContaining({ shop_id: '7000000000000001' }), expect.objectContaining({ shop_id: '7000000000000002' })],
       conflicting_shop_ids: [],
     });
     const page = browser(t);
@@ -211,7 +211,10 @@ describe("the callback of a connect session's consent", () => {
     await clearFaults(client);
     state = await beginSession(client, session);
     response = await client.get(callbackUrl({ state, code: 'not-a-real-code' }), 'text/html');
-    expect([response.status, redirectQuery(response)]).toEqual([302, { connect_session_id: session.id, status: 'error', error: 'invalid_code' }]);
+    expect([response.status, redirectQuery(response)]).toEqual([
+      302,
+      { connect_session_id: session.id, status: 'error', error: 'invalid_code' },
+    ]);
     state = await beginSession(client, session);
     response = await client.get(callbackUrl({ state }), 'text/html');
     expect([response.status, redirectQuery(response).error]).toEqual([302, 'invalid_request']);
@@ -261,7 +264,10 @@ describe("the callback of a connect session's consent", () => {
     const done = await first.get(callbackUrl({ state: firstState, code: await mintCode(first, UK_SELLER) }), 'text/html');
     expect(redirectQuery(done).status).toBe('success');
     const late = await second.get(callbackUrl({ state: secondState, code: await mintCode(second, US_SELLER) }), 'text/html');
-    expect([late.status, redirectQuery(late)]).toEqual([302, { connect_session_id: session.id, status: 'error', error: 'invalid_connect_session' }]);
+    expect([late.status, redirectQuery(late)]).toEqual([
+      302,
+      { connect_session_id: session.id, status: 'error', error: 'invalid_connect_session' },
+    ]);
     const sellers = await query<{ open_id: string }>(t.db.url, 'SELECT open_id FROM seller_authorizations');
     expect(sellers).toEqual([{ open_id: UK_SELLER }]);
   });

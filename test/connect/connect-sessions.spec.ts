@@ -131,7 +131,10 @@ describe('POST /v1/connect-sessions', () => {
       ['a leading space', ` ${APP}/`],
       ['a URL of 2049 characters', `${APP}/${'a'.repeat(2049 - APP.length - 1)}`],
     ])('refuses %s with 400 return_url_not_allowed', async (_label, returnUrl) => {
-      expect(await errorOf(await postSession(t, { tenant_id: 'merchant-a', return_url: returnUrl }))).toEqual([400, 'return_url_not_allowed']);
+      expect(await errorOf(await postSession(t, { tenant_id: 'merchant-a', return_url: returnUrl }))).toEqual([
+        400,
+        'return_url_not_allowed',
+      ]);
     });
 
     it('accepts a URL of exactly 2048 characters', async () => {
@@ -163,7 +166,10 @@ describe('POST /v1/connect-sessions without CONNECT_RETURN_ORIGINS', () => {
   it('refuses every return_url, and creates sessions without one', async () => {
     const refused = await postSession(t, { tenant_id: 'merchant-a', return_url: 'https://app.example.com/' });
     expect(refused.status).toBe(400);
-    expect(await refused.json()).toMatchObject({ error: 'return_url_not_allowed', message: expect.stringContaining('CONNECT_RETURN_ORIGINS') });
+    expect(await refused.json()).toMatchObject({
+      error: 'return_url_not_allowed',
+      message: expect.stringContaining('CONNECT_RETURN_ORIGINS'),
+    });
     expect((await postSession(t, { tenant_id: 'merchant-a' })).status).toBe(201);
     expect((await postSession(t, { tenant_id: 'merchant-a', return_url: null })).status).toBe(201);
   });

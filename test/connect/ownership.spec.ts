@@ -19,7 +19,10 @@ async function authorizationOf(t: TestApp, openId: string): Promise<{ id: string
   return row;
 }
 
-async function shopOwners(t: TestApp, ids: string[]): Promise<Record<string, { open_id: string; tenant_id: string | null; status: string }>> {
+async function shopOwners(
+  t: TestApp,
+  ids: string[],
+): Promise<Record<string, { open_id: string; tenant_id: string | null; status: string }>> {
   const rows = await query<{ id: string; open_id: string; tenant_id: string | null; status: string }>(
     t.db.url,
     `SELECT s.id, a.open_id, a.tenant_id, s.status FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
@@ -263,12 +266,20 @@ describe('who owns a seller and its shops', () => {
     await sandboxSeller(t, 'sbx-open-second', [{ id: '7000000000000911', name: 'Moving shop' }]);
     const heard = await invalidationsDuring(t, async () => {
       const response = await sessionConsent(browser(t), await createSession(t, 'tenant-a'), 'sbx-open-second');
-      expect(await response.json()).toMatchObject({ shops: [expect.objectContaining({ shop_id: '7000000000000911' })], conflicting_shop_ids: [] });
+      expect(await response.json()).toMatchObject({
+        shops: [expect.objectContaining({ shop_id: '7000000000000911' })],
+        conflicting_shop_ids: [],
+      });
     });
     const second = await authorizationOf(t, 'sbx-open-second');
-    expect(await shopOwners(t, ['7000000000000911'])).toEqual({ '7000000000000911': { open_id: 'sbx-open-second', tenant_id: 'tenant-a', status: 'active' } });
+    expect(await shopOwners(t, ['7000000000000911'])).toEqual({
+      '7000000000000911': { open_id: 'sbx-open-second', tenant_id: 'tenant-a', status: 'active' },
+    });
     expect(heard).toEqual(
-      expect.arrayContaining([JSON.stringify({ kind: 'authorization', id: first.id }), JSON.stringify({ kind: 'authorization', id: second.id })]),
+      expect.arrayContaining([
+        JSON.stringify({ kind: 'authorization', id: first.id }),
+        JSON.stringify({ kind: 'authorization', id: second.id }),
+      ]),
     );
 
     await sandboxSeller(t, 'sbx-open-second', [{ id: '7000000000000913', name: 'Other shop' }]);

@@ -89,7 +89,13 @@ describe('connect tokens in logs, answers and stored rows', () => {
       .filter((line) => line.includes('"request completed"') || line.includes('"request errored"'))
       .map((line) => (JSON.parse(line) as { req: { path: string } }).req.path)
       .filter((logged) => /\/connect\//i.test(logged));
-    expect(paths).toEqual(['/connect/[redacted]', '/connect/[redacted]/more', '/CONNECT/[redacted]', '/connect/[redacted]', '/connect/[redacted]']);
+    expect(paths).toEqual([
+      '/connect/[redacted]',
+      '/connect/[redacted]/more',
+      '/CONNECT/[redacted]',
+      '/connect/[redacted]',
+      '/connect/[redacted]',
+    ]);
     const rows = await query<{ row: string }>(
       t.db.url,
       `SELECT row_to_json(c)::text AS row FROM connect_sessions c UNION ALL SELECT row_to_json(s)::text FROM oauth_states s`,

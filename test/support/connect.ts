@@ -13,7 +13,11 @@ export async function createTenant(t: TestApp, tenantId: string, name = `Tenant 
  * A service key limited to `tenantIds` with `permissions`: created through the admin API, then given its
  * tenants and permissions in its row (what `POST /admin/api-keys` with `tenant_ids` and `permissions` stores).
  */
-export async function tenantKey(t: TestApp, tenantIds: string[], permissions: string[] = ['connect']): Promise<{ key: string; id: string }> {
+export async function tenantKey(
+  t: TestApp,
+  tenantIds: string[],
+  permissions: string[] = ['connect'],
+): Promise<{ key: string; id: string }> {
   const key = await createServiceKey(t.baseUrl, t.adminKey, `tenants ${tenantIds.join(',')}`);
   const [row] = await query<{ id: string }>(
     t.db.url,
@@ -40,7 +44,11 @@ export function postSession(t: TestApp, body: unknown, key = t.adminKey): Promis
 
 /** A new connect session; fails the test unless it is created. */
 export async function createSession(t: TestApp, tenantId: string, returnUrl?: string, key = t.adminKey): Promise<CreatedSession> {
-  const response = await postSession(t, returnUrl === undefined ? { tenant_id: tenantId } : { tenant_id: tenantId, return_url: returnUrl }, key);
+  const response = await postSession(
+    t,
+    returnUrl === undefined ? { tenant_id: tenantId } : { tenant_id: tenantId, return_url: returnUrl },
+    key,
+  );
   if (response.status !== 201) throw new Error(`creating a connect session failed: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as Omit<CreatedSession, 'token' | 'path'>;
   const url = new URL(body.url);

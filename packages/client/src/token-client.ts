@@ -158,7 +158,8 @@ export class TokenClient {
    * key's, TenantNotFoundError, a TokenServiceError `return_url_not_allowed`.
    */
   async createConnectSession(tenantId: string, options: ConnectSessionOptions = {}): Promise<ConnectSession> {
-    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId)) throw new TypeError('tenantId must be 1-128 characters of [A-Za-z0-9._:@-]');
+    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId))
+      throw new TypeError('tenantId must be 1-128 characters of [A-Za-z0-9._:@-]');
     const { returnUrl } = options;
     if (returnUrl !== undefined && typeof returnUrl !== 'string') throw new TypeError('returnUrl must be a string');
     const request: ServiceRequest = {

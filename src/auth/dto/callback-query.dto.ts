@@ -60,14 +60,20 @@ class ConnectedShop {
 }
 
 /** The callback's JSON answer (`Accept: application/json`). */
-export class ConnectedSellerResponse implements Pick<ConnectedSeller, 'open_id' | 'seller_name' | 'tenant_id' | 'shops' | 'conflicting_shop_ids'> {
+export class ConnectedSellerResponse implements Pick<
+  ConnectedSeller,
+  'open_id' | 'seller_name' | 'tenant_id' | 'shops' | 'conflicting_shop_ids'
+> {
   @ApiProperty()
   open_id!: string;
 
   @ApiProperty(STRING_OR_NULL)
   seller_name!: string | null;
 
-  @ApiProperty({ ...STRING_OR_NULL, description: "the connect session's tenant, which the seller now belongs to; null: an anonymous consent" })
+  @ApiProperty({
+    ...STRING_OR_NULL,
+    description: "the connect session's tenant, which the seller now belongs to; null: an anonymous consent",
+  })
   tenant_id!: string | null;
 
   @ApiProperty({ type: [ConnectedShop], description: 'the shops this consent connected' })

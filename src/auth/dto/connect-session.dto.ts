@@ -4,7 +4,11 @@ import { TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../../commo
 import { RETURN_URL_MAX_LENGTH } from '../connect-return';
 
 export class CreateConnectSessionDto {
-  @ApiProperty({ pattern: `^${TENANT_ID_PATTERN}$`, description: `the tenant the seller will belong to (${TENANT_ID_RULE})`, example: 'merchant-42' })
+  @ApiProperty({
+    pattern: `^${TENANT_ID_PATTERN}$`,
+    description: `the tenant the seller will belong to (${TENANT_ID_RULE})`,
+    example: 'merchant-42',
+  })
   @IsString()
   @Matches(TENANT_ID_REGEXP, { message: `tenant_id must be ${TENANT_ID_RULE}` })
   tenant_id!: string;

@@ -70,7 +70,12 @@ export interface ErrorPageOptions {
   anonymousConsent: boolean;
 }
 
-export function errorPage(status: number, error: ErrorCode, message: string, options: ErrorPageOptions = { anonymousConsent: true }): string {
+export function errorPage(
+  status: number,
+  error: ErrorCode,
+  message: string,
+  options: ErrorPageOptions = { anonymousConsent: true },
+): string {
   const heading = headingOf(error);
   const home = html`<p><a href="/">Back to the start page</a></p>`;
   const again = options.anonymousConsent
