@@ -25,7 +25,7 @@ const LAYERS = {
   notifications: ['config', 'common', 'database'],
   pipeline: ['config', 'common', 'openapi', 'metrics', 'access'],
   shops: ['config', 'common', 'openapi', 'database', 'cache', 'metrics', 'tiktok', 'access', 'notifications', 'tenants'],
-  auth: ['config', 'common', 'openapi', 'database', 'tiktok', 'tenants', 'notifications', 'access', 'shops'],
+  auth: ['config', 'common', 'openapi', 'database', 'tiktok', 'tenants', 'notifications', 'access', 'pipeline', 'shops'],
   webhooks: ['config', 'common', 'openapi', 'database', 'metrics', 'notifications', 'shops'],
   tokens: ['config', 'common', 'openapi', 'database', 'cache', 'metrics', 'tiktok', 'access', 'notifications', 'pipeline', 'shops'],
   admin: ['config', 'common', 'openapi', 'database', 'audit', 'tenants', 'access', 'notifications', 'tiktok', 'shops', 'tokens', 'auth'],

@@ -58,9 +58,10 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
   app.use(limitBodyDepth);
-  // Only the consent flow reads a cookie (the browser binding of the OAuth state).
+  // Only the consent flow reads a cookie (the browser binding of the OAuth state), connect links included.
   app.use('/auth', cookieParser());
-  app.useGlobalFilters(new AllExceptionsFilter(routeMethodsOf(server)));
+  app.use('/connect', cookieParser());
+  app.useGlobalFilters(new AllExceptionsFilter(routeMethodsOf(server), { anonymousConsent: config.tenancy.anonymousConsent }));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupOpenApi(app);

@@ -38,7 +38,7 @@ export class AdminTenantsService {
    */
   transfer(authorizationId: string, tenantId: string | null, actorKeyId: string): Promise<TenantTransferView> {
     return this.dataSource.transaction(async (manager) => {
-      if (tenantId !== null && !(await this.tenantRows.lockKey(manager, tenantId))) throw tenantNotFound(tenantId);
+      if (tenantId !== null && (await this.tenantRows.lockShared(manager, [tenantId])).length === 0) throw tenantNotFound(tenantId);
       const current = await this.tenantAuthorizations.lockForTransfer(manager, authorizationId);
       if (!current) throw new AppError(ErrorCode.AuthorizationNotFound, `no authorization ${authorizationId}`);
       const changed = current.tenantId !== tenantId;

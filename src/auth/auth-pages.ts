@@ -71,20 +71,51 @@ function connectedList(connected: ConnectedSellers): SafeHtml {
   </section>`;
 }
 
+/** What the home page offers: the anonymous consent (AUTH_ANONYMOUS_CONSENT), the sandbox's demo connect link. */
+export interface HomeOptions {
+  sandbox: boolean;
+  anonymousConsent: boolean;
+}
+
+/** Where consent starts: the authorize button, or (AUTH_ANONYMOUS_CONSENT off) a connect link from the product. */
+function consentStart(anonymousConsent: boolean): SafeHtml {
+  if (anonymousConsent) {
+    return html`<p>
+        Authorize this app to act for your shops. You will be sent to TikTok Shop to review the request, then brought back here.
+      </p>
+      <p><a class="button" id="authorize" href="/auth/tiktok">Authorize with TikTok Shop</a></p>`;
+  }
+  return html`<p id="connect-link-note">
+    Consent starts from a connect link: the product you use gives you one (it creates it with <code>POST /v1/connect-sessions</code>). Open
+    that link to authorize the app for your shops; you are brought back to the product afterwards.
+  </p>`;
+}
+
+/**
+ * Sandbox mode: a connect link of the `demo` tenant, made on each click (a plain link: no script, no form). The
+ * page's main button when there is no authorize button.
+ */
+function sandboxNote(anonymousConsent: boolean): SafeHtml {
+  const opens = anonymousConsent ? html`the button opens` : html`connect links open`;
+  const demo = anonymousConsent
+    ? html`<a id="demo-connect" href="/auth/connect-demo">Try a tenant's connect link</a>`
+    : html`<a class="button" id="demo-connect" href="/auth/connect-demo">Try a tenant's connect link</a>`;
+  return html`<p class="note" id="sandbox-note">
+      <strong>Sandbox mode.</strong> No TikTok credentials are configured, so ${opens} the built-in TikTok Shop emulator: choose a demo
+      seller and approve. Nothing reaches TikTok.
+    </p>
+    <p>
+      ${demo}: a fresh connect link of the <code>demo</code> tenant, as a product would hand one to a merchant. The seller you approve then
+      belongs to that tenant.
+    </p>`;
+}
+
 /** `connected`: null in production, where the page lists nothing. */
-export function homePage(sandbox: boolean, connected: ConnectedSellers | null): string {
-  const note = sandbox
-    ? html`<p class="note" id="sandbox-note">
-        <strong>Sandbox mode.</strong> No TikTok credentials are configured, so the button opens the built-in TikTok Shop emulator: choose a
-        demo seller and approve. Nothing reaches TikTok.
-      </p>`
-    : html``;
+export function homePage(options: HomeOptions, connected: ConnectedSellers | null): string {
   return page(
     'TikTok Shop token service',
     html`<h1>Connect your TikTok Shop</h1>
-      <p>Authorize this app to act for your shops. You will be sent to TikTok Shop to review the request, then brought back here.</p>
-      ${note}
-      <p><a class="button" id="authorize" href="/auth/tiktok">Authorize with TikTok Shop</a></p>
+      ${consentStart(options.anonymousConsent)} ${options.sandbox ? sandboxNote(options.anonymousConsent) : html``}
       ${connected === null ? html`` : connectedList(connected)}`,
   );
 }

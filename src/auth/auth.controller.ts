@@ -1,9 +1,10 @@
-import { Controller, createParamDecorator, ExecutionContext, Get, Req, Res } from '@nestjs/common';
+import { Controller, createParamDecorator, ExecutionContext, Get, Param, Req, Res } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiProduces,
   ApiQuery,
   ApiSeeOtherResponse,
@@ -12,11 +13,14 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/http/route-access';
-import { ErrorCode } from '../common/errors/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/http/validation.pipe';
+import { AppConfig } from '../config/app-config';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { AuthCookies } from './auth-cookies';
-import { AuthService } from './auth.service';
+import { AuthService, CallbackOutcome } from './auth.service';
+import { returnLocation } from './connect-return';
+import { ConnectSessionsService } from './connect-sessions.service';
 import { CallbackQueryDto, ConnectedSellerResponse } from './dto/callback-query.dto';
 
 /** Where a browser goes after the callback: the URL it stays on holds no code and no state. */
@@ -38,28 +42,71 @@ const callbackPipe = createValidationPipe({ expectedType: CallbackQueryDto, vali
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly connectSessions: ConnectSessionsService,
     private readonly cookies: AuthCookies,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('auth/tiktok')
   @ApiOperation({
-    summary: "Start a seller's consent: redirects to TikTok's consent page",
-    description: 'Creates a single-use `state` bound to this browser by an HttpOnly cookie.',
+    summary: "Start an anonymous seller's consent: redirects to TikTok's consent page",
+    description:
+      'Creates a single-use `state` bound to this browser by an HttpOnly cookie. The seller belongs to no tenant. ' +
+      'With AUTH_ANONYMOUS_CONSENT=false (the default in production) this route answers 404 `not_found`: consent starts from a connect link.',
   })
   @ApiFoundResponse({ description: "redirect to TikTok's consent page", headers: { Location: { schema: { type: 'string' } } } })
-  @ApiErrors(ErrorCode.ServiceUnavailable)
+  @ApiErrors(ErrorCode.NotFound, ErrorCode.ServiceUnavailable)
   async start(@Req() request: Request, @Res() response: Response): Promise<void> {
+    // The standard answer of a path no route takes, so it reads as not there at all.
+    if (!this.config.tenancy.anonymousConsent) throw new AppError(ErrorCode.NotFound, `no route for GET ${request.path}`);
     const browserId = this.cookies.ensureBrowserId(request, response);
     response.set('Cache-Control', 'no-store');
     response.redirect(302, await this.auth.begin(browserId));
+  }
+
+  @Get('connect/:token')
+  @ApiOperation({
+    summary: "A connect link: starts a seller's consent for the connect session's tenant, as /auth/tiktok does",
+    description:
+      'The state is bound to this browser and to the session; the callback then stores the seller for its tenant and sends the ' +
+      "browser to the session's `return_url`. An unknown, expired, cancelled or completed link answers 400 " +
+      '`invalid_connect_session` (an HTML page for a browser), never a redirect.',
+  })
+  @ApiParam({ name: 'token', description: 'the token of the link `POST /v1/connect-sessions` answered' })
+  @ApiFoundResponse({ description: "redirect to TikTok's consent page", headers: { Location: { schema: { type: 'string' } } } })
+  @ApiErrors(ErrorCode.InvalidConnectSession, ErrorCode.ServiceUnavailable)
+  async connect(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    // The token is in the URL: never cached, never sent on as a Referer (the security headers say so too).
+    response.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    const session = await this.connectSessions.usable(token);
+    const browserId = this.cookies.ensureBrowserId(request, response);
+    response.redirect(302, await this.auth.begin(browserId, session.id));
+  }
+
+  @Get('auth/connect-demo')
+  @ApiOperation({
+    summary: 'Sandbox mode only: a fresh connect link of the `demo` tenant (created on demand), followed at once',
+    description: "The home page's demo of the tenant flow. Without the sandbox: 404 `not_found`.",
+  })
+  @ApiFoundResponse({
+    description: 'redirect to a new connect link (`/connect/{token}`)',
+    headers: { Location: { schema: { type: 'string' } } },
+  })
+  @ApiErrors(ErrorCode.NotFound, ErrorCode.ServiceUnavailable)
+  async connectDemo(@Res() response: Response): Promise<void> {
+    response.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    response.redirect(302, await this.connectSessions.demoLink());
   }
 
   @Get('auth/callback')
   @ApiOperation({
     summary: "TikTok's redirect after the consent: stores the seller's tokens and shops",
     description:
-      'With `Accept: application/json`: the result as JSON, or the error. A browser is sent on (303) to `/auth/result`, ' +
-      'success or failure, so the page it stays on survives reloads and holds no code or state. Unknown parameters are ignored.',
+      "A connect session's consent with a `return_url` ends with a 302 to it, success or failure (once the state proved the " +
+      'session): `connect_session_id`, `status=success`, `open_id`, `shop_ids` (and `conflicting_shop_ids`), or `status=error` and ' +
+      '`error`. Otherwise: with `Accept: application/json`, the result as JSON, or the error; a browser is sent on (303) to ' +
+      '`/auth/result`, success or failure, so the page it stays on survives reloads and holds no code or state. ' +
+      'A state that is missing, unknown, expired or from another browser never redirects to a return_url. Unknown parameters are ignored.',
   })
   @ApiQuery({ type: CallbackQueryDto, required: false })
   @ApiExtraModels(ConnectedSellerResponse)
@@ -67,6 +114,10 @@ export class AuthController {
   @ApiOkResponse({
     description: 'the seller is connected (`Accept: application/json`)',
     content: { 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
+  })
+  @ApiFoundResponse({
+    description: "a connect session's consent with a return_url: back to it, with the outcome in its query",
+    headers: { Location: { schema: { type: 'string', example: 'https://app.example.com/tiktok?connect_session_id=...&status=success' } } },
   })
   @ApiSeeOtherResponse({
     description: 'a browser, whatever the outcome: on to `/auth/result`, which shows it',
@@ -78,19 +129,52 @@ export class AuthController {
     ErrorCode.InvalidCode,
     ErrorCode.AccessDenied,
     ErrorCode.ConsentFailed,
+    ErrorCode.InvalidConnectSession,
+    ErrorCode.SellerOwnedByOtherTenant,
     ErrorCode.TiktokError,
     ErrorCode.ServiceUnavailable,
   )
   async callback(@CallbackQuery(callbackPipe) query: CallbackQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
     const browserId = this.cookies.browserId(request);
     response.set('Cache-Control', 'no-store');
+    const outcome = await this.auth.callback(query, browserId);
+    const location = returnTo(outcome);
+    if (location !== null) {
+      response.redirect(302, location);
+      return;
+    }
     if (request.accepts(['html', 'json']) === 'json') {
-      const seller = await this.auth.complete(query, browserId);
-      response.json({ open_id: seller.open_id, seller_name: seller.seller_name, shops: seller.shops });
+      if (!outcome.ok) throw outcome.error;
+      const { seller } = outcome;
+      response.json({
+        open_id: seller.open_id,
+        seller_name: seller.seller_name,
+        tenant_id: seller.tenant_id,
+        shops: seller.shops,
+        conflicting_shop_ids: seller.conflicting_shop_ids,
+      });
       return;
     }
     // Post/redirect/get: the state is spent now, so a reload of this URL could only say invalid_state.
-    this.cookies.setConsentResult(response, await this.auth.completeInBrowser(query, browserId));
+    this.cookies.setConsentResult(response, AuthService.resultOf(outcome));
     response.redirect(303, RESULT_PATH);
   }
+}
+
+/** The session's return_url with the outcome, when the state proved a session that has one; null otherwise. */
+function returnTo(outcome: CallbackOutcome): string | null {
+  const { session } = outcome;
+  if (!session || session.returnUrl === null) return null;
+  return returnLocation(
+    session.returnUrl,
+    session.id,
+    outcome.ok
+      ? {
+          status: 'success',
+          openId: outcome.seller.open_id,
+          shopIds: outcome.seller.shops.map((shop) => shop.shop_id),
+          conflictingShopIds: outcome.seller.conflicting_shop_ids,
+        }
+      : { status: 'error', error: outcome.error.code },
+  );
 }

@@ -1,8 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
 import { AuthorizationStore } from '../shops/authorization-store.service';
+import { ConnectSessionsRepository } from '../tenants/connect-sessions.repository';
 import { TiktokClient } from '../tiktok/tiktok.client';
 import { TiktokCodes, TiktokError } from '../tiktok/tiktok.errors';
 import type { ConsentResult } from './consent-result';
@@ -11,6 +15,24 @@ import { OAuthStateService } from './oauth-state.service';
 
 /** TikTok reports a refusal as `error=auth_denied`; older documents say `access_denied`. */
 const DENIALS = new Set(['auth_denied', 'access_denied']);
+
+/** The connect session a callback's state proved (bound to this browser): the consent is its tenant's. */
+export interface ProvenSession {
+  id: string;
+  tenantId: string;
+  returnUrl: string | null;
+  /** Whether it could still complete when the callback arrived. */
+  pending: boolean;
+}
+
+/** What a callback ended with, and the session its state proved (null: an anonymous consent, or no proof). */
+export type CallbackOutcome = { session: ProvenSession | null } & ({ ok: true; seller: ConnectedSeller } | { ok: false; error: AppError });
+
+/** What the state of a callback proved: nothing (missing, unknown, expired, another browser's), or its consent. */
+type Proof = { connectSessionId: string | null } | null;
+
+/** The failures a session's tenant has already heard of, or that are not its (the session had ended before). */
+const NOT_ANNOUNCED = new Set([ErrorCode.SellerOwnedByOtherTenant, ErrorCode.InvalidConnectSession]);
 
 @Injectable()
 export class AuthService {
@@ -22,19 +44,67 @@ export class AuthService {
     private readonly tiktok: TiktokClient,
     private readonly store: AuthorizationStore,
     private readonly events: AuthorizationEventsRepository,
+    private readonly sessions: ConnectSessionsRepository,
+    private readonly notifications: NotificationsService,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** Starts a consent: returns TikTok's consent URL carrying a fresh state bound to this browser. */
-  async begin(browserId: string): Promise<string> {
-    return this.tiktok.authorizeUrl(await this.states.create(browserId));
+  /**
+   * Starts a consent: returns TikTok's consent URL carrying a fresh state bound to this browser, and to the
+   * connect session it runs for (null: an anonymous consent).
+   */
+  async begin(browserId: string, connectSessionId: string | null = null): Promise<string> {
+    return this.tiktok.authorizeUrl(await this.states.create(browserId, connectSessionId));
   }
 
-  async complete(query: CallbackQueryDto, browserId: string | undefined): Promise<ConnectedSeller> {
+  /**
+   * TikTok's redirect: spends the state, then completes the consent. Expected failures (AppError) come back
+   * as the outcome, with the session the state proved, so the caller can send the browser back to the
+   * session's return_url; a session's tenant is told of each (authorization.connect_failed). Anything else
+   * (a bug, the database gone) is thrown.
+   */
+  async callback(query: CallbackQueryDto, browserId: string | undefined): Promise<CallbackOutcome> {
     const state = query.state?.trim() || undefined;
+    // The state is spent whatever follows, so the same consent cannot be completed later.
+    const proof = state === undefined ? null : await this.states.consume(state, browserId);
+    const session = proof?.connectSessionId ? await this.provenSession(proof.connectSessionId) : null;
+    try {
+      const seller = await this.complete(query, state, proof, session);
+      return { ok: true, seller, session };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      if (session?.pending && !NOT_ANNOUNCED.has(error.code)) {
+        await this.notifications.connectFailed(this.dataSource.manager, {
+          tenantId: session.tenantId,
+          connectSessionId: session.id,
+          error: error.code,
+        });
+      }
+      return { ok: false, error, session };
+    }
+  }
+
+  /** The same for a browser sent on to the result page (no return_url): what that page shows. */
+  static resultOf(outcome: CallbackOutcome): ConsentResult {
+    return outcome.ok
+      ? { outcome: 'connected', authorizationId: outcome.seller.authorization_id, reGranted: outcome.seller.re_granted }
+      : { outcome: 'failed', error: outcome.error.code, message: outcome.error.message };
+  }
+
+  private async provenSession(id: string): Promise<ProvenSession | null> {
+    const row = await this.sessions.find(id);
+    return row && { id: row.id, tenantId: row.tenantId, returnUrl: row.returnUrl, pending: row.status === 'pending' };
+  }
+
+  private async complete(
+    query: CallbackQueryDto,
+    state: string | undefined,
+    proof: Proof,
+    session: ProvenSession | null,
+  ): Promise<ConnectedSeller> {
+    const failure = { connect_session_id: session?.id };
     if (query.error !== undefined) {
-      // Burn the state so the same consent cannot be completed later.
-      if (state) await this.states.consume(state, browserId);
-      await this.recordFailure('denied', { tiktok_error: query.error });
+      await this.recordFailure('denied', { tiktok_error: query.error, ...failure });
       if (DENIALS.has(query.error)) throw new AppError(ErrorCode.AccessDenied, 'the seller did not authorize the app');
       // The redirect is the browser's request, not an answer to one of ours: a 4xx, never a 5xx anyone can trigger.
       throw new AppError(
@@ -42,25 +112,23 @@ export class AuthService {
         `TikTok ended the consent with an error: ${query.error}; start again from the authorize button`,
       );
     }
-    await this.checkState(state, browserId);
+    await this.checkState(state, proof);
+    if (proof?.connectSessionId && (!session || !session.pending)) {
+      await this.recordFailure('connect_session', { reason: 'completed or cancelled', ...failure });
+      throw new AppError(ErrorCode.InvalidConnectSession, 'this connect link was already used or cancelled; ask for a new one');
+    }
     const code = query.code?.trim();
     if (!code || code === 'null') throw new AppError(ErrorCode.InvalidRequest, 'the callback carries no authorization code');
-
     try {
-      const grant = await this.tiktok.exchangeCode(code);
-      const shops = await this.tiktok.authorizedShops(grant.accessToken);
-      const saved = await this.store.saveGrant(this.tiktok.appKey, grant, shops);
-      this.logger.log(`${saved.reGranted ? 're-granted' : 'granted'}: authorization ${saved.authorizationId}, ${shops.length} shop(s)`);
-      return {
-        authorization_id: saved.authorizationId,
-        open_id: saved.openId,
-        seller_name: saved.sellerName,
-        re_granted: saved.reGranted,
-        shops: shops.map((shop) => ({ shop_id: shop.id, shop_name: shop.name, region: shop.region, cipher: shop.cipher })),
-      };
+      return await this.connect(code, session);
     } catch (error) {
       if (!(error instanceof TiktokError)) throw error;
-      await this.recordFailure(error.step, { reason: error.reason, tiktok_code: error.tiktokCode ?? null, transient: error.transient });
+      await this.recordFailure(error.step, {
+        reason: error.reason,
+        tiktok_code: error.tiktokCode ?? null,
+        transient: error.transient,
+        ...failure,
+      });
       // A code TikTok does not know (made up, used or expired) is the caller's mistake, not TikTok failing.
       if (error.step === 'token_get' && error.tiktokCode === TiktokCodes.invalidAuthCode) {
         throw new AppError(
@@ -75,28 +143,41 @@ export class AuthService {
     }
   }
 
-  /**
-   * The same for a browser, which is then sent on to the result page: the outcome instead of a thrown
-   * AppError. Anything else (a bug, the database gone) still goes to the exception filter.
-   */
-  async completeInBrowser(query: CallbackQueryDto, browserId: string | undefined): Promise<ConsentResult> {
-    try {
-      const seller = await this.complete(query, browserId);
-      return { outcome: 'connected', authorizationId: seller.authorization_id, reGranted: seller.re_granted };
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      return { outcome: 'failed', error: error.code, message: error.message };
+  /** Exchanges the code and stores the grant (for the session's tenant, if any). Throws TikTok's errors as they come. */
+  private async connect(code: string, session: ProvenSession | null): Promise<ConnectedSeller> {
+    const grant = await this.tiktok.exchangeCode(code);
+    const shops = await this.tiktok.authorizedShops(grant.accessToken);
+    const saved = await this.store.saveGrant(this.tiktok.appKey, grant, shops, session ?? undefined);
+    if (saved.ownedByOtherTenant) {
+      this.logger.warn(`ownership conflict: authorization ${saved.authorizationId} stays with its tenant; session ${session?.id} refused`);
+      throw new AppError(
+        ErrorCode.SellerOwnedByOtherTenant,
+        'this TikTok Shop account is already connected through another customer of this service; it stays there',
+      );
     }
+    this.logger.log(
+      `${saved.reGranted ? 're-granted' : 'granted'}: authorization ${saved.authorizationId}, ${saved.shops.length} shop(s)` +
+        (saved.conflictingShopIds.length > 0 ? `, ${saved.conflictingShopIds.length} owned through another tenant` : ''),
+    );
+    return {
+      authorization_id: saved.authorizationId,
+      open_id: saved.openId,
+      seller_name: saved.sellerName,
+      re_granted: saved.reGranted,
+      tenant_id: session?.tenantId ?? null,
+      shops: saved.shops.map((shop) => ({ shop_id: shop.id, shop_name: shop.name, region: shop.region, cipher: shop.cipher })),
+      conflicting_shop_ids: saved.conflictingShopIds,
+    };
   }
 
-  private async checkState(state: string | undefined, browserId: string | undefined): Promise<void> {
+  private async checkState(state: string | undefined, proof: Proof): Promise<void> {
     if (state === undefined) {
       // App-store installs arrive without a state; accepting them is an explicit opt-in.
       if (this.config.auth.allowStatelessCallback) return;
       await this.recordFailure('state', { reason: 'missing' });
       throw new AppError(ErrorCode.InvalidState, 'the callback has no state; start again from the authorize button');
     }
-    if (!(await this.states.consume(state, browserId))) {
+    if (proof === null) {
       await this.recordFailure('state', { reason: 'unknown, expired, used or from another browser' });
       throw new AppError(ErrorCode.InvalidState, 'the state is unknown, expired, already used or from another browser; start again');
     }

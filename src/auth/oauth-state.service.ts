@@ -23,20 +23,26 @@ export class OAuthStateService {
     private readonly config: AppConfig,
   ) {}
 
-  async create(browserId: string): Promise<string> {
+  /** `connectSessionId`: the connect session the consent runs for; null: an anonymous consent. */
+  async create(browserId: string, connectSessionId: string | null = null): Promise<string> {
     const state = randomToken();
     // Dead states are deleted by the housekeeping job, not here: a consent start costs one statement.
-    await this.states.insert({ stateHash: sha256Hex(state), browserHash: sha256Hex(browserId) }, this.config.auth.stateTtlSeconds);
+    await this.states.insert(
+      { stateHash: sha256Hex(state), browserHash: sha256Hex(browserId), connectSessionId },
+      this.config.auth.stateTtlSeconds,
+    );
     return state;
   }
 
   /**
-   * Marks the state used and reports whether it was valid for this browser. A state presented by the wrong
-   * browser is burnt too: whoever leaked it cannot try again.
+   * Marks the state used and, when it was valid for this browser, returns what it was bound to (the connect
+   * session, null for an anonymous consent); null otherwise. A state presented by the wrong browser is burnt
+   * too: whoever leaked it cannot try again.
    */
-  async consume(state: string, browserId: string | undefined): Promise<boolean> {
+  async consume(state: string, browserId: string | undefined): Promise<{ connectSessionId: string | null } | null> {
     const matched = await this.states.consume(sha256Hex(state));
-    if (!matched || !browserId) return false;
-    return timingSafeEqual(Buffer.from(matched.browserHash, 'utf8'), Buffer.from(sha256Hex(browserId), 'utf8'));
+    if (!matched || !browserId) return null;
+    const sameBrowser = timingSafeEqual(Buffer.from(matched.browserHash, 'utf8'), Buffer.from(sha256Hex(browserId), 'utf8'));
+    return sameBrowser ? { connectSessionId: matched.connectSessionId } : null;
   }
 }

@@ -6,17 +6,26 @@ import { requireId, selectColumns } from '../database/columns';
 import { DeleteResult, retentionBatch } from '../database/retention-batch';
 import { OAuthState } from './entities/oauth-state.entity';
 
-const BROWSER = selectColumns(OAuthState, 'oauth_states', ['browserHash']);
+const CONSUMED = selectColumns(OAuthState, 'oauth_states', ['browserHash', 'connectSessionId']);
+
+export type ConsumedState = Pick<OAuthState, 'browserHash' | 'connectSessionId'>;
 
 /** oauth_states: pending consents, stored only as digests of the state and of the browser cookie. */
 @Injectable()
 export class OAuthStatesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(state: Pick<OAuthState, 'stateHash' | 'browserHash'>, ttlSeconds: number): Promise<void> {
+  /** `connectSessionId`: the connect session the consent runs for; null: an anonymous consent. */
+  async insert(state: Pick<OAuthState, 'stateHash' | 'browserHash' | 'connectSessionId'>, ttlSeconds: number): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO oauth_states (state_hash, browser_hash, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`,
-      [requireId(state.stateHash, 'a state digest'), requireId(state.browserHash, 'a browser digest'), ttlSeconds],
+      `INSERT INTO oauth_states (state_hash, browser_hash, connect_session_id, expires_at)
+       VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
+      [
+        requireId(state.stateHash, 'a state digest'),
+        requireId(state.browserHash, 'a browser digest'),
+        state.connectSessionId === null ? null : requireId(state.connectSessionId, 'a connect session id'),
+        ttlSeconds,
+      ],
     );
   }
 
@@ -38,14 +47,14 @@ export class OAuthStatesRepository {
   }
 
   /**
-   * Marks a live, unused state used and returns the browser digest it is bound to; null if there is none. One
+   * Marks a live, unused state used and returns the browser digest and connect session it is bound to; null if there is none. One
    * UPDATE decides, so of two concurrent callbacks with one state exactly one gets it.
    */
-  async consume(stateHash: string): Promise<Pick<OAuthState, 'browserHash'> | null> {
-    const [rows] = await this.dataSource.query<[Pick<OAuthState, 'browserHash'>[], number]>(
+  async consume(stateHash: string): Promise<ConsumedState | null> {
+    const [rows] = await this.dataSource.query<[ConsumedState[], number]>(
       `UPDATE oauth_states SET consumed_at = now()
         WHERE state_hash = $1 AND consumed_at IS NULL AND expires_at > now()
-        RETURNING ${BROWSER}`,
+        RETURNING ${CONSUMED}`,
       [requireId(stateHash, 'a state digest')],
     );
     return rows[0] ?? null;

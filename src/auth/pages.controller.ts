@@ -20,7 +20,9 @@ export class PagesController {
   @Get()
   @ApiOperation({
     summary: 'Home page with the "Authorize with TikTok Shop" button',
-    description: 'Outside production it also lists the connected sellers and their shops with their status (never a token).',
+    description:
+      'With AUTH_ANONYMOUS_CONSENT off it says that consent starts from a connect link; in sandbox mode it also offers a demo ' +
+      "tenant's connect link. Outside production it also lists the connected sellers and their shops with their status (never a token).",
   })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'an HTML page' })

@@ -19,9 +19,10 @@ export class PagesService {
 
   /** Outside production the home page also lists who is connected; in production it lists nothing. */
   async home(): Promise<string> {
-    if (this.config.nodeEnv === 'production') return homePage(this.config.sandbox.enabled, null);
+    const options = { sandbox: this.config.sandbox.enabled, anonymousConsent: this.config.tenancy.anonymousConsent };
+    if (this.config.nodeEnv === 'production') return homePage(options, null);
     const sellers = await this.authorizations.connectedSellers(HOME_SELLERS + 1);
-    return homePage(this.config.sandbox.enabled, { sellers: sellers.slice(0, HOME_SELLERS), more: sellers.length > HOME_SELLERS });
+    return homePage(options, { sellers: sellers.slice(0, HOME_SELLERS), more: sellers.length > HOME_SELLERS });
   }
 
   /**

@@ -20,6 +20,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /** The document's sections in this order: the token API, its main audience, first. Paths follow their tag. */
 const TAGS = [
   { name: 'tokens', description: 'tokens for internal services (a service key or the admin key)' },
+  { name: 'connect', description: "connect links for a tenant's merchants (a service key with the connect permission, or the admin key)" },
   { name: 'admin', description: 'API keys, shops and authorizations (the admin key)' },
   { name: 'consent', description: "the seller's consent flow (public, rate limited)" },
   { name: 'webhooks', description: "TikTok's notifications (public, signed, rate limited)" },
@@ -30,7 +31,8 @@ const DESCRIPTION = `Holds and refreshes the OAuth tokens of TikTok Shop sellers
 
 - **/v1** (a service key or the admin key): tokens for internal services.
 - **/admin** and **/auth/status** (the admin key only): API keys, shops, authorizations.
-- **/auth** and **/webhooks** (public, rate limited per client address): the seller consent flow and TikTok's notifications.
+- **/auth**, **/connect** and **/webhooks** (public, rate limited per client address): the seller consent flow (anonymous, or
+  through a tenant's connect link) and TikTok's notifications.
 
 Every error is \`{ statusCode, error, message }\` with a machine-readable \`error\` code; each operation lists the codes it can
 answer. A browser (\`Accept: text/html\`) gets the same error as an HTML page.`;

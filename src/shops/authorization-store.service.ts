@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { TokenCipher } from '../common/crypto/token-cipher';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { NotificationsService } from '../notifications/notifications.service';
+import { ConnectSessionsRepository } from '../tenants/connect-sessions.repository';
+import { TenantsRepository } from '../tenants/tenants.repository';
 import type { AuthorizedShop, TokenGrant } from '../tiktok/tiktok.types';
-import { AuthorizationEventsRepository, NewAuthorizationEvent } from './authorization-events.repository';
-import { AuthorizationsRepository, ConsentTarget, UpsertedShop } from './authorizations.repository';
+import { AuthorizationEventsRepository } from './authorization-events.repository';
+import { AuthorizationsRepository, ConsentTarget } from './authorizations.repository';
+import { classifyShops, consentEvents, contestEvents, groupBy } from './consent-shops';
 import { sealTokens } from './token-binding';
 
 export interface SavedGrant {
@@ -15,32 +19,77 @@ export interface SavedGrant {
   sellerName: string | null;
   /** True when this open_id had already authorized this app (a re-consent). */
   reGranted: boolean;
+  /** The tenant that owns the authorization now; null: none. */
+  tenantId: string | null;
+  /** The shops now on the authorization: those granted, except the contested ones. */
   shops: AuthorizedShop[];
+  /** Granted shops owned through another tenant: they stayed with it. */
+  conflictingShopIds: string[];
   removedShopIds: string[];
+  /**
+   * The session's seller is owned by another tenant: the grant was stored on that tenant's authorization (the
+   * new pair may be the only one TikTok still honours), the session did not complete, and the attempt is on record.
+   */
+  ownedByOtherTenant: boolean;
+}
+
+/** The connect session a consent ran through: the authorization and its shops are for its tenant. */
+export interface ConsentSession {
+  id: string;
+  tenantId: string;
+}
+
+/** Where a consent lands: the authorization with its tenant once the consent has claimed it. */
+interface Claim {
+  target: ConsentTarget;
+  /** The session's tenant may not have the seller: another one owns it. */
+  conflict: boolean;
+  /** The seller was already the session tenant's. */
+  reconnect: boolean;
+}
+
+function invalidSession(): AppError {
+  return new AppError(ErrorCode.InvalidConnectSession, 'this connect link was already used or cancelled; ask for a new one');
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /**
- * Persists consents. Everything for one consent (authorization, its shops, the events, the notifications)
- * commits in one transaction or not at all.
+ * Persists consents. Everything for one consent (authorization, its tenant, its shops, the connect session, the
+ * events, the notifications) commits in one transaction or not at all.
  */
 @Injectable()
 export class AuthorizationStore {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly authorizations: AuthorizationsRepository,
+    private readonly tenants: TenantsRepository,
+    private readonly sessions: ConnectSessionsRepository,
     private readonly cipher: TokenCipher,
     private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
     private readonly bus: InvalidationBus,
   ) {}
 
-  async saveGrant(appKey: string, grant: TokenGrant, authorizedShops: AuthorizedShop[]): Promise<SavedGrant> {
+  /**
+   * `session`: the consent ran through a connect session, so the seller becomes its tenant's unless another
+   * tenant owns it. Without one (anonymous consent) an authorization's tenant never changes.
+   */
+  async saveGrant(appKey: string, grant: TokenGrant, authorizedShops: AuthorizedShop[], session?: ConsentSession): Promise<SavedGrant> {
     // A fixed order, so two consents touching the same shops lock them in the same order (no deadlock).
-    const shops = [...authorizedShops].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const shops = [...authorizedShops].sort(byId);
     return this.dataSource.transaction(async (manager) => {
-      const target = await this.authorizations.upsertForConsent(manager, appKey, grant.openId);
-      const base = { authorizationId: target.id, openId: grant.openId };
-      await this.bus.publish(manager, { kind: 'authorization', id: target.id });
+      // The tenants first, FOR SHARE (an offboarding takes its tenant FOR UPDATE, then its authorizations).
+      const owner = await this.authorizations.ownerOf(manager, appKey, grant.openId);
+      const tenants = [session?.tenantId, owner].filter((id): id is string => typeof id === 'string');
+      const locked = await this.tenants.lockShared(manager, tenants);
+      if (session && !locked.includes(session.tenantId)) throw invalidSession();
+      const found = await this.authorizations.upsertForConsent(manager, appKey, grant.openId);
+      await this.bus.publish(manager, { kind: 'authorization', id: found.id });
+      const claim = await this.claim(manager, found, session);
+      const { target } = claim;
       const stored = await this.authorizations.storeGrant(manager, target.id, {
         sellerName: grant.sellerName,
         sellerBaseRegion: grant.sellerBaseRegion,
@@ -51,35 +100,125 @@ export class AuthorizationStore {
         refreshTokenExpiresAt: grant.refreshTokenExpiresAt,
         tokensIssuedAt: grant.receivedAt,
       });
-      if (!stored) {
-        // Two consents of one seller raced and this older pair lost: TikTok has already replaced it.
-        await this.events.record({ ...base, type: 're_granted', detail: { superseded: true } }, manager);
-        return {
-          authorizationId: target.id,
+      const saved = stored ? await this.storeShops(manager, target, grant, shops) : await this.superseded(manager, target, grant, shops);
+      await this.announceSession(manager, claim, grant, saved, session);
+      return { ...saved, ownedByOtherTenant: claim.conflict };
+    });
+  }
+
+  /**
+   * The session's claim on the authorization: a seller of no tenant becomes the session tenant's, one of
+   * another tenant stays that tenant's (a conflict), and the session completes unless there is a conflict.
+   */
+  private async claim(manager: EntityManager, found: ConsentTarget, session: ConsentSession | undefined): Promise<Claim> {
+    if (!session) return { target: found, conflict: false, reconnect: false };
+    if (found.tenantId !== null && found.tenantId !== session.tenantId) return { target: found, conflict: true, reconnect: false };
+    // Completed by a concurrent consent, or cancelled by an offboarding: nothing of this consent is stored.
+    if (!(await this.sessions.complete(manager, session.id, found.id))) throw invalidSession();
+    if (found.tenantId === null) await this.authorizations.assignTenant(manager, found.id, session.tenantId);
+    return { target: { ...found, tenantId: session.tenantId }, conflict: false, reconnect: found.tenantId === session.tenantId };
+  }
+
+  /** The shops of a stored grant, their events and the recovery notifications. */
+  private async storeShops(
+    manager: EntityManager,
+    target: ConsentTarget,
+    grant: TokenGrant,
+    shops: AuthorizedShop[],
+  ): Promise<Omit<SavedGrant, 'ownedByOtherTenant'>> {
+    const rows = await this.authorizations.upsertShops(manager, target.id, target.tenantId, shops);
+    const contested = rows.filter((row) => row.contested);
+    const contestedIds = new Set(contested.map((row) => row.id));
+    const kept = shops.filter((shop) => !contestedIds.has(shop.id));
+    const { added, moved, recovered } = classifyShops(
+      target.id,
+      rows.filter((row) => !row.contested),
+    );
+    for (const from of new Set(moved.map((move) => move.from))) await this.bus.publish(manager, { kind: 'authorization', id: from });
+    const removedShopIds = await this.authorizations.deauthorizeShopsExcept(
+      manager,
+      target.id,
+      kept.map((shop) => shop.id),
+    );
+    await this.events.record(
+      [...consentEvents(target, grant, kept.length, { added, removedShopIds, moved }), ...contestEvents(target, contested)],
+      manager,
+    );
+    await this.announceRecovery(manager, target, grant.openId, kept, recovered);
+    return {
+      authorizationId: target.id,
+      openId: grant.openId,
+      sellerName: grant.sellerName,
+      reGranted: !target.inserted,
+      tenantId: target.tenantId,
+      shops: kept,
+      conflictingShopIds: contested.map((row) => row.id),
+      removedShopIds,
+    };
+  }
+
+  /** Two consents of one seller raced and this older pair lost: TikTok has already replaced it. */
+  private async superseded(
+    manager: EntityManager,
+    target: ConsentTarget,
+    grant: TokenGrant,
+    shops: AuthorizedShop[],
+  ): Promise<Omit<SavedGrant, 'ownedByOtherTenant'>> {
+    await this.events.record(
+      { authorizationId: target.id, openId: grant.openId, type: 're_granted', detail: { superseded: true } },
+      manager,
+    );
+    return {
+      authorizationId: target.id,
+      openId: grant.openId,
+      sellerName: grant.sellerName,
+      reGranted: true,
+      tenantId: target.tenantId,
+      shops,
+      conflictingShopIds: [],
+      removedShopIds: [],
+    };
+  }
+
+  /** What the session's tenant hears, in the consent's transaction: connected, or the ownership conflict. */
+  private async announceSession(
+    manager: EntityManager,
+    claim: Claim,
+    grant: TokenGrant,
+    saved: Omit<SavedGrant, 'ownedByOtherTenant'>,
+    session: ConsentSession | undefined,
+  ): Promise<void> {
+    if (!session) return;
+    if (claim.conflict) {
+      await this.events.record(
+        {
+          authorizationId: saved.authorizationId,
           openId: grant.openId,
-          sellerName: grant.sellerName,
-          reGranted: true,
-          shops,
-          removedShopIds: [],
-        };
-      }
-      const { added, moved, recovered } = classifyShops(target.id, await this.authorizations.upsertShops(manager, target.id, shops));
-      for (const from of new Set(moved.map((move) => move.from))) await this.bus.publish(manager, { kind: 'authorization', id: from });
-      const removedShopIds = await this.authorizations.deauthorizeShopsExcept(
+          type: 'ownership_conflict',
+          detail: {
+            reason: 'consent through a connect session of another tenant',
+            tenant_id: session.tenantId,
+            owner_tenant_id: claim.target.tenantId,
+            connect_session_id: session.id,
+          },
+        },
         manager,
-        target.id,
-        shops.map((shop) => shop.id),
       );
-      await this.events.record(consentEvents(target, grant, shops.length, { added, removedShopIds, moved }), manager);
-      await this.announceRecovery(manager, target, grant.openId, shops, recovered);
-      return {
-        authorizationId: target.id,
-        openId: grant.openId,
-        sellerName: grant.sellerName,
-        reGranted: !target.inserted,
-        shops,
-        removedShopIds,
-      };
+      await this.notifications.connectFailed(manager, {
+        tenantId: session.tenantId,
+        connectSessionId: session.id,
+        error: ErrorCode.SellerOwnedByOtherTenant,
+      });
+      return;
+    }
+    await this.notifications.connected(manager, {
+      tenantId: session.tenantId,
+      connectSessionId: session.id,
+      authorizationId: saved.authorizationId,
+      openId: grant.openId,
+      sellerName: grant.sellerName,
+      shopIds: saved.shops.map((shop) => shop.id),
+      reconnect: claim.reconnect,
     });
   }
 
@@ -114,63 +253,4 @@ export class AuthorizationStore {
       });
     }
   }
-}
-
-/** The events of one consent: the grant, and each shop added, dropped or taken over from another authorization. */
-function consentEvents(
-  target: ConsentTarget,
-  grant: TokenGrant,
-  shopCount: number,
-  shops: { added: string[]; removedShopIds: string[]; moved: { shopId: string; from: string }[] },
-): NewAuthorizationEvent[] {
-  const base = { authorizationId: target.id, openId: grant.openId };
-  return [
-    {
-      ...base,
-      type: target.inserted ? 'granted' : 're_granted',
-      detail: { shop_count: shopCount, scopes: grant.grantedScopes, seller_base_region: grant.sellerBaseRegion },
-    },
-    ...shops.added.map((shopId) => ({ ...base, type: 'shop_added' as const, shopId })),
-    ...shops.removedShopIds.map((shopId) => ({
-      ...base,
-      type: 'shop_removed' as const,
-      shopId,
-      detail: { reason: 'not returned on re-consent' },
-    })),
-    ...shops.moved.map(({ shopId, from }) => ({
-      authorizationId: from,
-      shopId,
-      type: 'shop_removed' as const,
-      detail: { reason: 'authorized by another seller account', to_authorization_id: target.id },
-    })),
-  ];
-}
-
-/** The shops new to this authorization, those taken over from another one, and those it had lost. */
-function classifyShops(
-  authorizationId: string,
-  rows: UpsertedShop[],
-): { added: string[]; moved: { shopId: string; from: string }[]; recovered: { shopId: string; previousStatus: string }[] } {
-  const added = rows
-    .filter((row) => row.previousAuthorizationId !== authorizationId || row.previousStatus !== 'active')
-    .map((row) => row.id);
-  const moved = rows
-    .filter(
-      (row) => row.previousAuthorizationId !== null && row.previousAuthorizationId !== authorizationId && row.previousStatus === 'active',
-    )
-    .map((row) => ({ shopId: row.id, from: row.previousAuthorizationId as string }));
-  const recovered = rows
-    .filter((row) => row.previousAuthorizationId === authorizationId && row.previousStatus !== null && row.previousStatus !== 'active')
-    .map((row) => ({ shopId: row.id, previousStatus: row.previousStatus as string }));
-  return { added, moved, recovered };
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group) group.push(item);
-    else groups.set(key(item), [item]);
-  }
-  return groups;
 }

@@ -37,11 +37,16 @@ export type StoredGrant = { tokensIssuedAt: string } & Pick<
 /** A shop as TikTok granted it. */
 export type GrantedShop = Pick<Shop, 'id' | 'name' | 'region' | 'sellerType' | 'cipher' | 'code'>;
 
-/** A shop written by a consent, and whose it was just before. */
+/**
+ * A shop of a consent, and whose it was just before. `contested`: it belongs through its authorization to
+ * another tenant (`ownerTenantId`), so it was left where it is.
+ */
 export interface UpsertedShop {
   id: string;
   previousAuthorizationId: string | null;
   previousStatus: Shop['status'] | null;
+  ownerTenantId: string | null;
+  contested: boolean;
 }
 
 /** A shop locked for revocation, with what the revocation needs of its authorization. */
@@ -76,6 +81,24 @@ export class AuthorizationsRepository {
     return row;
   }
 
+  /** The tenant owning the seller's authorization, if any (read without a lock: the consent then locks it). */
+  async ownerOf(manager: EntityManager, appKey: string, openId: string): Promise<string | null> {
+    const [row] = await manager.query<{ tenantId: string | null }[]>(
+      `SELECT tenant_id AS "tenantId" FROM seller_authorizations WHERE app_key = $1 AND open_id = $2`,
+      [requireId(appKey, 'an app key'), requireId(openId, 'an open_id')],
+    );
+    return row?.tenantId ?? null;
+  }
+
+  /** Gives an authorization of no tenant to `tenantId`; false when it already had one (it is kept). */
+  async assignTenant(manager: EntityManager, authorizationId: string, tenantId: string): Promise<boolean> {
+    const [rows] = await manager.query<[unknown[], number]>(
+      `UPDATE seller_authorizations SET tenant_id = $2, updated_at = now() WHERE id = $1 AND tenant_id IS NULL RETURNING id`,
+      [requireId(authorizationId, 'an authorization id'), requireId(tenantId, 'a tenant id')],
+    );
+    return rows.length > 0;
+  }
+
   /** Writes a consent's grant unless a newer pair is already stored. Returns whether it was written. */
   async storeGrant(manager: EntityManager, authorizationId: string, grant: StoredGrant): Promise<boolean> {
     const [updated] = await manager.query<[unknown[], number]>(
@@ -103,27 +126,46 @@ export class AuthorizationsRepository {
     return updated.length === 1;
   }
 
-  /** Upserts the shops onto the authorization (taking them over from another one if need be). */
-  async upsertShops(manager: EntityManager, authorizationId: string, shops: GrantedShop[]): Promise<UpsertedShop[]> {
+  /**
+   * Upserts the shops onto the authorization, taking them over from another one if need be, except from an
+   * authorization of another tenant than `tenantId` (the authorization's, null: none): a shop owned through
+   * tenant T is never moved by a consent to another tenant's authorization, nor to one of no tenant. Those
+   * stay as they are (still locked by the statement) and come back `contested`. One row per shop, in order.
+   */
+  async upsertShops(
+    manager: EntityManager,
+    authorizationId: string,
+    tenantId: string | null,
+    shops: GrantedShop[],
+  ): Promise<UpsertedShop[]> {
     requireId(authorizationId, 'an authorization id');
+    if (tenantId !== null) requireId(tenantId, 'a tenant id');
     if (shops.length === 0) return [];
     return manager.query<UpsertedShop[]>(
       `WITH previous AS (
          -- The state before this statement (all parts of one statement share a snapshot).
-         SELECT id, authorization_id, status FROM shops WHERE id = ANY($2::varchar[])
+         SELECT s.id, s.authorization_id, s.status, a.tenant_id
+           FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
+          WHERE s.id = ANY($2::varchar[])
        ), upserted AS (
-         INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, code, status)
-         SELECT s.id, $1, s.name, s.region, s.seller_type, s.cipher, s.code, 'active'
+         INSERT INTO shops AS s (id, authorization_id, name, region, seller_type, cipher, code, status)
+         SELECT g.id, $1, g.name, g.region, g.seller_type, g.cipher, g.code, 'active'
            FROM jsonb_to_recordset($3::jsonb)
-             AS s(id varchar, name text, region varchar, seller_type varchar, cipher text, code varchar)
+             AS g(id varchar, name text, region varchar, seller_type varchar, cipher text, code varchar)
          ON CONFLICT (id) DO UPDATE SET
            authorization_id = EXCLUDED.authorization_id, name = EXCLUDED.name, region = EXCLUDED.region,
            seller_type = EXCLUDED.seller_type, cipher = EXCLUDED.cipher, code = EXCLUDED.code,
            status = 'active', updated_at = now()
-         RETURNING id
+         WHERE s.authorization_id = EXCLUDED.authorization_id
+            OR NOT EXISTS (SELECT 1 FROM seller_authorizations o
+                            WHERE o.id = s.authorization_id AND o.tenant_id IS NOT NULL AND o.tenant_id IS DISTINCT FROM $4::varchar)
+         RETURNING s.id
        )
-       SELECT u.id, p.authorization_id AS "previousAuthorizationId", p.status AS "previousStatus"
-         FROM upserted u LEFT JOIN previous p ON p.id = u.id`,
+       SELECT g.id, p.authorization_id AS "previousAuthorizationId", p.status AS "previousStatus",
+              p.tenant_id AS "ownerTenantId", u.id IS NULL AS contested
+         FROM unnest($2::varchar[]) WITH ORDINALITY AS g(id, n)
+         LEFT JOIN upserted u ON u.id = g.id LEFT JOIN previous p ON p.id = g.id
+        ORDER BY g.n`,
       [
         authorizationId,
         shops.map((shop) => shop.id),
@@ -137,6 +179,7 @@ export class AuthorizationsRepository {
             code: shop.code,
           })),
         ),
+        tenantId,
       ],
     );
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TenantsModule } from '../tenants/tenants.module';
 import { TiktokModule } from '../tiktok/tiktok.module';
 import { AuthorizationEventsRepository } from './authorization-events.repository';
 import { AuthorizationRefreshRepository } from './authorization-refresh.repository';
@@ -25,7 +26,7 @@ const REPOSITORIES = [
 ];
 
 @Module({
-  imports: [TiktokModule],
+  imports: [TiktokModule, TenantsModule],
   controllers: [AuthorizationsAdminController],
   providers: [
     ...REPOSITORIES,

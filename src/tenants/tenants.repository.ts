@@ -47,15 +47,18 @@ export class TenantsRepository {
   }
 
   /**
-   * Holds the tenant row against its deletion until the transaction ends (an offboarding's {@link lock} waits),
-   * without blocking a rename. Null: no such tenant.
+   * Locks the tenants' rows FOR SHARE, in tenant_id order (a consent landing on them: an offboarding, which
+   * takes its tenant FOR UPDATE, waits, and a consent never lands on a tenant being deleted). Returns the ids
+   * that exist.
    */
-  async lockKey(manager: EntityManager, tenantId: string): Promise<Pick<TenantRow, 'tenantId'> | null> {
-    const [row] = await manager.query<Pick<TenantRow, 'tenantId'>[]>(
-      `SELECT t.tenant_id AS "tenantId" FROM tenants t WHERE t.tenant_id = $1 FOR KEY SHARE`,
-      [requireId(tenantId, 'a tenant id')],
+  async lockShared(manager: EntityManager, tenantIds: readonly string[]): Promise<string[]> {
+    if (tenantIds.length === 0) return [];
+    for (const id of tenantIds) requireId(id, 'a tenant id');
+    const rows = await manager.query<{ tenantId: string }[]>(
+      `SELECT tenant_id AS "tenantId" FROM tenants WHERE tenant_id = ANY($1::varchar[]) ORDER BY tenant_id FOR SHARE`,
+      [[...new Set(tenantIds)]],
     );
-    return row ?? null;
+    return rows.map((row) => row.tenantId);
   }
 
   /** The ids among `tenantIds` that exist. */

@@ -162,9 +162,11 @@ describe('pages in production', () => {
     await development?.close();
   });
 
-  it('keeps the home page as it was: the button, and no list of who is connected', async () => {
+  it('keeps who is connected off the home page, which says consent starts from a connect link (no anonymous consent by default)', async () => {
     const page = await (await new HttpClient(production.baseUrl).get('/', 'text/html')).text();
-    expect(page).toContain('href="/auth/tiktok"');
+    expect(page).toContain('id="connect-link-note"');
+    expect(page).not.toContain('href="/auth/tiktok"');
+    expect(page).not.toContain('id="demo-connect"');
     expect(page).not.toContain('Connected sellers');
     expect(page).not.toContain('Demo Seller UK');
     expect(page).not.toContain('7000000000000001');

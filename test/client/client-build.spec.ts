@@ -35,7 +35,15 @@ console.log(JSON.stringify({
 `;
 
 const TYPED_CONSUMER = `
-import { isExpiredTokenError, ShopNotFoundError, TokenClient, type ShopToken, type TokenServiceError } from '${PACKAGE_NAME}';
+import {
+  isExpiredTokenError,
+  ShopNotFoundError,
+  TenantNotFoundError,
+  TokenClient,
+  TokenServiceError,
+  type ConnectSession,
+  type ShopToken,
+} from '${PACKAGE_NAME}';
 
 const client = new TokenClient({ baseUrl: 'http://localhost:3000', apiKey: 'key', retries: 2 });
 export function use(): Promise<Date> {
@@ -47,6 +55,12 @@ export function status(error: TokenServiceError): number {
 }
 // @ts-expect-error shop ids are strings: the declarations are typed, not any
 void client.getToken(7000000000000001);
+export function connect(): Promise<ConnectSession> {
+  return client.createConnectSession('merchant-42', { returnUrl: 'https://app.example.com/settings/tiktok' });
+}
+export const missing: boolean = new TenantNotFoundError({ status: 404, code: 'tenant_not_found', message: 'none' }) instanceof TokenServiceError;
+// @ts-expect-error the return URL is a string
+void client.createConnectSession('merchant-42', { returnUrl: new URL('https://app.example.com/') });
 `;
 
 describe('the built client package (ESM and CommonJS)', () => {

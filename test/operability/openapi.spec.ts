@@ -148,6 +148,15 @@ describe('OpenAPI document', () => {
     expect(documentedCodes(token, 503)).toEqual([ErrorCode.ServiceUnavailable, ErrorCode.TiktokUnavailable]);
     expect(documentedCodes(document.paths['/auth/tiktok'].get, 429)).toEqual([ErrorCode.TooManyRequests]);
     expect(documentedCodes(document.paths['/v1/shops'].get, 429)).toBeUndefined();
+    const create = document.paths['/v1/connect-sessions'].post;
+    expect(documentedCodes(create, 400)).toEqual(expect.arrayContaining([ErrorCode.InvalidRequest, ErrorCode.ReturnUrlNotAllowed]));
+    expect(documentedCodes(create, 403)).toEqual([ErrorCode.Forbidden]);
+    expect(documentedCodes(create, 404)).toEqual([ErrorCode.TenantNotFound]);
+    const link = document.paths['/connect/{token}'].get;
+    expect(documentedCodes(link, 400)).toEqual([ErrorCode.InvalidConnectSession]);
+    expect(documentedCodes(link, 429)).toEqual([ErrorCode.TooManyRequests]);
+    expect(documentedCodes(document.paths['/auth/callback'].get, 409)).toEqual([ErrorCode.SellerOwnedByOtherTenant]);
+    expect(documentedCodes(document.paths['/auth/tiktok'].get, 404)).toEqual([ErrorCode.NotFound]);
   });
 
   it('describes query parameters and bodies', () => {
@@ -221,7 +230,7 @@ describe('OpenAPI document', () => {
   });
 
   it('puts the token routes first, then each section in the order of its tag', () => {
-    const order = ['tokens', 'admin', 'consent', 'webhooks', 'operations'];
+    const order = ['tokens', 'connect', 'admin', 'consent', 'webhooks', 'operations'];
     expect(document.tags?.map((tag) => tag.name)).toEqual(order);
     const pathTags = Object.values(document.paths).map((item) => Object.values(item)[0].tags?.[0] ?? '');
     for (const tag of pathTags) expect(order).toContain(tag);

@@ -58,6 +58,21 @@ describe('rate limiting of the public routes', () => {
     expect(statuses[WEBHOOK_LIMIT]).toBe(429);
   });
 
+  it('limits connect links too (an unknown one counts as well), but not the creation of sessions (/v1)', async () => {
+    const link = `/connect/${'A'.repeat(43)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i <= LIMIT; i++) statuses.push((await from('203.0.113.5', link)).status);
+    expect(statuses).toEqual([...Array<number>(LIMIT).fill(400), 429]);
+    for (let i = 0; i <= LIMIT; i++) {
+      const response = await admin.request('/v1/connect-sessions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.5' },
+        body: JSON.stringify({ tenant_id: 'no-such-tenant' }),
+      });
+      expect(response.status).toBe(404);
+    }
+  });
+
   it('does not limit /v1, /admin, /auth/status, /health or /docs', async () => {
     for (const path of ['/v1/shops', '/admin/shops', '/auth/status', '/health/live', '/docs-json']) {
       for (let i = 0; i < LIMIT * 2; i++) {

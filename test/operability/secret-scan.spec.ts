@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { redactedPath } from '../../src/common/logging/root-logger';
+import { createSession, createTenant } from '../support/connect';
+import { query } from '../support/database';
+import { HttpClient } from '../support/http-client';
 import { scanLogsForSecrets, SecretIndex } from '../support/secrets';
+import { startTestApp, TestApp } from '../support/test-app';
 
 describe('the secret scan of the global teardown', () => {
   let dir: string;
@@ -51,5 +56,66 @@ describe('SecretIndex', () => {
     const many = new SecretIndex(Array.from({ length: 20000 }, (_, i) => `secret-${String(i).padStart(8, '0')}`));
     const line = 'x'.repeat(2_000_000) + 'secret-00019999';
     expect(many.find(line)).toEqual(['secret-00019999']);
+  });
+});
+
+describe('connect tokens in logs, answers and stored rows', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await createTenant(t, 'merchant-a');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('logs a connect link as /connect/[redacted] on every path to it, and stores only its digest', async () => {
+    const session = await createSession(t, 'merchant-a');
+    const client = new HttpClient(t.baseUrl);
+    const answers = [
+      await client.get(session.path, 'text/html'),
+      await client.get(`${session.path}/more`),
+      await client.get(`/CONNECT/${session.token}`),
+      await client.get(`/auth/../connect/${session.token}?x=1`),
+      await client.request(session.path, { method: 'POST' }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([302, 404, 404, 302, 405]);
+    for (const answer of answers) expect(`${[...answer.headers].join('\n')}\n${await answer.text()}`).not.toContain(session.token);
+    const log = fs.readFileSync(t.config.log.file ?? '', 'utf8');
+    expect(log).not.toContain(session.token);
+    const paths = log
+      .split('\n')
+      .filter((line) => line.includes('"request completed"') || line.includes('"request errored"'))
+      .map((line) => (JSON.parse(line) as { req: { path: string } }).req.path)
+      .filter((logged) => /\/connect\//i.test(logged));
+    expect(paths).toEqual([
+      '/connect/[redacted]',
+      '/connect/[redacted]/more',
+      '/CONNECT/[redacted]',
+      '/connect/[redacted]',
+      '/connect/[redacted]',
+    ]);
+    const rows = await query<{ row: string }>(
+      t.db.url,
+      `SELECT row_to_json(c)::text AS row FROM connect_sessions c UNION ALL SELECT row_to_json(s)::text FROM oauth_states s`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const { row } of rows) expect(row).not.toContain(session.token);
+  });
+});
+
+describe('redactedPath', () => {
+  it.each([
+    ['/connect/abc', '/connect/[redacted]'],
+    ['/connect/abc/def', '/connect/[redacted]/def'],
+    ['/Connect/abc', '/Connect/[redacted]'],
+    ['//connect/abc', '//connect/[redacted]'],
+    ['/connect/', '/connect/[redacted]'],
+    ['/auth/connect-demo', '/auth/connect-demo'],
+    ['/v1/connect-sessions', '/v1/connect-sessions'],
+    ['/v1/shops/7000000000000001/token', '/v1/shops/7000000000000001/token'],
+  ])('%s -> %s', (path, expected) => {
+    expect(redactedPath(path)).toBe(expected);
   });
 });

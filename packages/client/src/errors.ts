@@ -48,7 +48,7 @@ export class UnauthorizedError extends TokenServiceError {
   override readonly name: string = 'UnauthorizedError';
 }
 
-/** 403: the key may not see this shop (or is a service key on an admin route). */
+/** 403: the key may not see this shop, lacks the permission (`connect`) or this tenant, or is a service key on an admin route. */
 export class ForbiddenError extends TokenServiceError {
   override readonly name: string = 'ForbiddenError';
 }
@@ -56,6 +56,11 @@ export class ForbiddenError extends TokenServiceError {
 /** 404: no such shop for a key that may see it. */
 export class ShopNotFoundError extends TokenServiceError {
   override readonly name: string = 'ShopNotFoundError';
+}
+
+/** 404: no such tenant (createConnectSession with the admin key; a `connect` key gets 403 for a tenant not its own). */
+export class TenantNotFoundError extends TokenServiceError {
+  override readonly name: string = 'TenantNotFoundError';
 }
 
 /** 409: the seller's grant is dead or revoked; only a new consent by the seller helps. Do not retry. */
@@ -80,7 +85,8 @@ export function errorForStatus(init: TokenServiceErrorInit): TokenServiceError {
     case 403:
       return new ForbiddenError(init);
     case 404:
-      return init.code === 'shop_not_found' ? new ShopNotFoundError(init) : new TokenServiceError(init);
+      if (init.code === 'shop_not_found') return new ShopNotFoundError(init);
+      return init.code === 'tenant_not_found' ? new TenantNotFoundError(init) : new TokenServiceError(init);
     case 409:
       return new ReauthorizationRequiredError(init);
     default:

@@ -18,7 +18,12 @@ export interface ServiceRequest {
   method: 'GET' | 'POST';
   url: URL;
   headers: Record<string, string>;
-  shopId: string;
+  /** A JSON body (`content-type` is the caller's to set). */
+  body?: string;
+  /** What the request is about, for error messages: `shop 7000...`, `tenant merchant-42`. */
+  subject: string;
+  /** The shop, on a shop's route: every error of the request carries it. */
+  shopId?: string;
 }
 
 type Attempt = { kind: 'done'; body: unknown } | { kind: 'failed'; error: TokenServiceError; retryable: boolean; retryAfterMs?: number };
@@ -68,6 +73,7 @@ async function attemptOnce(fetchFn: FetchLike, request: ServiceRequest, timeoutM
     const response = await fetchFn(request.url.toString(), {
       method: request.method,
       headers: request.headers,
+      body: request.body,
       signal,
       redirect: 'manual',
     });
@@ -89,7 +95,7 @@ async function attemptOnce(fetchFn: FetchLike, request: ServiceRequest, timeoutM
   const error = errorForStatus({
     status,
     code,
-    message: `token service answered ${status} ${code} for shop ${request.shopId}: ${detail}`,
+    message: `token service answered ${status} ${code} for ${request.subject}: ${detail}`,
     shopId: request.shopId,
     retryAfterSeconds,
   });
@@ -140,8 +146,8 @@ function noAnswer(error: unknown, request: ServiceRequest): TokenServiceError {
     status: 0,
     code: timedOut ? ClientErrorCode.Timeout : ClientErrorCode.NetworkError,
     message: timedOut
-      ? `token service did not answer in time (shop ${request.shopId})`
-      : `token service unreachable (shop ${request.shopId}): ${networkReason(error)}`,
+      ? `token service did not answer in time (${request.subject})`
+      : `token service unreachable (${request.subject}): ${networkReason(error)}`,
     shopId: request.shopId,
     cause: error,
   });
@@ -162,7 +168,7 @@ export function invalidResponse(status: number, request: ServiceRequest, why: st
   return new TokenServiceError({
     status,
     code: ClientErrorCode.InvalidResponse,
-    message: `token service answer for shop ${request.shopId} unusable: ${why}`,
+    message: `token service answer for ${request.subject} unusable: ${why}`,
     shopId: request.shopId,
   });
 }

@@ -1,11 +1,12 @@
 export { TokenClient } from './token-client.ts';
-export type { GetTokenOptions, ShopToken, TokenClientOptions } from './token-client.ts';
+export type { ConnectSession, ConnectSessionOptions, GetTokenOptions, ShopToken, TokenClientOptions } from './token-client.ts';
 export {
   ClientErrorCode,
   ForbiddenError,
   ReauthorizationRequiredError,
   ServiceUnavailableError,
   ShopNotFoundError,
+  TenantNotFoundError,
   TokenServiceError,
   UnauthorizedError,
 } from './errors.ts';

@@ -35,6 +35,23 @@ export interface ShopToken {
   expiresAt: Date;
 }
 
+export interface ConnectSessionOptions {
+  /**
+   * Where the merchant's browser comes back once the consent ends: an absolute http(s) URL whose origin the
+   * service lists in CONNECT_RETURN_ORIGINS (else 400 `return_url_not_allowed`). Omitted: the service's own result page.
+   */
+  returnUrl?: string;
+}
+
+export interface ConnectSession {
+  /** The session's id: the return redirect (`connect_session_id`) and the notifications name it. */
+  id: string;
+  /** The connect link to send the merchant to. A secret of sorts: it starts a consent for your tenant. */
+  url: string;
+  /** The link starts no consent after this. */
+  expiresAt: Date;
+}
+
 interface Flight {
   kind: 'get' | 'refresh';
   minTtl: number;
@@ -49,6 +66,7 @@ interface ShopState {
 }
 
 const SHOP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TENANT_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const MAX_MIN_TTL = 86400;
 /** How many in-flight requests a getToken waits on before sending its own. */
 const MAX_JOINS = 3;
@@ -132,6 +150,28 @@ export class TokenClient {
     }
   }
 
+  /**
+   * A connect link for a merchant of `tenantId` (`POST /v1/connect-sessions`), for a product backend holding a
+   * key with the `connect` permission for that tenant (or the admin key): send the merchant to `url`; the seller
+   * who consents through it belongs to the tenant. Retried like the other calls (a retry may leave an unused
+   * session behind, which simply expires). Throws the errors of errors.ts: ForbiddenError for a tenant not the
+   * key's, TenantNotFoundError, a TokenServiceError `return_url_not_allowed`.
+   */
+  async createConnectSession(tenantId: string, options: ConnectSessionOptions = {}): Promise<ConnectSession> {
+    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId))
+      throw new TypeError('tenantId must be 1-128 characters of [A-Za-z0-9._:@-]');
+    const { returnUrl } = options;
+    if (returnUrl !== undefined && typeof returnUrl !== 'string') throw new TypeError('returnUrl must be a string');
+    const request: ServiceRequest = {
+      method: 'POST',
+      url: new URL('v1/connect-sessions', this.#baseUrl),
+      headers: { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(returnUrl === undefined ? { tenant_id: tenantId } : { tenant_id: tenantId, return_url: returnUrl }),
+      subject: `tenant ${tenantId}`,
+    };
+    return parseConnectSession(await callService(this.#fetch, request, this.#policy), request);
+  }
+
   /** A token other than `rejected`: one already renewed by another caller, else a refresh. */
   async #renew(shopId: string, rejected: ShopToken): Promise<ShopToken> {
     const state = this.#state(shopId);
@@ -174,6 +214,7 @@ export class TokenClient {
       method: kind === 'get' ? 'GET' : 'POST',
       url,
       headers: { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json' },
+      subject: `shop ${shopId}`,
       shopId,
     };
     return parseToken(await callService(this.#fetch, request, this.#policy), request);
@@ -189,6 +230,16 @@ function parseToken(body: unknown, request: ServiceRequest): ShopToken {
   const expiry = new Date(expiresAt);
   if (Number.isNaN(expiry.getTime())) throw invalidResponse(200, request, 'expires_at is not a date');
   return { accessToken, shopCipher, expiresAt: expiry };
+}
+
+function parseConnectSession(body: unknown, request: ServiceRequest): ConnectSession {
+  const { id, url, expires_at: expiresAt } = (body ?? {}) as Record<string, unknown>;
+  if (typeof id !== 'string' || id === '' || typeof url !== 'string' || url === '' || typeof expiresAt !== 'string') {
+    throw invalidResponse(201, request, 'id, url or expires_at missing');
+  }
+  const expiry = new Date(expiresAt);
+  if (Number.isNaN(expiry.getTime())) throw invalidResponse(201, request, 'expires_at is not a date');
+  return { id, url, expiresAt: expiry };
 }
 
 function isFresh(token: ShopToken, minTtlSeconds: number): boolean {

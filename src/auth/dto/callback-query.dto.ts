@@ -38,7 +38,11 @@ export interface ConnectedSeller {
   open_id: string;
   seller_name: string | null;
   re_granted: boolean;
+  /** The connect session's tenant; null: an anonymous consent. */
+  tenant_id: string | null;
   shops: { shop_id: string; shop_name: string; region: string; cipher: string }[];
+  /** Shops the seller granted that are owned through another tenant: they stayed there. */
+  conflicting_shop_ids: string[];
 }
 
 class ConnectedShop {
@@ -56,13 +60,28 @@ class ConnectedShop {
 }
 
 /** The callback's JSON answer (`Accept: application/json`). */
-export class ConnectedSellerResponse implements Pick<ConnectedSeller, 'open_id' | 'seller_name' | 'shops'> {
+export class ConnectedSellerResponse implements Pick<
+  ConnectedSeller,
+  'open_id' | 'seller_name' | 'tenant_id' | 'shops' | 'conflicting_shop_ids'
+> {
   @ApiProperty()
   open_id!: string;
 
   @ApiProperty(STRING_OR_NULL)
   seller_name!: string | null;
 
-  @ApiProperty({ type: [ConnectedShop], description: 'the shops this consent granted' })
+  @ApiProperty({
+    ...STRING_OR_NULL,
+    description: "the connect session's tenant, which the seller now belongs to; null: an anonymous consent",
+  })
+  tenant_id!: string | null;
+
+  @ApiProperty({ type: [ConnectedShop], description: 'the shops this consent connected' })
   shops!: ConnectedShop[];
+
+  @ApiProperty({
+    type: [String],
+    description: 'shops the seller granted that are owned through another tenant: they stay there until an admin moves them',
+  })
+  conflicting_shop_ids!: string[];
 }

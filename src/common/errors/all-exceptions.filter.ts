@@ -3,10 +3,11 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { isNativeError } from 'node:util/types';
 import { recordErrorCode } from '../http/request-context';
+import { redactedPath } from '../logging/root-logger';
 import { AppError, ErrorCode, httpStatusOf } from './app-error';
 import { bodyRefusal } from './body-errors';
 import { describeError } from './describe-error';
-import { errorPage } from './error-page';
+import { errorPage, ErrorPageOptions } from './error-page';
 
 interface ErrorBody {
   statusCode: number;
@@ -85,7 +86,10 @@ export type AllowedMethods = (path: string) => string[];
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionFilter');
 
-  constructor(private readonly allowedMethods: AllowedMethods = () => []) {}
+  constructor(
+    private readonly allowedMethods: AllowedMethods = () => [],
+    private readonly pages: ErrorPageOptions = { anonymousConsent: true },
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
@@ -105,7 +109,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response
         .status(body.statusCode)
         .type('html')
-        .send(errorPage(body.statusCode, body.error, body.message));
+        .send(errorPage(body.statusCode, body.error, body.message, this.pages));
       return;
     }
     response.status(body.statusCode).json(body);
@@ -128,7 +132,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return { statusCode: status, error: fromHttpStatus(status), message: messageOf(exception) };
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`database unavailable on ${request.method} ${request.path}: ${describeError(exception)}`);
+      this.logger.warn(`database unavailable on ${request.method} ${redactedPath(request.path)}: ${describeError(exception)}`);
       return {
         statusCode: 503,
         error: ErrorCode.ServiceUnavailable,
@@ -138,7 +142,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const errorId = randomUUID();
     const detail = describeError(exception);
-    this.logger.error(`unhandled error ${errorId} on ${request.method} ${request.path}: ${detail}`);
+    this.logger.error(`unhandled error ${errorId} on ${request.method} ${redactedPath(request.path)}: ${detail}`);
     return {
       statusCode: 500,
       error: ErrorCode.InternalError,
@@ -151,11 +155,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private routeMiss(request: Request): ErrorBody {
     const allowed = this.allowedMethods(request.path);
     if (allowed.length === 0)
-      return { statusCode: 404, error: ErrorCode.NotFound, message: `no route for ${request.method} ${request.path}` };
+      return { statusCode: 404, error: ErrorCode.NotFound, message: `no route for ${request.method} ${redactedPath(request.path)}` };
     return {
       statusCode: 405,
       error: ErrorCode.MethodNotAllowed,
-      message: `${request.method} is not a method of ${request.path} (it takes ${allowed.join(', ')})`,
+      message: `${request.method} is not a method of ${redactedPath(request.path)} (it takes ${allowed.join(', ')})`,
     };
   }
 }

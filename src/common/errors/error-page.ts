@@ -65,12 +65,23 @@ const CONSENT_ERRORS = new Set<ErrorCode>([
   ErrorCode.ResultNotFound,
 ]);
 
-export function errorPage(status: number, error: ErrorCode, message: string): string {
+export interface ErrorPageOptions {
+  /** AUTH_ANONYMOUS_CONSENT: /auth/tiktok starts a consent; otherwise only a connect link does. */
+  anonymousConsent: boolean;
+}
+
+export function errorPage(
+  status: number,
+  error: ErrorCode,
+  message: string,
+  options: ErrorPageOptions = { anonymousConsent: true },
+): string {
   const heading = headingOf(error);
-  const next = CONSENT_ERRORS.has(error)
-    ? html`<p><a class="button" href="/auth/tiktok">Start the authorization again</a></p>
-        <p><a href="/">Back to the start page</a></p>`
-    : html`<p><a href="/">Back to the start page</a></p>`;
+  const home = html`<p><a href="/">Back to the start page</a></p>`;
+  const again = options.anonymousConsent
+    ? html`<p><a class="button" href="/auth/tiktok">Start the authorization again</a></p>`
+    : html`<p class="hint">Start again from the connect link the product gave you, or ask it for a new one.</p>`;
+  const next = CONSENT_ERRORS.has(error) ? html`${again} ${home}` : home;
   return page(
     heading,
     html`<h1 id="error-heading">${heading}</h1>

@@ -20,9 +20,17 @@ export function chooseLogFormat(nodeEnv: string, file: string | null, stdoutIsTt
   return nodeEnv === 'development' && !file && stdoutIsTty ? 'pretty' : 'json';
 }
 
-/** The path only: query strings carry OAuth codes and states, and TikTok-style secrets. */
+/** A connect link's token, whatever the spelling of the path around it (it names a consent anyone could start). */
+const CONNECT_TOKEN_SEGMENT = /(^|\/)(connect)\/[^/]*/gi;
+
+/** The path as logs and error messages may show it: a connect link's token becomes `[redacted]`. */
+export function redactedPath(path: string): string {
+  return path.replace(CONNECT_TOKEN_SEGMENT, '$1$2/[redacted]');
+}
+
+/** The path only: query strings carry OAuth codes and states, and TikTok-style secrets; connect tokens redacted. */
 export function pathOnly(url: string | undefined): string {
-  return (url ?? '').split('?')[0];
+  return redactedPath((url ?? '').split('?')[0]);
 }
 
 type RequestLike = { id?: unknown; method?: string; url?: string };

@@ -3,10 +3,10 @@ import type { Request } from 'express';
 import type { AccessLevel } from '../http/route-access';
 
 /**
- * The routes anyone on the internet may call without a key: the consent flow and TikTok's webhooks. Keyed
+ * The routes anyone on the internet may call without a key: the consent flow (/auth, connect links) and TikTok's webhooks. Keyed
  * routes (/v1, /admin, /auth/status) and probes are not limited: their callers are ours.
  */
-const LIMITED_PREFIXES = /^\/(auth|webhooks)(\/|$)/;
+const LIMITED_PREFIXES = /^\/(auth|connect|webhooks)(\/|$)/;
 
 /** `path` is the route's pattern as Express matched it (`/auth/tiktok`), not the request URL. */
 export function isRateLimited(path: string, access: AccessLevel): boolean {

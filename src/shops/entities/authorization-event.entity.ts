@@ -16,6 +16,8 @@ export const AUTHORIZATION_EVENT_TYPES = [
   'webhook_ignored',
   // An admin moved the seller to another tenant (or to none): detail { from, to }.
   'tenant_changed',
+  /** A consent tried to take a seller or shop another tenant owns; it stayed with its owner. */
+  'ownership_conflict',
 ] as const;
 export type AuthorizationEventType = (typeof AUTHORIZATION_EVENT_TYPES)[number];
 
