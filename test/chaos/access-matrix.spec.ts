@@ -3,6 +3,7 @@ import { HttpClient } from '../support/http-client';
 import { recordSecrets } from '../support/secrets';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey } from '../support/tokens';
+import { createSession, createTenant } from '../support/connect';
 
 const UK_SHOP = '7000000000000001';
 const UK_OUTLET = '7000000000000002';
@@ -40,6 +41,8 @@ describe('access matrix: every documented route x every kind of caller', () => {
   let keys: Record<CallerName, string | undefined>;
   let document: { paths: Record<string, Record<string, unknown>> };
   let deletableShops: string[];
+  let authorizationId: string;
+  let tenantSerial = 0;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -55,6 +58,9 @@ describe('access matrix: every documented route x every kind of caller', () => {
       'admin key': t.adminKey,
     };
     deletableShops = [...CB_SHOPS];
+    await createTenant(t, 'matrix');
+    const listed = await fetch(`${t.baseUrl}/admin/authorizations`, { headers: { authorization: `Bearer ${t.adminKey}` } });
+    authorizationId = ((await listed.json()) as { authorizations: { id: string }[] }).authorizations[0].id;
     document = (await (await fetch(`${t.baseUrl}/docs-json`)).json()) as typeof document;
   });
   afterAll(async () => {
@@ -99,6 +105,42 @@ describe('access matrix: every documented route x every kind of caller', () => {
       },
     },
     'GET /admin/authorizations': { expected: ADMIN(200), request: fixed('/admin/authorizations') },
+    'PUT /admin/authorizations/{id}/tenant': {
+      expected: ADMIN(200),
+      request: () =>
+        Promise.resolve({
+          path: `/admin/authorizations/${authorizationId}/tenant`,
+          method: 'PUT',
+          body: '{"tenant_id":"matrix"}',
+          contentType: 'application/json',
+        }),
+    },
+    'GET /admin/tenants': { expected: ADMIN(200), request: fixed('/admin/tenants') },
+    // A new tenant per caller: the admin key's call creates it.
+    'PUT /admin/tenants/{tenant_id}': {
+      expected: ADMIN(201),
+      request: () =>
+        Promise.resolve({
+          path: `/admin/tenants/put-${++tenantSerial}`,
+          method: 'PUT',
+          body: '{"name":"Matrix"}',
+          contentType: 'application/json',
+        }),
+    },
+    'GET /admin/tenants/{tenant_id}': { expected: ADMIN(200), request: fixed('/admin/tenants/matrix') },
+    'DELETE /admin/tenants/{tenant_id}': {
+      expected: ADMIN(200),
+      request: async () => {
+        const id = `offboard-${++tenantSerial}`;
+        await createTenant(t, id);
+        return { path: `/admin/tenants/${id}`, method: 'DELETE' };
+      },
+    },
+    // The admin key, or a key with the connect permission for the tenant: neither service key has it.
+    'POST /v1/connect-sessions': { expected: ADMIN(201), request: fixed('/v1/connect-sessions', 'POST', '{"tenant_id":"matrix"}') },
+    // A connect link is the merchant's: public, whoever follows it (a fresh link per caller).
+    'GET /connect/{token}': { expected: PUBLIC(302), request: async () => ({ path: (await createSession(t, 'matrix')).path }) },
+    'GET /auth/connect-demo': { expected: PUBLIC(302), request: fixed('/auth/connect-demo') },
     'GET /admin/audit': { expected: ADMIN(200), request: fixed('/admin/audit') },
     'GET /admin/shops': { expected: ADMIN(200), request: fixed('/admin/shops') },
     'GET /admin/shops/{shop_id}': { expected: ADMIN(200), request: fixed(`/admin/shops/${UK_SHOP}`) },
