@@ -41,6 +41,12 @@ const TEMPLATES = [
   '/admin/shops/{id}',
   '/admin/shops/{id}/refresh',
   '/admin/shops/{id}/events',
+  '/admin/authorizations/{id}/tenant',
+  '/admin/tenants',
+  '/admin/tenants/{id}',
+  '/v1/connect-sessions',
+  '/connect/{id}',
+  '/auth/connect-demo',
   '/sandbox/_control/reset',
   '/open/authorize',
   '/api/v2/token/get',
@@ -58,6 +64,8 @@ const PARAMS = [
   'error',
   'shop_id',
   'app_key',
+  'tenant_id',
+  'return_url',
   '__proto__',
   'constructor',
 ];
@@ -134,7 +142,7 @@ const component = fc.oneof(
 );
 
 /** Ids that exist: the seeded shops (see seedSellers) and well-formed strangers. */
-const knownId = fc.constantFrom('7200000000000000', '7200000000000001', '7999999999999999', '00000000-0000-4000-8000-000000000000');
+const knownId = fc.constantFrom('7200000000000000', '7200000000000001', '7999999999999999', '00000000-0000-4000-8000-000000000000', 'demo');
 
 const pathArbitrary = fc.oneof(
   {
@@ -182,6 +190,15 @@ function bodyArbitrary(): fc.Arbitrary<{ body?: Buffer; contentType?: string; en
         {
           name: fc.oneof(fc.constantFrom(...HOSTILE), fc.jsonValue()),
           shop_ids: fc.oneof(fc.array(fc.constantFrom(...HOSTILE)), fc.jsonValue()),
+          tenant_id: fc.oneof(fc.constantFrom(...HOSTILE), fc.constantFrom('demo', 'acme'), fc.jsonValue()),
+          tenant_ids: fc.oneof(fc.array(fc.constantFrom(...HOSTILE)), fc.jsonValue()),
+          permissions: fc.oneof(fc.array(fc.constantFrom('tokens', 'connect', ...HOSTILE)), fc.jsonValue()),
+          return_url: fc.oneof(
+            fc.constantFrom(...HOSTILE),
+            fc.constantFrom('http://127.0.0.1:1/x', 'https://evil.example/'),
+            fc.jsonValue(),
+          ),
+          metadata: fc.oneof(fc.dictionary(fc.string({ maxLength: 70 }), fc.constantFrom(...HOSTILE)), fc.jsonValue()),
         },
         { requiredKeys: [] },
       )
