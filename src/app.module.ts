@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module';
 import { ENTITIES } from './entities';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { SandboxModule } from './sandbox/sandbox.module';
+import { ShopOwnersModule } from './shops/shop-owners.module';
 import { ShopsModule } from './shops/shops.module';
 import { TiktokModule } from './tiktok/tiktok.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -49,6 +50,7 @@ export class AppModule {
         RateLimitModule,
         TiktokModule,
         ShopsModule,
+        ShopOwnersModule,
         AuthModule,
         TokensModule,
         WebhooksModule,
