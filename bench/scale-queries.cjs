@@ -76,13 +76,20 @@ function cases(services, p) {
     { label: 'GET /v1/shops?after={mid}', run: () => tokens.listShops(admin, 1000, p.midShopId) },
     {
       label: 'GET /v1/shops (key limited to 3 shops)',
-      run: () => tokens.listShops({ kind: 'service', keyId: 'k', name: 'k', shopIds: p.limitedShopIds }, 1000),
+      run: () =>
+        tokens.listShops(
+          { kind: 'service', keyId: 'k', name: 'k', shopIds: p.limitedShopIds, tenantIds: null, permissions: ['tokens'] },
+          1000,
+        ),
     },
-    { label: 'GET /admin/authorizations (first page)', run: () => authorizations.list(undefined, 100) },
-    { label: 'GET /admin/authorizations?after={mid}', run: () => authorizations.list(undefined, 100, p.midAuthorizationId) },
-    { label: 'GET /admin/authorizations?status=reauthorization_required', run: () => authorizations.list('reauthorization_required', 100) },
-    { label: 'GET /admin/authorizations?status=expiring', run: () => authorizations.list('expiring', 100) },
-    { label: 'GET /admin/authorizations?status=revoked', run: () => authorizations.list('revoked', 100) },
+    { label: 'GET /admin/authorizations (first page)', run: () => authorizations.list({}, 100) },
+    { label: 'GET /admin/authorizations?after={mid}', run: () => authorizations.list({}, 100, p.midAuthorizationId) },
+    {
+      label: 'GET /admin/authorizations?status=reauthorization_required',
+      run: () => authorizations.list({ status: 'reauthorization_required' }, 100),
+    },
+    { label: 'GET /admin/authorizations?status=expiring', run: () => authorizations.list({ status: 'expiring' }, 100) },
+    { label: 'GET /admin/authorizations?status=revoked', run: () => authorizations.list({ status: 'revoked' }, 100) },
     { label: 'scheduler claim (first batch of a run)', run: () => claim(null), pick: 0 },
     { label: `scheduler claim (${p.seenCount} already claimed in the run)`, run: () => claim(p.runStartedAt), pick: 0 },
     { label: 'scheduler announceExpiring', run: () => method(refreshes, 'markExpiring')(transaction), pick: 0 },

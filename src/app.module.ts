@@ -15,6 +15,7 @@ import { DatabaseModule } from './database/database.module';
 import { ENTITIES } from './entities';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { SandboxModule } from './sandbox/sandbox.module';
+import { ShopOwnersModule } from './shops/shop-owners.module';
 import { ShopsModule } from './shops/shops.module';
 import { TiktokModule } from './tiktok/tiktok.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -50,6 +51,7 @@ export class AppModule {
         RateLimitModule,
         TiktokModule,
         ShopsModule,
+        ShopOwnersModule,
         AuthModule,
         TokensModule,
         WebhooksModule,

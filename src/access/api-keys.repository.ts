@@ -8,6 +8,8 @@ import { ApiKey } from './entities/api-key.entity';
 /** What a presented key resolves to. */
 export type ResolvedApiKey = Pick<ApiKey, 'id' | 'name' | 'shopIds' | 'tenantIds' | 'permissions'>;
 
+export type DeletedApiKey = Pick<ApiKey, 'name' | 'shopIds' | 'tenantIds' | 'permissions'>;
+
 const RESOLVED = selectColumns(ApiKey, 'k', ['id', 'name', 'shopIds', 'tenantIds', 'permissions']);
 
 /** api_keys: service keys, stored as HMAC digests only. */
@@ -35,7 +37,10 @@ export class ApiKeysRepository {
   }
 
   /** Pass the caller's transaction so that the key and its audit record commit together. */
-  async insert(key: Pick<ApiKey, 'id' | 'name' | 'keyDigest' | 'keyPrefix' | 'shopIds'>, manager: EntityManager): Promise<void> {
+  async insert(
+    key: Pick<ApiKey, 'id' | 'name' | 'keyDigest' | 'keyPrefix' | 'shopIds' | 'tenantIds' | 'permissions'>,
+    manager: EntityManager,
+  ): Promise<void> {
     await manager.getRepository(ApiKey).insert({ ...key, id: requireId(key.id, 'an API key id') });
   }
 
@@ -46,11 +51,11 @@ export class ApiKeysRepository {
 
   /**
    * Deletes the key in the caller's transaction; every replica drops it from its cache when that commits. The
-   * deleted key's name and shops, or null: no such key.
+   * deleted key's name, scope and permissions, or null: no such key.
    */
-  async delete(id: string, manager: EntityManager): Promise<Pick<ApiKey, 'name' | 'shopIds'> | null> {
-    const [rows] = await manager.query<[Pick<ApiKey, 'name' | 'shopIds'>[], number]>(
-      `DELETE FROM api_keys k WHERE k.id = $1 RETURNING ${selectColumns(ApiKey, 'k', ['name', 'shopIds'])}`,
+  async delete(id: string, manager: EntityManager): Promise<DeletedApiKey | null> {
+    const [rows] = await manager.query<[DeletedApiKey[], number]>(
+      `DELETE FROM api_keys k WHERE k.id = $1 RETURNING ${selectColumns(ApiKey, 'k', ['name', 'shopIds', 'tenantIds', 'permissions'])}`,
       [requireId(id, 'an API key id')],
     );
     if (!rows[0]) return null;

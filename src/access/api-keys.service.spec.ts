@@ -10,6 +10,7 @@ import { ApiKeysController } from './api-keys.controller';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import type { DataSource } from 'typeorm';
 import type { AuditService } from '../audit/audit.service';
+import type { TenantsRepository } from '../tenants/tenants.repository';
 
 const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
 const HMAC = 'hmac-secret-0123456789-0123456789-0123456789';
@@ -32,7 +33,7 @@ function fakeRepository(stored: StoredKey[]): { repository: ApiKeysRepository; q
     const index = stored.findIndex((row) => row.id === id);
     const [row] = index >= 0 ? stored.splice(index, 1) : [];
     if (row) deleted.push(id);
-    return Promise.resolve(row ? { name: row.name, shopIds: row.shop_ids } : null);
+    return Promise.resolve(row ? { name: row.name, shopIds: row.shop_ids, tenantIds: null, permissions: ['tokens'] } : null);
   });
   const repository = { findByDigest: query, delete: remove } as unknown as ApiKeysRepository;
   return { repository, query, deleted };
@@ -41,11 +42,13 @@ function fakeRepository(stored: StoredKey[]): { repository: ApiKeysRepository; q
 /** Audit records as the service writes them, and a transaction that only hands out a manager. */
 const audited: unknown[][] = [];
 const audit = { record: (...args: unknown[]) => Promise.resolve(void audited.push(args.slice(0, 4))) } as unknown as AuditService;
+/** Creation is tested over HTTP (test/access/api-keys.spec.ts); these tests never look a tenant up. */
+const tenants = {} as TenantsRepository;
 const dataSource = { transaction: (work: (manager: unknown) => Promise<unknown>) => work({}) } as unknown as DataSource;
 
 /** The service with its caches bypassed (an invalidation bus that never connected is unhealthy). */
 function keysService(repository: ApiKeysRepository, secrets: AccessSecrets): ApiKeysService {
-  return new ApiKeysService(repository, secrets, new TokenCache(new InvalidationBus({} as AppConfig)), audit, dataSource);
+  return new ApiKeysService(repository, secrets, new TokenCache(new InvalidationBus({} as AppConfig)), audit, dataSource, tenants);
 }
 
 async function errorCodeOf(promise: Promise<unknown>): Promise<ErrorCode | undefined> {
@@ -125,7 +128,7 @@ describe('ApiKeysService.remove', () => {
     audited.length = 0;
     await expect(service.remove(id, 'admin')).resolves.toBeUndefined();
     expect(deleted).toEqual([id]);
-    expect(audited).toEqual([['admin', 'api_key_deleted', id, { name: 'n', shop_ids: null }]]);
+    expect(audited).toEqual([['admin', 'api_key_deleted', id, { name: 'n', shop_ids: null, tenant_ids: null, permissions: ['tokens'] }]]);
     expect(await errorCodeOf(service.remove(id, 'admin'))).toBe(ErrorCode.ApiKeyNotFound);
     expect(audited).toHaveLength(1);
   });

@@ -5,11 +5,21 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { TokenCache } from '../cache/token-cache.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { TenantsRepository } from '../tenants/tenants.repository';
 import { AccessSecrets } from './access-secrets';
 import { digestApiKey, digestsEqual, generateApiKey, looksLikeApiKey } from './api-key-secrets';
 import { ApiKeysRepository } from './api-keys.repository';
 import type { Caller, Permission } from './caller';
 import type { ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/create-api-key.dto';
+import type { ApiKey } from './entities/api-key.entity';
+
+/** What a key may do when its creator does not say: what every key could do before permissions existed. */
+const DEFAULT_PERMISSIONS: readonly Permission[] = ['tokens'];
+
+/** A key's audit detail: what it could see and do, never the key or its digest. */
+function auditDetail(key: Pick<ApiKey, 'name' | 'shopIds' | 'tenantIds' | 'permissions'>): Record<string, unknown> {
+  return { name: key.name, shop_ids: key.shopIds, tenant_ids: key.tenantIds, permissions: key.permissions };
+}
 
 @Injectable()
 export class ApiKeysService {
@@ -22,6 +32,7 @@ export class ApiKeysService {
     private readonly cache: TokenCache,
     private readonly audit: AuditService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tenants: TenantsRepository,
   ) {
     this.adminDigest = digestApiKey(secrets.adminApiKey, secrets.hmacSecret);
   }
@@ -67,21 +78,25 @@ export class ApiKeysService {
     return this.cache.getCaller(digest)?.value as Caller | undefined;
   }
 
-  /** Creates a key and its audit record (by `actorKeyId`) in one transaction. */
+  /**
+   * Creates a key and its audit record (by `actorKeyId`) in one transaction. A key is limited to listed shops
+   * or to tenants, not both; `connect` needs tenants (a connect session is always some tenant's).
+   */
   async create(input: CreateApiKeyDto, actorKeyId: string): Promise<CreatedApiKey> {
+    const scope = await this.scopeOf(input);
     const key = generateApiKey();
     const row = {
       id: randomUUID(),
       name: input.name,
       keyDigest: digestApiKey(key, this.secrets.hmacSecret),
       keyPrefix: key.slice(0, 12),
-      shopIds: input.shop_ids ?? null,
+      ...scope,
     };
     await this.dataSource.transaction(async (manager) => {
       await this.keys.insert(row, manager);
-      await this.audit.record(actorKeyId, 'api_key_created', row.id, { name: row.name, shop_ids: row.shopIds }, manager);
+      await this.audit.record(actorKeyId, 'api_key_created', row.id, auditDetail(row), manager);
     });
-    return { id: row.id, name: row.name, key, shop_ids: row.shopIds };
+    return { id: row.id, name: row.name, key, shop_ids: row.shopIds, tenant_ids: row.tenantIds, permissions: row.permissions };
   }
 
   async list(): Promise<ApiKeyView[]> {
@@ -91,16 +106,40 @@ export class ApiKeysService {
       name: row.name,
       key_prefix: row.keyPrefix,
       shop_ids: row.shopIds,
+      tenant_ids: row.tenantIds,
+      permissions: row.permissions as Permission[],
       created_at: row.createdAt.toISOString(),
       last_used_at: row.lastUsedAt?.toISOString() ?? null,
     }));
+  }
+
+  /** What a new key may see and do, once its tenants are known to exist. */
+  private async scopeOf(input: CreateApiKeyDto): Promise<Pick<ApiKey, 'shopIds' | 'tenantIds'> & { permissions: Permission[] }> {
+    const shopIds = input.shop_ids ?? null;
+    const tenantIds = input.tenant_ids ?? null;
+    const permissions = input.permissions ?? [...DEFAULT_PERMISSIONS];
+    if (shopIds !== null && tenantIds !== null) {
+      throw new AppError(ErrorCode.InvalidRequest, 'give shop_ids or tenant_ids, not both');
+    }
+    if (permissions.includes('connect') && tenantIds === null) {
+      throw new AppError(
+        ErrorCode.InvalidRequest,
+        'the connect permission needs tenant_ids: the tenants the key may start connect sessions for',
+      );
+    }
+    if (tenantIds !== null && tenantIds.length > 0) {
+      const existing = new Set(await this.tenants.existing(tenantIds));
+      const unknown = tenantIds.filter((id) => !existing.has(id));
+      if (unknown.length > 0) throw new AppError(ErrorCode.TenantNotFound, `no tenant ${unknown.slice(0, 5).join(', ')}`);
+    }
+    return { shopIds, tenantIds, permissions };
   }
 
   /** `id` is a uuid (UuidParam on the route). The deletion and its audit record (by `actorKeyId`) commit together. */
   async remove(id: string, actorKeyId: string): Promise<void> {
     const deleted = await this.dataSource.transaction(async (manager) => {
       const key = await this.keys.delete(id, manager);
-      if (key) await this.audit.record(actorKeyId, 'api_key_deleted', id, { name: key.name, shop_ids: key.shopIds }, manager);
+      if (key) await this.audit.record(actorKeyId, 'api_key_deleted', id, auditDetail(key), manager);
       return key !== null;
     });
     if (!deleted) throw new AppError(ErrorCode.ApiKeyNotFound, 'no API key with this id');

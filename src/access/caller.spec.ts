@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { assertShopAccess, Caller, visibleShopIds } from './caller';
+import { assertShopAccess, Caller, mayAccessShop, visibleShopIds } from './caller';
 
 function codeOf(work: () => void): ErrorCode | undefined {
   try {
@@ -48,5 +48,39 @@ describe('visibleShopIds', () => {
     ]);
     // An empty list stays empty: it must not widen to every shop.
     expect(visibleShopIds({ kind: 'service', keyId: 'k', name: 'n', shopIds: [], tenantIds: null, permissions: ['tokens'] })).toEqual([]);
+  });
+});
+
+describe('mayAccessShop for a tenant-scoped key', () => {
+  const tenantKey: Caller = { kind: 'service', keyId: 'k', name: 'n', shopIds: null, tenantIds: ['t1', 't2'], permissions: ['tokens'] };
+  const owner = (tenantId: string | null) => ({ authorizationId: 'auth-1', tenantId });
+
+  it.each<[string, ReturnType<typeof owner> | null | undefined, boolean]>([
+    ["a shop of one of the key's tenants", owner('t2'), true],
+    ['a shop of another tenant', owner('t3'), false],
+    ['a tenant id that only differs in case', owner('T1'), false],
+    ['a shop of no tenant', owner(null), false],
+    ['a shop that does not exist', null, false],
+    ['a shop whose owner is not known (not looked up)', undefined, false],
+  ])('%s', (_label, shopOwner, expected) => {
+    expect(mayAccessShop(tenantKey, 'shop-1', shopOwner)).toBe(expected);
+  });
+
+  it('ignores the owner for the admin key and a key without tenants', () => {
+    const plain: Caller = { kind: 'service', keyId: 'k', name: 'n', shopIds: null, tenantIds: null, permissions: ['tokens'] };
+    expect(mayAccessShop({ kind: 'admin' }, 'shop-1', null)).toBe(true);
+    expect(mayAccessShop(plain, 'shop-1', owner('t3'))).toBe(true);
+    expect(mayAccessShop(plain, 'shop-1')).toBe(true);
+  });
+
+  it('with an empty tenant list sees no shop at all', () => {
+    expect(mayAccessShop({ ...tenantKey, tenantIds: [] }, 'shop-1', owner('t1'))).toBe(false);
+  });
+
+  it('needs both when a key somehow has shop_ids and tenant_ids (creation refuses it; fail closed all the same)', () => {
+    const both: Caller = { ...tenantKey, shopIds: ['shop-1'] };
+    expect(mayAccessShop(both, 'shop-1', owner('t1'))).toBe(true);
+    expect(mayAccessShop(both, 'shop-2', owner('t1'))).toBe(false);
+    expect(mayAccessShop(both, 'shop-1', owner('t3'))).toBe(false);
   });
 });

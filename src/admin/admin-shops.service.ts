@@ -25,7 +25,7 @@ export class AdminShopsService {
   ) {}
 
   list(query: ListShopsAdminQueryDto): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
-    return this.query.list({ status: query.status, region: query.region }, query.page ?? 1, query.limit ?? 50);
+    return this.query.list({ status: query.status, region: query.region, tenantId: query.tenant_id }, query.page ?? 1, query.limit ?? 50);
   }
 
   get(shopId: string): Promise<AdminShopView> {

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { ShopOwnerCache } from './shop-owner-cache.service';
 import { TokenCache } from './token-cache.service';
 
 @Global()
-@Module({ providers: [TokenCache], exports: [TokenCache] })
+@Module({ providers: [TokenCache, ShopOwnerCache], exports: [TokenCache, ShopOwnerCache] })
 export class CacheModule {}

@@ -9,7 +9,8 @@ const MEANING: Record<ErrorCode, string> = {
   [ErrorCode.InvalidCode]: 'TikTok refused the authorization code (36004004: invalid, expired or already used); nothing was stored',
   [ErrorCode.InvalidSignature]: 'the webhook signature (Authorization header) is missing or does not match the body',
   [ErrorCode.Unauthorized]: 'no API key, or an unknown or deleted one (with WWW-Authenticate: Bearer)',
-  [ErrorCode.Forbidden]: 'a service key on an admin route, or on a shop outside its shop_ids',
+  [ErrorCode.Forbidden]:
+    "a service key on an admin route, on a route outside its permissions, or on a shop outside its shop_ids or its tenants' shops (also one that does not exist)",
   [ErrorCode.ShopNotFound]: 'no such shop (for a key that may see it)',
   [ErrorCode.ApiKeyNotFound]: 'no API key with this id',
   [ErrorCode.TenantNotFound]: 'no tenant with this tenant_id',

@@ -8,6 +8,8 @@ import { RequestPipeline } from './request-pipeline';
 import type { ApiKeysService } from '../access/api-keys.service';
 import { Caller, RequestWithCaller } from '../access/caller';
 import { AdminAccess, Public, ServiceAccess } from '../common/http/route-access';
+import type { ShopOwner, ShopOwners } from '../access/shop-owners';
+import { RequirePermission } from './machine-route';
 
 const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
 const SERVICE = `tts_${'s'.repeat(43)}`;
@@ -19,6 +21,29 @@ const SERVICE_CALLER: Caller = {
   tenantIds: null,
   permissions: ['tokens'],
 };
+
+/** Shops of tenant-a and tenant-b; any other shop does not exist. */
+const OWNED: Record<string, ShopOwner> = {
+  'shop-a': { authorizationId: 'auth-1', tenantId: 'tenant-a' },
+  'shop-b': { authorizationId: 'auth-2', tenantId: 'tenant-b' },
+  'shop-n': { authorizationId: 'auth-3', tenantId: null },
+};
+const OWNERS: ShopOwners = {
+  cached: () => undefined,
+  find: (shopId: string) => Promise.resolve(OWNED[shopId] ?? null),
+};
+
+const TENANT = `tts_${'t'.repeat(43)}`;
+const TENANT_CALLER: Caller = {
+  kind: 'service',
+  keyId: 'k2',
+  name: 'tenant-a products',
+  shopIds: null,
+  tenantIds: ['tenant-a'],
+  permissions: ['tokens'],
+};
+const CONNECT = `tts_${'c'.repeat(43)}`;
+const CONNECT_CALLER: Caller = { ...TENANT_CALLER, keyId: 'k3', name: 'tenant-a connect', permissions: ['connect'] };
 
 class Unmarked {
   handler(): void {}
@@ -35,6 +60,11 @@ class ServiceClass {
   handler(): void {}
   @Public() publicHandler(): void {}
   @AdminAccess() adminHandler(): void {}
+}
+
+@ServiceAccess()
+class ConnectClass {
+  @RequirePermission('connect') handler(): void {}
 }
 
 @AdminAccess()
@@ -63,12 +93,15 @@ function guardWith(): { guard: ApiKeyGuard; authenticate: jest.Mock } {
   const authenticate = jest.fn((presented: string): Promise<Caller | null> => {
     if (presented === ADMIN) return Promise.resolve({ kind: 'admin' });
     if (presented === SERVICE) return Promise.resolve(SERVICE_CALLER);
+    if (presented === TENANT) return Promise.resolve(TENANT_CALLER);
+    if (presented === CONNECT) return Promise.resolve(CONNECT_CALLER);
     return Promise.resolve(null);
   });
   const pipeline = new RequestPipeline(
     { auth: { secureCookies: false } } as AppConfig,
     { authenticate } as unknown as ApiKeysService,
     {} as MetricsService,
+    OWNERS,
   );
   return { guard: new ApiKeyGuard(new Reflector(), pipeline), authenticate };
 }
@@ -134,6 +167,35 @@ describe('ApiKeyGuard: the shop a route names', () => {
   ])('%s', async (_label, header, params, expected) => {
     const { guard } = guardWith();
     expect(await outcome(guard, contextFor(ServiceClass, 'handler', header, params).context)).toBe(expected);
+  });
+});
+
+describe("ApiKeyGuard: a tenant-scoped key and the shop a route names (the shop's owner looked up)", () => {
+  it.each<[string, string, Record<string, string> | undefined, true | ErrorCode]>([
+    ["a shop of the key's tenant", `Bearer ${TENANT}`, { shop_id: 'shop-a' }, true],
+    ["another tenant's shop", `Bearer ${TENANT}`, { shop_id: 'shop-b' }, ErrorCode.Forbidden],
+    ['a shop of no tenant', `Bearer ${TENANT}`, { shop_id: 'shop-n' }, ErrorCode.Forbidden],
+    ['a shop that does not exist: 403, as for a shop list', `Bearer ${TENANT}`, { shop_id: 'shop-z' }, ErrorCode.Forbidden],
+    ["a malformed shop id (left to the route's ShopIdParam: 400)", `Bearer ${TENANT}`, { shop_id: 'not a shop!' }, true],
+    ['no shop in the route', `Bearer ${TENANT}`, undefined, true],
+    ['a shop without a tenant, for a key without tenants', `Bearer ${ADMIN}`, { shop_id: 'shop-n' }, true],
+  ])('%s', async (_label, header, params, expected) => {
+    const { guard } = guardWith();
+    expect(await outcome(guard, contextFor(ServiceClass, 'handler', header, params).context)).toBe(expected);
+  });
+});
+
+describe("ApiKeyGuard: a route's permission", () => {
+  it.each<[string, { prototype: object }, string, true | ErrorCode]>([
+    ['a tokens route, a key with tokens', ServiceClass, SERVICE, true],
+    ['a tokens route, a key with only connect', ServiceClass, CONNECT, ErrorCode.Forbidden],
+    ['a connect route, a key with only connect', ConnectClass, CONNECT, true],
+    ['a connect route, a key with only tokens', ConnectClass, TENANT, ErrorCode.Forbidden],
+    ['a connect route, the admin key', ConnectClass, ADMIN, true],
+    ['an admin route, a key with connect', AdminClass, CONNECT, ErrorCode.Forbidden],
+  ])('%s', async (_label, target, key, expected) => {
+    const { guard } = guardWith();
+    expect(await outcome(guard, contextFor(target, 'handler', `Bearer ${key}`).context)).toBe(expected);
   });
 });
 

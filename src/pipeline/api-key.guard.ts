@@ -10,7 +10,8 @@ import { RequestPipeline } from './request-pipeline';
 /**
  * Global guard, deny by default: a route is public only when marked {@link Public}. Others run the pipeline's
  * `authenticate` and `authorize` with the route's access level: no key or an unknown key is 401
- * `unauthorized`; a service key on an admin route, or on a shop outside its list, 403 `forbidden`.
+ * `unauthorized`; a service key on an admin route, on a route outside its permissions, or on a shop outside
+ * its shop_ids or tenants, 403 `forbidden`.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -31,7 +32,7 @@ export class ApiKeyGuard implements CanActivate {
     const route = { access, metric, permission };
     this.pipeline.enter(request, route);
     const caller = await this.pipeline.authenticate(request);
-    this.pipeline.authorize(route, caller, (request.params as Record<string, unknown> | undefined)?.shop_id);
+    await this.pipeline.authorize(route, caller, (request.params as Record<string, unknown> | undefined)?.shop_id);
     request.caller = caller;
     return true;
   }

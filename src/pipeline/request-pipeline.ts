@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { assertShopAccess, Caller, mayAccessShop } from '../access/caller';
+import { assertShopAccess, Caller, isTenantScoped, mayAccessShop } from '../access/caller';
 import { ApiKeysService } from '../access/api-keys.service';
+import { ShopOwners } from '../access/shop-owners';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { attachContext, contextOf, RequestContext } from '../common/http/request-context';
 import { HeaderList, securityHeadersFor } from '../common/http/security-headers';
@@ -63,6 +64,7 @@ export class RequestPipeline {
     config: AppConfig,
     private readonly keys: ApiKeysService,
     private readonly metrics: MetricsService,
+    private readonly owners: ShopOwners,
   ) {
     this.headersFor = securityHeadersFor({ https: config.auth.secureCookies, docsPath: DOCS_PATH });
   }
@@ -114,22 +116,30 @@ export class RequestPipeline {
   }
 
   /**
-   * 3. 403 `forbidden` unless the caller may use the route (the admin key for admin routes) and the shop the
-   * route names, if any. A malformed shop id names no shop: the route's ShopIdParam refuses it with 400.
+   * 3. 403 `forbidden` unless the caller may use the route (the admin key for admin routes, a service key the
+   * route's permission) and the shop the route names, if any. A malformed shop id names no shop: the route's
+   * ShopIdParam refuses it with 400. Only a tenant-scoped key needs the shop's owner, so only its check may
+   * wait for the database (a promise); every other one is decided at once.
    */
-  authorize(route: MachineRouteSpec, caller: Caller, shopId: unknown): void {
+  authorize(route: MachineRouteSpec, caller: Caller, shopId: unknown): Promise<void> | undefined {
     if (!mayUseRoute(route, caller)) {
       throw new AppError(
         ErrorCode.Forbidden,
         route.access === 'admin' ? 'this route needs the admin key' : `this API key lacks the ${route.permission ?? 'tokens'} permission`,
       );
     }
-    if (isShopId(shopId)) assertShopAccess(caller, shopId);
+    if (!isShopId(shopId)) return undefined;
+    if (isTenantScoped(caller)) return this.owners.find(shopId).then((owner) => assertShopAccess(caller, shopId, owner));
+    assertShopAccess(caller, shopId);
+    return undefined;
   }
 
-  /** {@link authorize} as a yes or no, for a path that leaves every refusal to Nest. */
+  /**
+   * {@link authorize} as a yes or no, for a path that leaves every refusal to Nest: no for a tenant-scoped key
+   * whose shop's owner this replica does not hold in memory (the Nest path looks it up).
+   */
   mayServe(route: MachineRouteSpec, caller: Caller, shopId: string): boolean {
-    return mayUseRoute(route, caller) && mayAccessShop(caller, shopId);
+    return mayUseRoute(route, caller) && mayAccessShop(caller, shopId, isTenantScoped(caller) ? this.owners.cached(shopId) : undefined);
   }
 
   /** Marks the request as the route's, once routing knows it (Nest path). */

@@ -20,21 +20,34 @@ import { RefreshState, refreshStateColumns } from './refresh-state';
 /** A shop and the authorization that grants it, as the token API reads them. */
 export interface ShopGrant {
   shop: Pick<Shop, 'id' | 'name' | 'region' | 'cipher' | 'status'>;
-  authorization: Pick<SellerAuthorization, 'id' | 'status' | 'openId' | 'sellerName' | 'accessToken' | 'accessTokenExpiresAt'> & {
+  authorization: Pick<
+    SellerAuthorization,
+    'id' | 'tenantId' | 'status' | 'openId' | 'sellerName' | 'accessToken' | 'accessTokenExpiresAt'
+  > & {
     endsAt: Date | null;
   };
   viewStatus: ShopViewStatus;
 }
 
+/** Whose a shop is, as a tenant-scoped key's access is decided. */
+export interface ShopOwnerRow {
+  shopId: string;
+  authorizationId: string;
+  tenantId: string | null;
+}
+
 /** A shop as operators see it: who granted it, and where its authorization's refreshes stand. */
 export interface AdminShopRow {
   shop: Pick<Shop, 'id' | 'name' | 'region' | 'sellerType'>;
-  authorization: Pick<SellerAuthorization, 'id' | 'status' | 'openId' | 'sellerName' | 'grantedScopes'> & RefreshState;
+  authorization: Pick<SellerAuthorization, 'id' | 'tenantId' | 'status' | 'openId' | 'sellerName' | 'grantedScopes'> & RefreshState;
   viewStatus: ShopViewStatus;
 }
 
 /** An authorization as operators see it, with its granted shops. */
-export type AuthorizationRow = Pick<SellerAuthorization, 'id' | 'openId' | 'sellerName' | 'sellerBaseRegion' | 'grantedScopes'> &
+export type AuthorizationRow = Pick<
+  SellerAuthorization,
+  'id' | 'tenantId' | 'openId' | 'sellerName' | 'sellerBaseRegion' | 'grantedScopes'
+> &
   RefreshState & { viewStatus: AuthorizationViewStatus; shopIds: string[] | null };
 
 /** An authorization in the original single-seller summary of GET /auth/status. */
@@ -56,7 +69,7 @@ export type ConnectedSellerRow = Pick<SellerAuthorization, 'id' | 'sellerName' |
 
 const SHOP_GRANT = `
   SELECT ${selectColumns(Shop, 's', ['id', 'name', 'region', 'cipher', 'status'], 'shop')},
-         ${selectColumns(SellerAuthorization, 'a', ['id', 'status', 'openId', 'sellerName', 'accessToken', 'accessTokenExpiresAt'], 'authorization')},
+         ${selectColumns(SellerAuthorization, 'a', ['id', 'tenantId', 'status', 'openId', 'sellerName', 'accessToken', 'accessTokenExpiresAt'], 'authorization')},
          ${authorizationEndSql('a')} AS "authorization.endsAt", ${shopStatusSql('s', 'a')} AS "viewStatus"
     FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
 
@@ -67,14 +80,28 @@ const SHOP_GRANT = `
  */
 const LOAD_SHOP_GRANT = { name: 'tts_load_shop', text: `${SHOP_GRANT} WHERE s.id = $1` } as const;
 
+/** A shop's owner, on the two primary keys; a named statement for the same reason as LOAD_SHOP_GRANT. */
+const LOAD_SHOP_OWNER = {
+  name: 'tts_load_shop_owner',
+  text: `SELECT s.id AS "shopId", ${selectColumns(Shop, 's', ['authorizationId'])}, ${selectColumns(SellerAuthorization, 'a', ['tenantId'])}
+           FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id WHERE s.id = $1`,
+} as const;
+
 /** One derived status per shop, as operators see it. */
 const ADMIN_SHOP = `
   SELECT ${selectColumns(Shop, 's', ['id', 'name', 'region', 'sellerType'], 'shop')},
-         ${selectColumns(SellerAuthorization, 'a', ['id', 'status', 'openId', 'sellerName', 'grantedScopes'], 'authorization')},
+         ${selectColumns(SellerAuthorization, 'a', ['id', 'tenantId', 'status', 'openId', 'sellerName', 'grantedScopes'], 'authorization')},
          ${refreshStateColumns('a', 'authorization')}, ${shopStatusSql('s', 'a')} AS "viewStatus"
     FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
 
-const AUTHORIZATION = selectColumns(SellerAuthorization, 'a', ['id', 'openId', 'sellerName', 'sellerBaseRegion', 'grantedScopes']);
+const AUTHORIZATION = selectColumns(SellerAuthorization, 'a', [
+  'id',
+  'tenantId',
+  'openId',
+  'sellerName',
+  'sellerBaseRegion',
+  'grantedScopes',
+]);
 const AUTH_STATUS = selectColumns(SellerAuthorization, 'a', [
   'id',
   'openId',
@@ -100,6 +127,15 @@ function shopAuthorizationIs(status: AuthorizationViewStatus): string {
 }
 
 /**
+ * A condition on `s`: its authorization belongs to one of the tenants `tenants` (an SQL varchar[] expression)
+ * names. As in {@link shopAuthorizationIs}, the tenants' authorizations are listed once (from
+ * ix_seller_authorizations_tenant) and their shops found through ix_shops_authorization_id.
+ */
+function shopOfTenants(tenants: string): string {
+  return `s.authorization_id = ANY (ARRAY(SELECT x.id FROM seller_authorizations x WHERE x.tenant_id = ANY (${tenants})))`;
+}
+
+/**
  * Read-only views of the authorizations and their shops: what the token API, the admin API and the metrics
  * read. Tokens come back as stored (encrypted); none of the admin views reads them at all.
  */
@@ -114,22 +150,48 @@ export class AuthorizationViewsRepository {
     return rows.length > 0 ? nestRow<ShopGrant>(rows[0]) : null;
   }
 
-  /** Shops in id order after `after`, among `visible` (null: all of them). */
-  async shopGrants(visible: readonly string[] | null, after: string | undefined, limit: number): Promise<ShopGrant[]> {
+  /** The shop's authorization and tenant; null if no such shop. */
+  async shopOwner(shopId: string): Promise<ShopOwnerRow | null> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const { rows } = await pool.query<ShopOwnerRow>({ ...LOAD_SHOP_OWNER, values: [requireId(shopId, 'a shop id')] });
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Shops in id order after `after`, among `shopIds` (null: any) and owned by one of `tenantIds` (null: any
+   * owner, also none). The tenants' authorizations come from ix_seller_authorizations_tenant, their shops from
+   * ix_shops_authorization_id.
+   */
+  async shopGrants(
+    visible: { shopIds: readonly string[] | null; tenantIds: readonly string[] | null },
+    after: string | undefined,
+    limit: number,
+  ): Promise<ShopGrant[]> {
+    const params: unknown[] = [limit];
+    const conditions: string[] = [];
+    if (visible.shopIds !== null) conditions.push(`s.id = ANY($${params.push(visible.shopIds)}::varchar[])`);
+    if (visible.tenantIds !== null) conditions.push(shopOfTenants(`$${params.push(visible.tenantIds)}::varchar[]`));
+    if (after !== undefined) conditions.push(`s.id > $${params.push(after)}`);
     const rows = await this.dataSource.query<Record<string, unknown>[]>(
-      `${SHOP_GRANT}
-        WHERE ($1::varchar[] IS NULL OR s.id = ANY($1::varchar[])) AND ($2::varchar IS NULL OR s.id > $2)
-        ORDER BY s.id LIMIT $3`,
-      [visible, after ?? null, limit],
+      `${SHOP_GRANT} ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY s.id LIMIT $1`,
+      params,
     );
     return rows.map((row) => nestRow<ShopGrant>(row));
   }
 
-  /** Keyset pages in id order; a status filter is a condition on stored columns, so its index can serve it. */
-  async authorizations(status: AuthorizationViewStatus | undefined, limit: number, after?: string): Promise<AuthorizationRow[]> {
+  /**
+   * Keyset pages in id order; a status filter is a condition on stored columns, so its index can serve it, and
+   * a tenant's are read in id order from ix_seller_authorizations_tenant.
+   */
+  async authorizations(
+    filter: { status?: AuthorizationViewStatus; tenantId?: string },
+    limit: number,
+    after?: string,
+  ): Promise<AuthorizationRow[]> {
     const conditions: string[] = [];
     const params: unknown[] = [limit];
-    if (status) conditions.push(authorizationStatusIsSql('a', status));
+    if (filter.status) conditions.push(authorizationStatusIsSql('a', filter.status));
+    if (filter.tenantId !== undefined) conditions.push(`a.tenant_id = $${params.push(requireId(filter.tenantId, 'a tenant id'))}`);
     if (after) conditions.push(`a.id > $${params.push(after)}`);
     return this.dataSource.query<AuthorizationRow[]>(
       `SELECT ${AUTHORIZATION}, ${authorizationStatusSql('a')} AS "viewStatus",
@@ -149,7 +211,7 @@ export class AuthorizationViewsRepository {
    * of them when nothing filters, which no index avoids.
    */
   async adminShops(
-    filter: { status?: ShopViewStatus; region?: string },
+    filter: { status?: ShopViewStatus; region?: string; tenantId?: string },
     page: number,
     limit: number,
   ): Promise<{ rows: AdminShopRow[]; total: number }> {
@@ -157,6 +219,9 @@ export class AuthorizationViewsRepository {
     const params: unknown[] = [limit, (page - 1) * limit];
     if (filter.status) conditions.push(shopStatusIsSql('s', filter.status, shopAuthorizationIs));
     if (filter.region) conditions.push(`s.region = $${params.push(filter.region)}`);
+    if (filter.tenantId !== undefined) {
+      conditions.push(shopOfTenants(`ARRAY[$${params.push(requireId(filter.tenantId, 'a tenant id'))}::varchar]`));
+    }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = await this.dataSource.query<(Record<string, unknown> & { total: string })[]>(
       `SELECT t.total, v.* FROM (SELECT count(*) AS total FROM shops s ${where}) t

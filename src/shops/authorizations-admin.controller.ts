@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID, Max, Min, IsInt } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Max, Min, IsInt, Matches } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { AdminAccess } from '../common/http/route-access';
 import { toInteger } from '../common/http/query-transforms';
+import { TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../common/ids';
 import { AuthorizationView, AuthorizationsQueryService, AUTHORIZATION_VIEW_STATUSES } from './authorizations-query.service';
 import { AuthorizationListResponse } from './dto/authorization-view.dto';
 
@@ -12,6 +13,11 @@ class ListAuthorizationsQueryDto {
   @IsOptional()
   @IsIn(AUTHORIZATION_VIEW_STATUSES)
   status?: (typeof AUTHORIZATION_VIEW_STATUSES)[number];
+
+  @ApiPropertyOptional({ pattern: `^${TENANT_ID_PATTERN}$`, description: "only this tenant's authorizations" })
+  @IsOptional()
+  @Matches(TENANT_ID_REGEXP, { message: `tenant_id must be ${TENANT_ID_RULE}` })
+  tenant_id?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
@@ -38,6 +44,6 @@ export class AuthorizationsAdminController {
   @ApiOperation({ summary: "Sellers' authorizations: status, expiries, shops, failures and last error" })
   @ApiOkResponse({ type: AuthorizationListResponse })
   list(@Query() query: ListAuthorizationsQueryDto): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
-    return this.authorizations.list(query.status, query.limit ?? 100, query.after);
+    return this.authorizations.list({ status: query.status, tenantId: query.tenant_id }, query.limit ?? 100, query.after);
   }
 }

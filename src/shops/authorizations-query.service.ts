@@ -10,6 +10,8 @@ export type { AuthorizationViewStatus } from './derived-status';
 /** An authorization in GET /admin/authorizations. */
 export interface AuthorizationView extends RefreshStateView {
   id: string;
+  /** The tenant that owns the seller; null: none. */
+  tenant_id: string | null;
   open_id: string;
   seller_name: string | null;
   seller_base_region: string | null;
@@ -47,14 +49,15 @@ export class AuthorizationsQueryService {
   constructor(private readonly views: AuthorizationViewsRepository) {}
 
   async list(
-    status: AuthorizationViewStatus | undefined,
+    filter: { status?: AuthorizationViewStatus; tenantId?: string },
     limit: number,
     after?: string,
   ): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
-    const rows = await this.views.authorizations(status, limit, after);
+    const rows = await this.views.authorizations(filter, limit, after);
     return {
       authorizations: rows.map((row) => ({
         id: row.id,
+        tenant_id: row.tenantId,
         open_id: row.openId,
         seller_name: row.sellerName,
         seller_base_region: row.sellerBaseRegion,

@@ -16,6 +16,8 @@ export interface AdminShopView extends RefreshStateView {
   seller_type: string | null;
   status: ShopViewStatus;
   authorization_id: string;
+  /** The tenant that owns the shop (through its authorization); null: none. */
+  tenant_id: string | null;
   authorization_status: string;
   open_id: string;
   seller_name: string | null;
@@ -39,7 +41,7 @@ export class ShopsQueryService {
   ) {}
 
   async list(
-    filter: { status?: ShopViewStatus; region?: string },
+    filter: { status?: ShopViewStatus; region?: string; tenantId?: string },
     page: number,
     limit: number,
   ): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
@@ -79,6 +81,7 @@ function toView({ shop, authorization, viewStatus }: AdminShopRow): AdminShopVie
     seller_type: shop.sellerType,
     status: viewStatus,
     authorization_id: authorization.id,
+    tenant_id: authorization.tenantId,
     authorization_status: authorization.status,
     open_id: authorization.openId,
     seller_name: authorization.sellerName,

@@ -9,6 +9,7 @@ import { AuthorizationsAdminController } from './authorizations-admin.controller
 import { AuthorizationsQueryService } from './authorizations-query.service';
 import { AuthorizationsRepository } from './authorizations.repository';
 import { RevocationService } from './revocation.service';
+import { ShopOwnerLookup } from './shop-owner-lookup.service';
 import { ShopsMetrics } from './shops.metrics';
 import { ShopsQueryService } from './shops-query.service';
 import { StoredKeysCheck } from './stored-keys.check';
@@ -36,7 +37,8 @@ const REPOSITORIES = [
     AuthorizationsQueryService,
     RevocationService,
     ShopsQueryService,
+    ShopOwnerLookup,
   ],
-  exports: [...REPOSITORIES, AuthorizationStore, AuthorizationsQueryService, RevocationService, ShopsQueryService],
+  exports: [...REPOSITORIES, AuthorizationStore, AuthorizationsQueryService, RevocationService, ShopsQueryService, ShopOwnerLookup],
 })
 export class ShopsModule {}

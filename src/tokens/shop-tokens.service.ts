@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Caller, visibleShopIds } from '../access/caller';
+import { Caller, visibleShopIds, visibleTenantIds } from '../access/caller';
 import { TokenCache } from '../cache/token-cache.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppConfig } from '../config/app-config';
@@ -65,11 +65,23 @@ export class ShopTokensService {
     );
   }
 
-  async listShops(caller: Caller, limit = 1000, after?: string): Promise<{ shops: ShopView[]; next_after: string | null }> {
-    const rows = await this.views.shopGrants(visibleShopIds(caller), after, limit);
+  /** The shops the caller may see, in id order; `tenantId`: only that tenant's (of those). */
+  async listShops(
+    caller: Caller,
+    limit = 1000,
+    after?: string,
+    tenantId?: string,
+  ): Promise<{ shops: ShopView[]; next_after: string | null }> {
+    const tenantIds = visibleTenantIds(caller);
+    const onlyTenants = tenantId === undefined ? tenantIds : tenantIds === null || tenantIds.includes(tenantId) ? [tenantId] : [];
+    const rows =
+      onlyTenants?.length === 0
+        ? []
+        : await this.views.shopGrants({ shopIds: visibleShopIds(caller), tenantIds: onlyTenants }, after, limit);
     return {
       shops: rows.map(({ shop, authorization, viewStatus }) => ({
         shop_id: shop.id,
+        tenant_id: authorization.tenantId,
         shop_name: shop.name,
         region: shop.region,
         shop_cipher: shop.cipher,
@@ -108,6 +120,7 @@ export class ShopTokensService {
       open_id: authorization.openId,
       seller_name: authorization.sellerName,
       region: shop.region,
+      tenant_id: authorization.tenantId,
     };
     this.cache.setToken(
       { authorizationId: authorization.id, shopId: shop.id, expiresAtMs: expiresAt.getTime(), body: JSON.stringify(answer) },

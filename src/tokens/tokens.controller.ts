@@ -26,7 +26,7 @@ export class TokensController {
   @ApiOperation({ summary: 'The shops this key may see, with status and expiries; never a token' })
   @ApiOkResponse({ type: ShopListResponse })
   list(@CurrentCaller() caller: Caller, @Query() query: ListShopsQueryDto): Promise<{ shops: ShopView[]; next_after: string | null }> {
-    return this.tokens.listShops(caller, query.limit, query.after);
+    return this.tokens.listShops(caller, query.limit, query.after, query.tenant_id);
   }
 
   @Get(':shop_id/token')

@@ -8,6 +8,11 @@ const HMAC_SECRET = `hmac-${randomBytes(32).toString('base64url')}`;
 /** Shared by every instance on the test database (the encryption keys too, as replicas would). */
 const ENV = { ADMIN_API_KEY: ADMIN_KEY, API_KEY_HMAC_SECRET: HMAC_SECRET, TOKEN_ENCRYPTION_KEYS: testEncryptionKeys() };
 
+/** Tenants that exist: a few ordinary ids, the longest allowed one, and 100 for the bound. */
+const LONGEST_TENANT = `${'T'.repeat(120)}.:@-_x9Z`;
+const HUNDRED_TENANTS = Array.from({ length: 100 }, (_, i) => `bulk-${i}`);
+const TENANTS = ['acme', 'globex:eu', 'user@initech.example', LONGEST_TENANT, ...HUNDRED_TENANTS];
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -16,6 +21,8 @@ interface CreatedKey {
   name: string;
   key: string;
   shop_ids: string[] | null;
+  tenant_ids: string[] | null;
+  permissions: string[];
 }
 
 interface ListedKey {
@@ -23,6 +30,8 @@ interface ListedKey {
   name: string;
   key_prefix: string;
   shop_ids: string[] | null;
+  tenant_ids: string[] | null;
+  permissions: string[];
   created_at: string;
   last_used_at: string | null;
 }
@@ -104,13 +113,15 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     t = await startTestApp(ENV);
+    // The tenants the scoped keys below name (the tenant admin routes are not these tests' subject).
+    await query(t.db.url, `INSERT INTO tenants (tenant_id, name) SELECT unnest($1::varchar[]), 'a tenant'`, [TENANTS]);
   });
   afterAll(async () => {
     await t?.close();
   });
 
   describe('POST /admin/api-keys', () => {
-    it('creates a service key and shows it once: 201 { id, name, key, shop_ids }', async () => {
+    it('creates a service key and shows it once: 201 { id, name, key, shop_ids, tenant_ids, permissions }', async () => {
       const answer = await asAdmin('/admin/api-keys', {
         method: 'POST',
         body: { name: 'orders-service', shop_ids: ['7000000000000001', 'shop_B-2'] },
@@ -118,10 +129,13 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
       expect(answer.status).toBe(201);
       expect(answer.headers.get('content-type')).toContain('application/json');
       const created = answer.body as CreatedKey;
-      expect(Object.keys(created).sort()).toEqual(['id', 'key', 'name', 'shop_ids']);
+      expect(Object.keys(created).sort()).toEqual(['id', 'key', 'name', 'permissions', 'shop_ids', 'tenant_ids']);
       expect(created.id).toMatch(UUID);
       expect(created.name).toBe('orders-service');
       expect(created.shop_ids).toEqual(['7000000000000001', 'shop_B-2']);
+      // What every key could do before permissions and tenants existed.
+      expect(created.tenant_ids).toBeNull();
+      expect(created.permissions).toEqual(['tokens']);
       // tts_ + 256 random bits, base64url.
       expect(created.key).toMatch(/^tts_[A-Za-z0-9_-]{43}$/);
       expect(created.key).not.toContain(ADMIN_KEY);
@@ -156,7 +170,17 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
       const rows = await query<Record<string, unknown>>(t.db.url, 'SELECT * FROM api_keys WHERE id = $1', [created.id]);
       expect(rows).toHaveLength(1);
       const [row] = rows;
-      expect(Object.keys(row).sort()).toEqual(['created_at', 'id', 'key_digest', 'key_prefix', 'last_used_at', 'name', 'shop_ids']);
+      expect(Object.keys(row).sort()).toEqual([
+        'created_at',
+        'id',
+        'key_digest',
+        'key_prefix',
+        'last_used_at',
+        'name',
+        'permissions',
+        'shop_ids',
+        'tenant_ids',
+      ]);
       expect(row.key_digest).toBe(hmacHex(created.key));
       expect(row.key_digest).toMatch(/^[0-9a-f]{64}$/);
       expect(row.key_digest).not.toBe(createHmac('sha256', '').update(created.key).digest('hex'));
@@ -295,6 +319,142 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
     });
   });
 
+  describe('tenant_ids and permissions on POST /admin/api-keys', () => {
+    async function stored(id: string): Promise<{ shop_ids: string[] | null; tenant_ids: string[] | null; permissions: string[] }> {
+      const [row] = await query<{ shop_ids: string[] | null; tenant_ids: string[] | null; permissions: string[] }>(
+        t.db.url,
+        'SELECT shop_ids, tenant_ids, permissions FROM api_keys WHERE id = $1',
+        [id],
+      );
+      return row;
+    }
+
+    it.each<[string, Record<string, unknown>, { shop_ids: string[] | null; tenant_ids: string[] | null; permissions: string[] }]>([
+      ['no scope, no permissions: tokens on every shop', { name: 'k' }, { shop_ids: null, tenant_ids: null, permissions: ['tokens'] }],
+      [
+        'explicit nulls: the same',
+        { name: 'k', shop_ids: null, tenant_ids: null, permissions: null },
+        { shop_ids: null, tenant_ids: null, permissions: ['tokens'] },
+      ],
+      [
+        'shop_ids with tokens',
+        { name: 'k', shop_ids: ['7000000000000001'], permissions: ['tokens'] },
+        { shop_ids: ['7000000000000001'], tenant_ids: null, permissions: ['tokens'] },
+      ],
+      [
+        'tenant_ids: tokens by default',
+        { name: 'k', tenant_ids: ['acme'] },
+        { shop_ids: null, tenant_ids: ['acme'], permissions: ['tokens'] },
+      ],
+      [
+        'tenant_ids with connect only',
+        { name: 'k', tenant_ids: ['acme'], permissions: ['connect'] },
+        { shop_ids: null, tenant_ids: ['acme'], permissions: ['connect'] },
+      ],
+      [
+        'several tenants, both permissions, in the order given',
+        { name: 'k', tenant_ids: ['user@initech.example', 'globex:eu'], permissions: ['connect', 'tokens'] },
+        { shop_ids: null, tenant_ids: ['user@initech.example', 'globex:eu'], permissions: ['connect', 'tokens'] },
+      ],
+      [
+        'the longest tenant id (128 characters)',
+        { name: 'k', tenant_ids: [LONGEST_TENANT] },
+        { shop_ids: null, tenant_ids: [LONGEST_TENANT], permissions: ['tokens'] },
+      ],
+      [
+        '100 tenants (the most)',
+        { name: 'k', tenant_ids: HUNDRED_TENANTS },
+        { shop_ids: null, tenant_ids: HUNDRED_TENANTS, permissions: ['tokens'] },
+      ],
+      [
+        'an empty tenant list: no shop at all (it never widens)',
+        { name: 'k', tenant_ids: [] },
+        { shop_ids: null, tenant_ids: [], permissions: ['tokens'] },
+      ],
+    ])('creates %s', async (_label, body, expected) => {
+      const created = await createKey(body);
+      expect({ shop_ids: created.shop_ids, tenant_ids: created.tenant_ids, permissions: created.permissions }).toEqual(expected);
+      expect(await stored(created.id)).toEqual(expected);
+      const listed = ((await asAdmin('/admin/api-keys')).body as { api_keys: ListedKey[] }).api_keys.find((k) => k.id === created.id);
+      expect(listed).toMatchObject(expected);
+      // The audit record says what the key may see and do.
+      const [audit] = await query<{ detail: Record<string, unknown> }>(
+        t.db.url,
+        "SELECT detail FROM audit_events WHERE action = 'api_key_created' AND target_id = $1",
+        [created.id],
+      );
+      expect(audit.detail).toEqual({ name: 'k', ...expected });
+    });
+
+    it.each<[string, unknown]>([
+      ['shop_ids and tenant_ids both', { name: 'k', shop_ids: ['7000000000000001'], tenant_ids: ['acme'] }],
+      ['shop_ids and an empty tenant list', { name: 'k', shop_ids: [], tenant_ids: [] }],
+      ['connect without tenant_ids', { name: 'k', permissions: ['connect'] }],
+      ['connect and tokens without tenant_ids', { name: 'k', permissions: ['tokens', 'connect'] }],
+      ['connect with shop_ids', { name: 'k', shop_ids: ['7000000000000001'], permissions: ['connect'] }],
+      ['an empty permission list', { name: 'k', tenant_ids: ['acme'], permissions: [] }],
+      ['an unknown permission', { name: 'k', permissions: ['admin'] }],
+      ['a permission in another case', { name: 'k', permissions: ['Tokens'] }],
+      ['duplicate permissions', { name: 'k', permissions: ['tokens', 'tokens'] }],
+      ['permissions as a string', { name: 'k', permissions: 'tokens' }],
+      ['permissions as an object', { name: 'k', permissions: { tokens: true } }],
+      ['a null permission', { name: 'k', permissions: [null] }],
+      ['tenant_ids as a string', { name: 'k', tenant_ids: 'acme' }],
+      ['tenant_ids as an object', { name: 'k', tenant_ids: { acme: true } }],
+      ['a numeric tenant id', { name: 'k', tenant_ids: [42] }],
+      ['a null tenant id', { name: 'k', tenant_ids: [null] }],
+      ['a nested array tenant id', { name: 'k', tenant_ids: [['acme']] }],
+      ['an empty tenant id', { name: 'k', tenant_ids: [''] }],
+      ['a tenant id with a space', { name: 'k', tenant_ids: ['ac me'] }],
+      ['a tenant id with a slash', { name: 'k', tenant_ids: ['../acme'] }],
+      ['a tenant id with a comma (array literal syntax)', { name: 'k', tenant_ids: ['a,b'] }],
+      ['a tenant id with braces (array literal syntax)', { name: 'k', tenant_ids: ['{acme}'] }],
+      ['a non-ASCII tenant id', { name: 'k', tenant_ids: ['acmé'] }],
+      ['a tenant id over 128 characters', { name: 'k', tenant_ids: [`${LONGEST_TENANT}x`] }],
+      ['duplicate tenant ids', { name: 'k', tenant_ids: ['acme', 'globex:eu', 'acme'] }],
+      ['101 tenant ids', { name: 'k', tenant_ids: [...HUNDRED_TENANTS, 'acme'] }],
+    ])('rejects %s with 400 invalid_request', async (_label, body) => {
+      const before = await keyCount();
+      expectError(await asAdmin('/admin/api-keys', { method: 'POST', body }), 400, 'invalid_request');
+      expect(await keyCount()).toBe(before);
+    });
+
+    it.each<[string, string[]]>([
+      ['a tenant that does not exist', ['nobody']],
+      ['one unknown tenant among known ones', ['acme', 'nobody', 'globex:eu']],
+      ['a tenant id that only differs in case', ['ACME']],
+    ])('answers 404 tenant_not_found for %s, and creates nothing', async (_label, tenantIds) => {
+      const before = await keyCount();
+      const answer = await asAdmin('/admin/api-keys', { method: 'POST', body: { name: 'k', tenant_ids: tenantIds } });
+      expectError(answer, 404, 'tenant_not_found');
+      expect((answer.body as { message: string }).message).toMatch(/nobody|ACME/);
+      expect(await keyCount()).toBe(before);
+    });
+
+    it('keeps exactly what a key stored before permissions existed could do: tokens, on its shops', async () => {
+      // A row as the code before this change wrote it: no tenant_ids, no permissions.
+      const id = randomUUID();
+      await query(
+        t.db.url,
+        `INSERT INTO api_keys (id, name, key_digest, key_prefix, shop_ids) VALUES ($1, 'older', $2, 'tts_older000', NULL)`,
+        [id, hmacHex(`tts_${randomBytes(32).toString('base64url')}`)],
+      );
+      const listed = ((await asAdmin('/admin/api-keys')).body as { api_keys: ListedKey[] }).api_keys.find((k) => k.id === id);
+      expect(listed).toMatchObject({ shop_ids: null, tenant_ids: null, permissions: ['tokens'] });
+    });
+
+    it('audits a deleted key with what it could see and do', async () => {
+      const created = await createKey({ name: 'k', tenant_ids: ['acme'], permissions: ['connect'] });
+      expect((await asAdmin(`/admin/api-keys/${created.id}`, { method: 'DELETE' })).status).toBe(204);
+      const [audit] = await query<{ detail: Record<string, unknown> }>(
+        t.db.url,
+        "SELECT detail FROM audit_events WHERE action = 'api_key_deleted' AND target_id = $1",
+        [created.id],
+      );
+      expect(audit.detail).toEqual({ name: 'k', shop_ids: null, tenant_ids: ['acme'], permissions: ['connect'] });
+    });
+  });
+
   describe('GET /admin/api-keys', () => {
     it('lists the keys with prefix, shops and dates, never a key or a secret', async () => {
       const limited = await createKey({ name: 'list-limited', shop_ids: ['7000000000000001'] });
@@ -304,7 +464,16 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
       const { api_keys: listed } = answer.body as { api_keys: ListedKey[] };
       expect(Object.keys(answer.body as object)).toEqual(['api_keys']);
       for (const item of listed) {
-        expect(Object.keys(item).sort()).toEqual(['created_at', 'id', 'key_prefix', 'last_used_at', 'name', 'shop_ids']);
+        expect(Object.keys(item).sort()).toEqual([
+          'created_at',
+          'id',
+          'key_prefix',
+          'last_used_at',
+          'name',
+          'permissions',
+          'shop_ids',
+          'tenant_ids',
+        ]);
         expect(item.created_at).toMatch(ISO);
         expect(item.key_prefix).toMatch(/^tts_[A-Za-z0-9_-]{8}$/);
       }
@@ -313,6 +482,8 @@ describe('API keys and access (real HTTP, real PostgreSQL)', () => {
         name: 'list-limited',
         key_prefix: limited.key.slice(0, 12),
         shop_ids: ['7000000000000001'],
+        tenant_ids: null,
+        permissions: ['tokens'],
         created_at: expect.stringMatching(ISO),
         last_used_at: null,
       });

@@ -100,7 +100,12 @@ describe('audit log (GET /admin/audit)', () => {
     expect(odd.status).toBe(201);
     const oddKey = (await odd.json()) as { id: string; key: string };
     createdKeys.push(oddKey.key);
-    expect((await newest())[0].detail).toEqual({ name: 'lone \ufffd surrogate', shop_ids: null });
+    expect((await newest())[0].detail).toEqual({
+      name: 'lone \ufffd surrogate',
+      shop_ids: null,
+      tenant_ids: null,
+      permissions: ['tokens'],
+    });
     expect(await query(t.db.url, 'SELECT name FROM api_keys WHERE id = $1', [oddKey.id])).toEqual([{ name: 'lone \ufffd surrogate' }]);
   });
 

@@ -128,7 +128,7 @@ describe('status filters on indexed columns', () => {
       const paged: string[] = [];
       let after: string | undefined;
       do {
-        const page = await authorizations.list(status, 2, after);
+        const page = await authorizations.list({ status }, 2, after);
         for (const authorization of page.authorizations) if (status) expect(authorization.status).toBe(status);
         paged.push(...page.authorizations.map((authorization) => authorization.id));
         after = page.next_after ?? undefined;

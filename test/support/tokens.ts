@@ -25,6 +25,8 @@ export interface TokenBody {
   open_id: string;
   seller_name: string;
   region: string;
+  /** The tenant that owns the shop; null: none. */
+  tenant_id: string | null;
 }
 
 export async function createServiceKey(baseUrl: string, adminKey: string, name: string, shopIds?: string[]): Promise<string> {

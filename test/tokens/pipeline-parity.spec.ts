@@ -3,7 +3,8 @@ import http from 'node:http';
 import { TokenFastPath } from '../../src/tokens/token-fast-path';
 import { query } from '../support/database';
 import { Cluster, consentVia, sandboxControl, seedSellers, startCluster } from '../support/replicas';
-import { createServiceKey } from '../support/tokens';
+import { recordSecrets } from '../support/secrets';
+import { createServiceKey, KeyClient } from '../support/tokens';
 import { waitFor } from '../support/wait';
 
 /**
@@ -42,7 +43,7 @@ interface Case {
 describe('token route: the fast path and the Nest route answer alike', () => {
   let cluster: Cluster;
   let fastAnswers = 0;
-  let keys: { all: string; other: string };
+  let keys: { all: string; other: string; tenant: string; connect: string };
   const shops: string[] = [];
 
   const instance = (path: 'fast' | 'full') => cluster.instances[path === 'fast' ? 0 : 1];
@@ -66,14 +67,32 @@ describe('token route: the fast path and the Nest route answer alike', () => {
       shops.push(seller.shopId);
     }
     const fast = instance('fast');
+    // shops[0] belongs to a tenant, the others to none.
+    await query(cluster.db.url, "INSERT INTO tenants (tenant_id, name) VALUES ('parity-tenant', 'Parity')");
+    await query(
+      cluster.db.url,
+      "UPDATE seller_authorizations a SET tenant_id = 'parity-tenant' FROM shops s WHERE s.authorization_id = a.id AND s.id = $1",
+      [shops[0]],
+    );
+    const scoped = async (name: string, body: Record<string, unknown>): Promise<string> => {
+      const response = await new KeyClient(fast.baseUrl, fast.adminKey).postJson('/admin/api-keys', { name, ...body });
+      expect(response.status).toBe(201);
+      const { key } = (await response.json()) as { key: string };
+      recordSecrets([key]);
+      return key;
+    };
     keys = {
       all: await createServiceKey(fast.baseUrl, fast.adminKey, 'all shops'),
       other: await createServiceKey(fast.baseUrl, fast.adminKey, 'another shop', [shops[4]]),
+      tenant: await scoped('a tenant', { tenant_ids: ['parity-tenant'] }),
+      connect: await scoped('connect only', { tenant_ids: ['parity-tenant'], permissions: ['connect'] }),
     };
-    // Both keys known to both instances (the fast path takes only keys its replica has resolved before).
+    // Every key known to both instances (the fast path takes only keys its replica has resolved before); the
+    // connect-only key is refused the list, but resolved all the same.
     for (const path of ['fast', 'full'] as const) {
-      for (const key of Object.values(keys)) {
-        expect((await fetch(`${instance(path).baseUrl}/v1/shops`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      for (const [name, key] of Object.entries(keys)) {
+        const listed = await fetch(`${instance(path).baseUrl}/v1/shops`, { headers: { authorization: `Bearer ${key}` } });
+        expect(listed.status).toBe(name === 'connect' ? 403 : 200);
       }
     }
     // Two hours of access token left: a min_ttl of 2 h needs a refresh (by TikTok for shops[1], which fails for shops[2]).
@@ -170,6 +189,29 @@ describe('token route: the fast path and the Nest route answer alike', () => {
     { name: 'a miss: read from the database', key: () => keys.all, path: token(() => shops[0]), fast: true, status: 200 },
     { name: 'a hit: from memory', key: () => keys.all, path: token(() => shops[0]), fast: true, status: 200 },
     { name: 'the admin key', key: () => instance('fast').adminKey, path: token(() => shops[0]), fast: true, status: 200 },
+    {
+      name: "a tenant's key, its shop's owner not read yet",
+      key: () => keys.tenant,
+      path: token(() => shops[0]),
+      fast: false,
+      status: 200,
+    },
+    {
+      name: "a tenant's key, its shop's owner in memory",
+      key: () => keys.tenant,
+      path: token(() => shops[0]),
+      fast: true,
+      status: 200,
+    },
+    { name: 'a tenant-scoped key, a shop of no tenant', key: () => keys.tenant, path: token(() => shops[1]), fast: false, status: 403 },
+    {
+      name: 'a tenant-scoped key, a shop that does not exist',
+      key: () => keys.tenant,
+      path: token(() => '7999999999999999'),
+      fast: false,
+      status: 403,
+    },
+    { name: 'a key without the tokens permission', key: () => keys.connect, path: token(() => shops[0]), fast: false, status: 403 },
     { name: 'min_ttl=0', key: () => keys.all, path: token(() => shops[0], '?min_ttl=0'), fast: true, status: 200 },
     {
       name: 'refreshed first (min_ttl beyond the stored expiry)',

@@ -57,6 +57,8 @@ describe('token API', () => {
       open_id: UK_SELLER,
       seller_name: 'Demo Seller UK',
       region: 'GB',
+      // A seller connected by the anonymous consent belongs to no tenant.
+      tenant_id: null,
     });
     expect(JSON.stringify(body)).not.toContain(stats.current[UK_SELLER].refresh_token);
     expect(stats.calls.token_refresh ?? 0).toBe(before);

@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { SHOP_ID_REGEXP, SHOP_ID_RULE } from '../../common/ids';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+import { SHOP_ID_REGEXP, SHOP_ID_RULE, TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../../common/ids';
+import { Permission, PERMISSIONS } from '../caller';
+
+/** The most tenants one key may be limited to. */
+export const MAX_KEY_TENANTS = 100;
 
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
@@ -27,6 +42,38 @@ export class CreateApiKeyDto {
   @IsString({ each: true })
   @Matches(SHOP_ID_REGEXP, { each: true, message: `each shop id must be ${SHOP_ID_RULE}` })
   shop_ids?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_KEY_TENANTS,
+    uniqueItems: true,
+    items: { type: 'string', pattern: `^${TENANT_ID_PATTERN}$` },
+    description:
+      'instead of shop_ids: the key sees every shop of these tenants, also those connected after it was made, and no other ' +
+      `(each ${TENANT_ID_RULE}; every one must exist)`,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_KEY_TENANTS)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(TENANT_ID_REGEXP, { each: true, message: `each tenant id must be ${TENANT_ID_RULE}` })
+  tenant_ids?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: PERMISSIONS,
+    uniqueItems: true,
+    minItems: 1,
+    default: ['tokens'],
+    description: '`tokens`: the token and shop routes (/v1/shops...); `connect`: connect sessions for its tenants (only with tenant_ids)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(PERMISSIONS, { each: true, message: `each permission must be one of ${PERMISSIONS.join(', ')}` })
+  permissions?: Permission[];
 }
 
 export class ApiKeyView {
@@ -39,8 +86,18 @@ export class ApiKeyView {
   @ApiProperty({ description: 'the first characters of the key, to recognise it' })
   key_prefix!: string;
 
-  @ApiProperty({ type: [String], nullable: true, description: 'null: every shop' })
+  @ApiProperty({ type: [String], nullable: true, description: 'null: not limited to listed shops' })
   shop_ids!: string[] | null;
+
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    description: 'null: not limited by tenant; else every shop of these tenants, and no other',
+  })
+  tenant_ids!: string[] | null;
+
+  @ApiProperty({ type: [String], enum: PERMISSIONS })
+  permissions!: Permission[];
 
   @ApiProperty({ format: 'date-time' })
   created_at!: string;
@@ -65,6 +122,16 @@ export class CreatedApiKey {
   @ApiProperty({ description: 'the key itself, shown this once: only a digest is stored' })
   key!: string;
 
-  @ApiProperty({ type: [String], nullable: true, description: 'null: every shop' })
+  @ApiProperty({ type: [String], nullable: true, description: 'null: not limited to listed shops' })
   shop_ids!: string[] | null;
+
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    description: 'null: not limited by tenant; else every shop of these tenants, and no other',
+  })
+  tenant_ids!: string[] | null;
+
+  @ApiProperty({ type: [String], enum: PERMISSIONS })
+  permissions!: Permission[];
 }

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
 import { toInteger } from '../../common/http/query-transforms';
+import { TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../../common/ids';
 import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/shops-query.service';
 
 export class PageQueryDto {
@@ -32,6 +33,11 @@ export class ListShopsAdminQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(/^[A-Z]{2,3}$/, { message: 'region must be a 2-3 letter upper-case region code' })
   region?: string;
+
+  @ApiPropertyOptional({ pattern: `^${TENANT_ID_PATTERN}$`, description: "only this tenant's shops" })
+  @IsOptional()
+  @Matches(TENANT_ID_REGEXP, { message: `tenant_id must be ${TENANT_ID_RULE}` })
+  tenant_id?: string;
 }
 
 export class RevokeQueryDto {

@@ -27,6 +27,9 @@ export class AdminShopResponse extends RefreshStateResponse implements AdminShop
   @ApiProperty({ format: 'uuid' })
   authorization_id!: string;
 
+  @ApiProperty({ ...STRING_OR_NULL, description: 'the tenant that owns the shop (through its authorization); null: none' })
+  tenant_id!: string | null;
+
   @ApiProperty()
   authorization_status!: string;
 

@@ -10,6 +10,9 @@ export class AuthorizationResponse extends RefreshStateResponse implements Autho
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
+  @ApiProperty({ ...STRING_OR_NULL, description: 'the tenant that owns the seller and its shops; null: none' })
+  tenant_id!: string | null;
+
   @ApiProperty()
   open_id!: string;
 

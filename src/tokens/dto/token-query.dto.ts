@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { toInteger } from '../../common/http/query-transforms';
 import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/derived-status';
-import { SHOP_ID_PATTERN, SHOP_ID_REGEXP } from '../../common/ids';
+import { SHOP_ID_PATTERN, SHOP_ID_REGEXP, TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../../common/ids';
 
 /** The largest min_ttl a caller may ask for: a day. */
 export const MAX_MIN_TTL_SECONDS = 86400;
@@ -37,6 +37,11 @@ export class ListShopsQueryDto {
   @IsOptional()
   @Matches(SHOP_ID_REGEXP, { message: 'after must be a shop id' })
   after?: string;
+
+  @ApiPropertyOptional({ pattern: `^${TENANT_ID_PATTERN}$`, description: "only this tenant's shops (among those the key may see)" })
+  @IsOptional()
+  @Matches(TENANT_ID_REGEXP, { message: `tenant_id must be ${TENANT_ID_RULE}` })
+  tenant_id?: string;
 }
 
 export class ShopTokenResponse {
@@ -60,11 +65,17 @@ export class ShopTokenResponse {
 
   @ApiProperty({ example: 'GB' })
   region!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'the tenant that owns the shop; null: none' })
+  tenant_id!: string | null;
 }
 
 export class ShopView {
   @ApiProperty()
   shop_id!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'the tenant that owns the shop; null: none' })
+  tenant_id!: string | null;
 
   @ApiProperty()
   shop_name!: string;
