@@ -3,14 +3,15 @@ import { HttpClient } from '../support/http-client';
 import { recordSecrets } from '../support/secrets';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey } from '../support/tokens';
-import { createSession, createTenant } from '../support/connect';
+import { createSession, createTenant, tenantKey } from '../support/connect';
+import { query } from '../support/database';
 
 const UK_SHOP = '7000000000000001';
 const UK_OUTLET = '7000000000000002';
 const CB_SHOPS = ['7000000000000201', '7000000000000202'];
 
-type CallerName = 'no key' | 'unknown key' | 'service key' | 'key for another shop' | 'admin key';
-const CALLERS: CallerName[] = ['no key', 'unknown key', 'service key', 'key for another shop', 'admin key'];
+type CallerName = 'no key' | 'unknown key' | 'service key' | 'key for another shop' | 'tenant key' | 'connect key' | 'admin key';
+const CALLERS: CallerName[] = ['no key', 'unknown key', 'service key', 'key for another shop', 'tenant key', 'connect key', 'admin key'];
 
 /** The status each caller must get; written out by hand, not derived from the metadata the guard reads. */
 type Expected = Record<CallerName, number>;
@@ -19,14 +20,27 @@ const PUBLIC = (status: number): Expected => ({
   'unknown key': status,
   'service key': status,
   'key for another shop': status,
+  'tenant key': status,
+  'connect key': status,
   'admin key': status,
 });
-const SERVICE: Expected = { 'no key': 401, 'unknown key': 401, 'service key': 200, 'key for another shop': 403, 'admin key': 200 };
+// The tenant key's tenant owns UK_SHOP's seller; the connect key may create connect links only.
+const SERVICE: Expected = {
+  'no key': 401,
+  'unknown key': 401,
+  'service key': 200,
+  'key for another shop': 403,
+  'tenant key': 200,
+  'connect key': 403,
+  'admin key': 200,
+};
 const ADMIN = (ok: number): Expected => ({
   'no key': 401,
   'unknown key': 401,
   'service key': 403,
   'key for another shop': 403,
+  'tenant key': 403,
+  'connect key': 403,
   'admin key': ok,
 });
 
@@ -50,17 +64,23 @@ describe('access matrix: every documented route x every kind of caller', () => {
     for (const seller of [UK_SELLER, US_SELLER, CB_SELLER]) expect((await consent(browser, seller)).status).toBe(200);
     const unknown = `tts_${'A'.repeat(43)}`;
     recordSecrets([unknown]);
+    await createTenant(t, 'matrix');
+    // UK_SHOP's seller belongs to the tenant of the tenant and connect keys.
+    [{ authorizationId }] = await query<{ authorizationId: string }>(
+      t.db.url,
+      `UPDATE seller_authorizations SET tenant_id = 'matrix' WHERE id = (SELECT authorization_id FROM shops WHERE id = $1) RETURNING id AS "authorizationId"`,
+      [UK_SHOP],
+    );
     keys = {
       'no key': undefined,
       'unknown key': unknown,
       'service key': await createServiceKey(t.baseUrl, t.adminKey, 'all shops'),
       'key for another shop': await createServiceKey(t.baseUrl, t.adminKey, 'outlet only', [UK_OUTLET]),
+      'tenant key': (await tenantKey(t, ['matrix'], ['tokens'])).key,
+      'connect key': (await tenantKey(t, ['matrix'], ['connect'])).key,
       'admin key': t.adminKey,
     };
     deletableShops = [...CB_SHOPS];
-    await createTenant(t, 'matrix');
-    const listed = await fetch(`${t.baseUrl}/admin/authorizations`, { headers: { authorization: `Bearer ${t.adminKey}` } });
-    authorizationId = ((await listed.json()) as { authorizations: { id: string }[] }).authorizations[0].id;
     document = (await (await fetch(`${t.baseUrl}/docs-json`)).json()) as typeof document;
   });
   afterAll(async () => {
@@ -137,7 +157,10 @@ describe('access matrix: every documented route x every kind of caller', () => {
       },
     },
     // The admin key, or a key with the connect permission for the tenant: neither service key has it.
-    'POST /v1/connect-sessions': { expected: ADMIN(201), request: fixed('/v1/connect-sessions', 'POST', '{"tenant_id":"matrix"}') },
+    'POST /v1/connect-sessions': {
+      expected: { ...ADMIN(201), 'connect key': 201 },
+      request: fixed('/v1/connect-sessions', 'POST', '{"tenant_id":"matrix"}'),
+    },
     // A connect link is the merchant's: public, whoever follows it (a fresh link per caller).
     'GET /connect/{token}': { expected: PUBLIC(302), request: async () => ({ path: (await createSession(t, 'matrix')).path }) },
     'GET /auth/connect-demo': { expected: PUBLIC(302), request: fixed('/auth/connect-demo') },
@@ -180,6 +203,13 @@ describe('access matrix: every documented route x every kind of caller', () => {
       if (route === 'GET /v1/shops' && caller === 'key for another shop') {
         // A limited key lists only its own shops.
         expect((JSON.parse(text) as { shops: { shop_id: string }[] }).shops.map((shop) => shop.shop_id)).toEqual([UK_OUTLET]);
+      }
+      if (route === 'GET /v1/shops' && caller === 'tenant key') {
+        // A tenant key lists its tenant's shops: UK_SHOP's seller has both UK shops.
+        expect((JSON.parse(text) as { shops: { shop_id: string }[] }).shops.map((shop) => shop.shop_id).sort()).toEqual([
+          UK_SHOP,
+          UK_OUTLET,
+        ]);
       }
     }
     expect(got).toEqual(expected);

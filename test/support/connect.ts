@@ -1,30 +1,30 @@
+import { recordSecrets } from './secrets';
 import { query } from './database';
 import { callbackUrl, mintCode } from './consent';
 import { HttpClient } from './http-client';
 import type { TestApp } from './test-app';
-import { createServiceKey, KeyClient } from './tokens';
+import { KeyClient } from './tokens';
 
 /** A tenant row, as the tenant admin routes would create it. */
 export async function createTenant(t: TestApp, tenantId: string, name = `Tenant ${tenantId}`): Promise<void> {
   await query(t.db.url, `INSERT INTO tenants (tenant_id, name) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId, name]);
 }
 
-/**
- * A service key limited to `tenantIds` with `permissions`: created through the admin API, then given its
- * tenants and permissions in its row (what `POST /admin/api-keys` with `tenant_ids` and `permissions` stores).
- */
+/** A service key limited to `tenantIds` with `permissions`, created through `POST /admin/api-keys`. */
 export async function tenantKey(
   t: TestApp,
   tenantIds: string[],
   permissions: string[] = ['connect'],
 ): Promise<{ key: string; id: string }> {
-  const key = await createServiceKey(t.baseUrl, t.adminKey, `tenants ${tenantIds.join(',')}`);
-  const [row] = await query<{ id: string }>(
-    t.db.url,
-    `UPDATE api_keys SET tenant_ids = $1, permissions = $2 WHERE key_prefix = $3 RETURNING id`,
-    [tenantIds, permissions, key.slice(0, 12)],
-  );
-  return { key, id: row.id };
+  const response = await new KeyClient(t.baseUrl, t.adminKey).postJson('/admin/api-keys', {
+    name: `tenants ${tenantIds.join(',')}`,
+    tenant_ids: tenantIds,
+    permissions,
+  });
+  if (response.status !== 201) throw new Error(`creating a tenant key failed: ${response.status} ${await response.text()}`);
+  const { key, id } = (await response.json()) as { key: string; id: string };
+  recordSecrets([key]);
+  return { key, id };
 }
 
 export interface CreatedSession {
