@@ -15,8 +15,15 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a service key, optionally limited to some shops; the key is shown once (audited)' })
+  @ApiOperation({
+    summary: "Create a service key, optionally limited to some shops or to some tenants' shops; the key is shown once (audited)",
+    description:
+      '`shop_ids` or `tenant_ids`, not both (400 `invalid_request`). A key with `tenant_ids` sees every shop of those tenants, also ' +
+      'those connected after it was made, and no other. `permissions` (default `["tokens"]`): `tokens` for the token and shop ' +
+      'routes, `connect` for connect sessions of its tenants (only with `tenant_ids`).',
+  })
   @ApiCreatedResponse({ type: CreatedApiKey })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.TenantNotFound)
   create(@Body() body: CreateApiKeyDto, @CurrentCaller() caller: Caller): Promise<CreatedApiKey> {
     return this.keys.create(body, actorKeyId(caller));
   }

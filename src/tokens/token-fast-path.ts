@@ -23,7 +23,8 @@ const TOKEN_PATH = new RegExp(`^/v1/shops/(${SHOP_ID_PATTERN})/token(?:\\?min_tt
  * It runs the same RequestPipeline as the Nest route (request id, security headers, key, shop scope, access
  * log, metric: see TOKEN_ROUTE), and makes the same ShopTokensService call as the controller when the token is
  * not in memory. It calls `next()` for everything else: any other path or query, a key it does not know, a
- * shop the key may not see, and any refusal or error of that call. The full path answers that one by
+ * shop the key may not see (or, for a tenant-scoped key, a shop whose owner this replica does not hold in
+ * memory: ShopOwners), and any refusal or error of that call. The full path answers that one by
  * rethrowing it (failureOf) rather than doing the same work again: a refusal that took a 5 s wait for a
  * refresh slot or a database connection must not take two. Every refusal and every error therefore comes from
  * the one full path (ApiKeyGuard, the validation pipe, AllExceptionsFilter).
