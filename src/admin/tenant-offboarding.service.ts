@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { InvalidationBus } from '../database/invalidation-bus.service';
 import { AuditService } from '../audit/audit.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -46,6 +47,7 @@ export class TenantOffboardingService {
     private readonly revocation: RevocationService,
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
+    private readonly bus: InvalidationBus,
   ) {}
 
   async offboard(tenantId: string, deauthorize: boolean, actorKeyId: string): Promise<OffboardingReport> {
@@ -176,6 +178,8 @@ export class TenantOffboardingService {
         );
         // ON DELETE SET NULL: its authorizations belong to no tenant; its connect sessions (and their states) go.
         await this.tenants.delete(manager, tenantId);
+        // The foreign key's SET NULL announces nothing: every replica's caches (tenant-scoped keys' shop owners) drop them.
+        for (const state of states) await this.bus.publish(manager, { kind: 'authorization', id: state.id });
         report.deleted = true;
         await this.audit.record(actorKeyId, 'tenant_offboarded', tenantId, audited(report), manager);
         return true;
