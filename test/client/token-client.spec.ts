@@ -3,7 +3,9 @@ import { isExpiredTokenError, TokenClient } from '../../packages/client/src/inde
 import { consent, sandboxStats, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
-import { createServiceKey } from '../support/tokens';
+import { createTenant } from '../support/connect';
+import { query } from '../support/database';
+import { createServiceKey, KeyClient } from '../support/tokens';
 import {
   forgetRecentRefreshes,
   recordingFetch,
@@ -44,6 +46,15 @@ describe('TokenClient against the service', () => {
     await t.close();
   });
 
+  it("carries the tenant that owns the shop's seller", async () => {
+    await createTenant(t, 'client-tenant');
+    const [{ id }] = await query<{ id: string }>(t.db.url, 'SELECT authorization_id AS id FROM shops WHERE id = $1', [US_SHOP]);
+    const moved = await new KeyClient(t.baseUrl, t.adminKey).putJson(`/admin/authorizations/${id}/tenant`, { tenant_id: 'client-tenant' });
+    expect(moved.status).toBe(200);
+    const { client: tokens } = client();
+    expect((await tokens.getToken(US_SHOP)).tenantId).toBe('client-tenant');
+  });
+
   it('serves a token from memory until expiresAt - minTtl, then asks the service again', async () => {
     const { client: tokens, calls } = client();
     const servedBefore = await servedTokenRequests(t);
@@ -52,6 +63,8 @@ describe('TokenClient against the service', () => {
     expect(first.accessToken).toBe(stats.current[UK_SELLER].access_token);
     expect(first.shopCipher).toMatch(/^SBXCIPHER_/);
     expect(first.expiresAt).toBeInstanceOf(Date);
+    // A seller connected anonymously belongs to no tenant.
+    expect(first.tenantId).toBeNull();
     expect(first.expiresAt.getTime()).toBeGreaterThan(Date.now() + (TOKEN_TTL - 600) * 1000);
     expect(calls).toEqual([expect.objectContaining({ method: 'GET', path: `/v1/shops/${UK_SHOP}/token`, status: 200 })]);
 

@@ -51,4 +51,8 @@ export class HttpClient {
   postJson(url: string, body: unknown): Promise<Response> {
     return this.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
+
+  putJson(url: string, body: unknown): Promise<Response> {
+    return this.request(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  }
 }

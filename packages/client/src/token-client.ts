@@ -33,6 +33,8 @@ export interface ShopToken {
   /** The `shop_cipher` parameter of calls about this shop. */
   shopCipher: string;
   expiresAt: Date;
+  /** The tenant that owns the shop's seller; null: none. */
+  tenantId: string | null;
 }
 
 export interface ConnectSessionOptions {
@@ -223,13 +225,13 @@ export class TokenClient {
 
 function parseToken(body: unknown, request: ServiceRequest): ShopToken {
   const fields = (body ?? {}) as Record<string, unknown>;
-  const { access_token: accessToken, shop_cipher: shopCipher, expires_at: expiresAt } = fields;
+  const { access_token: accessToken, shop_cipher: shopCipher, expires_at: expiresAt, tenant_id: tenantId } = fields;
   if (typeof accessToken !== 'string' || accessToken === '' || typeof shopCipher !== 'string' || typeof expiresAt !== 'string') {
     throw invalidResponse(200, request, 'access_token, shop_cipher or expires_at missing');
   }
   const expiry = new Date(expiresAt);
   if (Number.isNaN(expiry.getTime())) throw invalidResponse(200, request, 'expires_at is not a date');
-  return { accessToken, shopCipher, expiresAt: expiry };
+  return { accessToken, shopCipher, expiresAt: expiry, tenantId: typeof tenantId === 'string' ? tenantId : null };
 }
 
 function parseConnectSession(body: unknown, request: ServiceRequest): ConnectSession {
@@ -248,7 +250,12 @@ function isFresh(token: ShopToken, minTtlSeconds: number): boolean {
 
 /** Callers get their own object: changing it cannot change what others are handed. */
 function copy(token: ShopToken): ShopToken {
-  return { accessToken: token.accessToken, shopCipher: token.shopCipher, expiresAt: new Date(token.expiresAt.getTime()) };
+  return {
+    accessToken: token.accessToken,
+    shopCipher: token.shopCipher,
+    expiresAt: new Date(token.expiresAt.getTime()),
+    tenantId: token.tenantId,
+  };
 }
 
 function baseUrlOf(value: string | URL): URL {
