@@ -28,7 +28,7 @@ const LAYERS = {
   auth: ['config', 'common', 'openapi', 'database', 'tiktok', 'tenants', 'notifications', 'access', 'pipeline', 'shops'],
   webhooks: ['config', 'common', 'openapi', 'database', 'metrics', 'notifications', 'shops'],
   tokens: ['config', 'common', 'openapi', 'database', 'cache', 'metrics', 'tiktok', 'access', 'notifications', 'pipeline', 'shops'],
-  admin: ['config', 'common', 'openapi', 'database', 'audit', 'tenants', 'access', 'notifications', 'tiktok', 'shops', 'tokens', 'auth'],
+  admin: ['config', 'common', 'openapi', 'database', 'audit', 'tenants', 'access', 'notifications', 'shops', 'tokens'],
   housekeeping: ['config', 'common', 'database', 'metrics', 'tenants', 'notifications', 'shops', 'auth', 'webhooks'],
   health: ['common', 'database'],
   scripts: ['config', 'common', 'database', 'shops', 'app'],
