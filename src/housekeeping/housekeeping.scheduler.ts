@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { OAuthStatesRepository } from '../auth/oauth-states.repository';
+import { CronRun } from '../common/cron-run';
 import { describeError } from '../common/errors/describe-error';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -50,8 +50,7 @@ type BatchDelete = (batchSize: number) => Promise<number>;
 @Injectable()
 export class HousekeepingScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(HousekeepingScheduler.name);
-  private current?: Promise<HousekeepingRunSummary>;
-  private stopping = false;
+  private readonly job: CronRun<HousekeepingRunSummary>;
 
   constructor(
     private readonly config: AppConfig,
@@ -62,36 +61,27 @@ export class HousekeepingScheduler implements OnApplicationBootstrap, OnModuleDe
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly outbox: NotificationOutboxRepository,
     private readonly events: AuthorizationEventsRepository,
-  ) {}
+  ) {
+    this.job = new CronRun<HousekeepingRunSummary>(
+      this.registry,
+      JOB_NAME,
+      this.logger,
+      () => this.run(),
+      () => ({ ...emptySummary(), skipped: true }),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.config.housekeeping.enabled) return;
-    const job = CronJob.from({
-      cronTime: this.config.housekeeping.cron,
-      onTick: () => {
-        this.runOnce().catch((error: unknown) => this.logger.error(`housekeeping run failed: ${describeError(error)}`));
-      },
-      start: true,
-    });
-    this.registry.addCronJob(JOB_NAME, job);
+    if (this.config.housekeeping.enabled) this.job.start(this.config.housekeeping.cron, () => this.runOnce());
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    if (this.registry.doesExist('cron', JOB_NAME)) {
-      await this.registry.getCronJob(JOB_NAME).stop();
-      this.registry.deleteCronJob(JOB_NAME);
-    }
-    await this.current?.catch(() => undefined);
+    await this.job.stop();
   }
 
   /** One run; a run already in progress on this instance makes this a no-op. */
   runOnce(): Promise<HousekeepingRunSummary> {
-    if (this.current) return Promise.resolve({ ...emptySummary(), skipped: true });
-    this.current = this.run().finally(() => {
-      this.current = undefined;
-    });
-    return this.current;
+    return this.job.runOnce();
   }
 
   private async run(): Promise<HousekeepingRunSummary> {
@@ -120,7 +110,7 @@ export class HousekeepingScheduler implements OnApplicationBootstrap, OnModuleDe
   private async drain(table: HousekeepingTable, deleteBatch: BatchDelete, summary: HousekeepingRunSummary): Promise<void> {
     const { batchSize } = this.config.housekeeping;
     for (;;) {
-      if (this.stopping) {
+      if (this.job.stopping) {
         summary.stopped = true;
         return;
       }

@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { backoffSeconds } from '../common/backoff';
+import { CronRun } from '../common/cron-run';
 import { describeError } from '../common/errors/describe-error';
 import { AppConfig } from '../config/app-config';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -28,14 +28,12 @@ const JOB_NAME = 'token-refresh';
  * Refreshes access tokens before they expire. Each run claims due authorizations in batches (skipping rows
  * another replica has locked, then a short lease: AuthorizationRefreshRepository.claimDue), so replicas share
  * the work instead of repeating it and a killed replica's claims simply lapse, refreshes them with bounded
- * concurrency through
- * the same engine as the API, isolates every failure, and never overlaps itself.
+ * concurrency through the same engine as the API, isolates every failure, and never overlaps itself (CronRun).
  */
 @Injectable()
 export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RefreshScheduler.name);
-  private current?: Promise<RefreshRunSummary>;
-  private stopping = false;
+  private readonly job: CronRun<RefreshRunSummary>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,36 +44,27 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     private readonly authorizations: AuthorizationsRepository,
     private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
-  ) {}
+  ) {
+    this.job = new CronRun<RefreshRunSummary>(
+      this.registry,
+      JOB_NAME,
+      this.logger,
+      () => this.run(),
+      () => ({ skipped: true, claimed: 0, refreshed: 0, failed: 0, reauthorizationRequired: 0 }),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.config.refresh.schedulerEnabled) return;
-    const job = CronJob.from({
-      cronTime: this.config.refresh.cron,
-      onTick: () => {
-        this.runOnce().catch((error: unknown) => this.logger.error(`refresh run failed: ${describeError(error)}`));
-      },
-      start: true,
-    });
-    this.registry.addCronJob(JOB_NAME, job);
+    if (this.config.refresh.schedulerEnabled) this.job.start(this.config.refresh.cron, () => this.runOnce());
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    if (this.registry.doesExist('cron', JOB_NAME)) {
-      await this.registry.getCronJob(JOB_NAME).stop();
-      this.registry.deleteCronJob(JOB_NAME);
-    }
-    await this.current?.catch(() => undefined);
+    await this.job.stop();
   }
 
   /** One run; a run already in progress on this instance makes this a no-op. */
   runOnce(): Promise<RefreshRunSummary> {
-    if (this.current) return Promise.resolve({ skipped: true, claimed: 0, refreshed: 0, failed: 0, reauthorizationRequired: 0 });
-    this.current = this.run().finally(() => {
-      this.current = undefined;
-    });
-    return this.current;
+    return this.job.runOnce();
   }
 
   private async run(): Promise<RefreshRunSummary> {
@@ -85,7 +74,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     // no slot waits for the slowest refresh of a batch.
     await Promise.all(
       Array.from({ length: this.refresher.capacity }, async () => {
-        for (let id = await claims.next(() => this.stopping); id !== undefined; id = await claims.next(() => this.stopping)) {
+        for (let id = await claims.next(() => this.job.stopping); id !== undefined; id = await claims.next(() => this.job.stopping)) {
           const outcome = await this.refreshOne(id);
           if (outcome?.kind === 'token') summary.refreshed += outcome.refreshed ? 1 : 0;
           else if (outcome?.kind === 'reauthorization_required') summary.reauthorizationRequired += 1;
@@ -98,7 +87,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     const unstarted = await claims.drain();
     if (unstarted.length > 0) await this.refreshes.releaseClaims(unstarted);
     if (claims.error) throw claims.error;
-    if (!this.stopping)
+    if (!this.job.stopping)
       await this.announceExpiring().catch((error: unknown) => this.logger.error(`expiring check failed: ${describeError(error)}`));
     if (summary.claimed > 0) {
       this.logger.log(

@@ -76,16 +76,8 @@ export class CreateApiKeyDto {
   permissions?: Permission[];
 }
 
-export class ApiKeyView {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty()
-  name!: string;
-
-  @ApiProperty({ description: 'the first characters of the key, to recognise it' })
-  key_prefix!: string;
-
+/** What a key may see and do, as the listing and the create answer show it. */
+export class ApiKeyScope {
   @ApiProperty({ type: [String], nullable: true, description: 'null: not limited to listed shops' })
   shop_ids!: string[] | null;
 
@@ -98,6 +90,17 @@ export class ApiKeyView {
 
   @ApiProperty({ type: [String], enum: PERMISSIONS })
   permissions!: Permission[];
+}
+
+export class ApiKeyView extends ApiKeyScope {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ description: 'the first characters of the key, to recognise it' })
+  key_prefix!: string;
 
   @ApiProperty({ format: 'date-time' })
   created_at!: string;
@@ -111,7 +114,7 @@ export class ApiKeyListResponse {
   api_keys!: ApiKeyView[];
 }
 
-export class CreatedApiKey {
+export class CreatedApiKey extends ApiKeyScope {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -121,17 +124,4 @@ export class CreatedApiKey {
   /** Shown once, never stored. */
   @ApiProperty({ description: 'the key itself, shown this once: only a digest is stored' })
   key!: string;
-
-  @ApiProperty({ type: [String], nullable: true, description: 'null: not limited to listed shops' })
-  shop_ids!: string[] | null;
-
-  @ApiProperty({
-    type: [String],
-    nullable: true,
-    description: 'null: not limited by tenant; else every shop of these tenants, and no other',
-  })
-  tenant_ids!: string[] | null;
-
-  @ApiProperty({ type: [String], enum: PERMISSIONS })
-  permissions!: Permission[];
 }
