@@ -1,5 +1,6 @@
 import type { AuthorizedShop, TokenGrant } from './tiktok.types';
 import { isShopId } from '../common/ids';
+import { CONTROL_CHARACTER } from '../common/text-rules';
 
 /** A response that does not have the documented shape. Becomes a transient `invalid_response` failure. */
 export class InvalidResponseError extends Error {}
@@ -21,12 +22,9 @@ export function parseAbsoluteExpiry(value: unknown, field: string, nowSeconds: n
   return new Date(seconds * 1000);
 }
 
-// PostgreSQL text cannot hold NUL, and no legitimate TikTok value carries control characters.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
+/** PostgreSQL text cannot hold NUL, and no legitimate TikTok value carries control characters. */
 function isPrintable(value: string): boolean {
-  return !CONTROL_CHARACTERS.test(value);
+  return !CONTROL_CHARACTER.test(value);
 }
 
 function checked(value: string, field: string, maxLength: number): string {

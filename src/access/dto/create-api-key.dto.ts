@@ -13,12 +13,10 @@ import {
 } from 'class-validator';
 import { SHOP_ID_REGEXP, SHOP_ID_RULE, TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../../common/ids';
 import { Permission, PERMISSIONS } from '../caller';
+import { PRINTABLE } from '../../common/text-rules';
 
 /** The most tenants one key may be limited to. */
 export const MAX_KEY_TENANTS = 100;
-
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
 export class CreateApiKeyDto {
   @ApiProperty({ minLength: 1, maxLength: 100, description: 'who uses the key (printable, not blank)', example: 'orders-service' })

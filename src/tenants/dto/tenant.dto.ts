@@ -4,9 +4,7 @@ import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, V
 import { toInteger } from '../../common/http/query-transforms';
 import { TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../../common/ids';
 import { isWellFormed, METADATA_MAX_KEYS, METADATA_RULE, METADATA_VALUE_MAX_LENGTH, metadataProblem } from '../tenant-metadata';
-
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+import { PRINTABLE } from '../../common/text-rules';
 
 /** class-validator's form of {@link metadataProblem}, with its message. */
 function IsTenantMetadata(): PropertyDecorator {
