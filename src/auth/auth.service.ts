@@ -12,6 +12,7 @@ import { TiktokCodes, TiktokError } from '../tiktok/tiktok.errors';
 import type { ConsentResult } from './consent-result';
 import type { CallbackQueryDto, ConnectedSeller } from './dto/callback-query.dto';
 import { OAuthStateService } from './oauth-state.service';
+import { invalidConnectSession } from '../tenants/tenants.service';
 
 /** TikTok reports a refusal as `error=auth_denied`; older documents say `access_denied`. */
 const DENIALS = new Set(['auth_denied', 'access_denied']);
@@ -115,7 +116,7 @@ export class AuthService {
     await this.checkState(state, proof);
     if (proof?.connectSessionId && (!session || !session.pending)) {
       await this.recordFailure('connect_session', { reason: 'completed or cancelled', ...failure });
-      throw new AppError(ErrorCode.InvalidConnectSession, 'this connect link was already used or cancelled; ask for a new one');
+      throw invalidConnectSession();
     }
     const code = query.code?.trim();
     if (!code || code === 'null') throw new AppError(ErrorCode.InvalidRequest, 'the callback carries no authorization code');
@@ -173,7 +174,8 @@ export class AuthService {
   private async checkState(state: string | undefined, proof: Proof): Promise<void> {
     if (state === undefined) {
       // App-store installs arrive without a state; accepting them is an explicit opt-in.
-      if (this.config.auth.allowStatelessCallback) return;
+      // Such a seller belongs to no tenant: only where anonymous consent is allowed.
+      if (this.config.auth.allowStatelessCallback && this.config.tenancy.anonymousConsent) return;
       await this.recordFailure('state', { reason: 'missing' });
       throw new AppError(ErrorCode.InvalidState, 'the callback has no state; start again from the authorize button');
     }

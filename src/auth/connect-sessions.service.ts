@@ -6,6 +6,7 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 import { ConnectSessionsRepository, SessionRow } from '../tenants/connect-sessions.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
+import { invalidConnectSession, tenantNotFound } from '../tenants/tenants.service';
 import { allowedReturnUrl, isConnectToken } from './connect-return';
 import type { ConnectSessionResponse, CreateConnectSessionDto } from './dto/connect-session.dto';
 import { randomToken, sha256Hex } from './oauth-state.service';
@@ -17,13 +18,6 @@ const DEMO_CREATOR = 'sandbox-demo';
 
 /** PostgreSQL's foreign_key_violation: the tenant went between the check and the insert. */
 const FOREIGN_KEY_VIOLATION = '23503';
-
-function invalidSession(): AppError {
-  return new AppError(
-    ErrorCode.InvalidConnectSession,
-    'this connect link is unknown, expired, cancelled or already used; ask the product that gave it for a new one',
-  );
-}
 
 /** Connect sessions: links a tenant's product hands to a merchant, each starting one consent for that tenant. */
 @Injectable()
@@ -43,22 +37,23 @@ export class ConnectSessionsService {
       throw new AppError(ErrorCode.Forbidden, 'this API key may not create connect sessions for this tenant');
     }
     const returnUrl = typeof body.return_url === 'string' ? allowedReturnUrl(body.return_url, this.config.tenancy.returnOrigins) : null;
-    if (!(await this.tenants.find(body.tenant_id))) throw new AppError(ErrorCode.TenantNotFound, 'no tenant with this tenant_id');
+    if (!(await this.tenants.find(body.tenant_id))) throw tenantNotFound(body.tenant_id);
     return this.insert(body.tenant_id, returnUrl, actorKeyId(caller));
   }
 
   /** The pending, unexpired session of a connect link's token; 400 `invalid_connect_session` otherwise. */
   async usable(token: string): Promise<SessionRow> {
-    if (!isConnectToken(token)) throw invalidSession();
+    if (!isConnectToken(token)) throw invalidConnectSession();
     const session = await this.sessions.findUsable(sha256Hex(token));
-    if (!session) throw invalidSession();
+    if (!session) throw invalidConnectSession();
     return session;
   }
 
   /** A fresh connect link of the demo tenant (created on demand), for the sandbox home page. */
   async demoLink(): Promise<string> {
     if (!this.config.sandbox.enabled) throw new AppError(ErrorCode.NotFound, 'no route for GET /auth/connect-demo');
-    await this.tenants.upsert(DEMO_TENANT);
+    // Created once: an admin's later edits of the demo tenant stay.
+    if (!(await this.tenants.find(DEMO_TENANT.tenantId))) await this.tenants.upsert(DEMO_TENANT);
     return (await this.insert(DEMO_TENANT.tenantId, null, DEMO_CREATOR)).url;
   }
 
@@ -73,7 +68,7 @@ export class ConnectSessionsService {
       );
     } catch (error) {
       const code = error instanceof QueryFailedError ? (error.driverError as { code?: unknown }).code : undefined;
-      if (code === FOREIGN_KEY_VIOLATION) throw new AppError(ErrorCode.TenantNotFound, 'no tenant with this tenant_id');
+      if (code === FOREIGN_KEY_VIOLATION) throw tenantNotFound(tenantId);
       throw error;
     }
     return { id, url: `${this.config.publicBaseUrl}/connect/${token}`, expires_at: new Date(expiresAt).toISOString() };

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { TokenCipher } from '../common/crypto/token-cipher';
-import { AppError, ErrorCode } from '../common/errors/app-error';
+import { ErrorCode } from '../common/errors/app-error';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { ConnectSessionsRepository } from '../tenants/connect-sessions.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
+import { invalidConnectSession } from '../tenants/tenants.service';
 import type { AuthorizedShop, TokenGrant } from '../tiktok/tiktok.types';
 import { AuthorizationEventsRepository } from './authorization-events.repository';
 import { AuthorizationsRepository, ConsentTarget } from './authorizations.repository';
@@ -48,9 +49,8 @@ interface Claim {
   reconnect: boolean;
 }
 
-function invalidSession(): AppError {
-  return new AppError(ErrorCode.InvalidConnectSession, 'this connect link was already used or cancelled; ask for a new one');
-}
+/** The seller's owner changed after it was read: its tenant row is not the one locked. */
+class OwnerMoved extends Error {}
 
 function byId(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -80,30 +80,46 @@ export class AuthorizationStore {
   async saveGrant(appKey: string, grant: TokenGrant, authorizedShops: AuthorizedShop[], session?: ConsentSession): Promise<SavedGrant> {
     // A fixed order, so two consents touching the same shops lock them in the same order (no deadlock).
     const shops = [...authorizedShops].sort(byId);
-    return this.dataSource.transaction(async (manager) => {
-      // The tenants first, FOR SHARE (an offboarding takes its tenant FOR UPDATE, then its authorizations).
-      const owner = await this.authorizations.ownerOf(manager, appKey, grant.openId);
-      const tenants = [session?.tenantId, owner].filter((id): id is string => typeof id === 'string');
-      const locked = await this.tenants.lockShared(manager, tenants);
-      if (session && !locked.includes(session.tenantId)) throw invalidSession();
-      const found = await this.authorizations.upsertForConsent(manager, appKey, grant.openId);
-      await this.bus.publish(manager, { kind: 'authorization', id: found.id });
-      const claim = await this.claim(manager, found, session);
-      const { target } = claim;
-      const stored = await this.authorizations.storeGrant(manager, target.id, {
-        sellerName: grant.sellerName,
-        sellerBaseRegion: grant.sellerBaseRegion,
-        userType: grant.userType,
-        grantedScopes: grant.grantedScopes,
-        ...sealTokens(this.cipher, target.id, grant),
-        accessTokenExpiresAt: grant.accessTokenExpiresAt,
-        refreshTokenExpiresAt: grant.refreshTokenExpiresAt,
-        tokensIssuedAt: grant.receivedAt,
-      });
-      const saved = stored ? await this.storeShops(manager, target, grant, shops) : await this.superseded(manager, target, grant, shops);
-      await this.announceSession(manager, claim, grant, saved, session);
-      return { ...saved, ownedByOtherTenant: claim.conflict };
+    // A transfer moving the seller between the owner read and the upsert's row lock: once more, with the new owner locked.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.dataSource.transaction((manager) => this.saveGrantIn(manager, appKey, grant, shops, session));
+      } catch (error) {
+        if (!(error instanceof OwnerMoved) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async saveGrantIn(
+    manager: EntityManager,
+    appKey: string,
+    grant: TokenGrant,
+    shops: AuthorizedShop[],
+    session: ConsentSession | undefined,
+  ): Promise<SavedGrant> {
+    // The tenants first, FOR SHARE (an offboarding takes its tenant FOR UPDATE, then its authorizations).
+    const owner = await this.authorizations.ownerOf(manager, appKey, grant.openId);
+    const tenants = [session?.tenantId, owner].filter((id): id is string => typeof id === 'string');
+    const locked = await this.tenants.lockShared(manager, tenants);
+    if (session && !locked.includes(session.tenantId)) throw invalidConnectSession();
+    const found = await this.authorizations.upsertForConsent(manager, appKey, grant.openId);
+    if (found.tenantId !== null && !locked.includes(found.tenantId)) throw new OwnerMoved();
+    await this.bus.publish(manager, { kind: 'authorization', id: found.id });
+    const claim = await this.claim(manager, found, session);
+    const { target } = claim;
+    const stored = await this.authorizations.storeGrant(manager, target.id, {
+      sellerName: grant.sellerName,
+      sellerBaseRegion: grant.sellerBaseRegion,
+      userType: grant.userType,
+      grantedScopes: grant.grantedScopes,
+      ...sealTokens(this.cipher, target.id, grant),
+      accessTokenExpiresAt: grant.accessTokenExpiresAt,
+      refreshTokenExpiresAt: grant.refreshTokenExpiresAt,
+      tokensIssuedAt: grant.receivedAt,
     });
+    const saved = stored ? await this.storeShops(manager, target, grant, shops) : await this.superseded(manager, target, grant, shops);
+    await this.announceSession(manager, claim, grant, saved, session);
+    return { ...saved, ownedByOtherTenant: claim.conflict };
   }
 
   /**
@@ -114,7 +130,7 @@ export class AuthorizationStore {
     if (!session) return { target: found, conflict: false, reconnect: false };
     if (found.tenantId !== null && found.tenantId !== session.tenantId) return { target: found, conflict: true, reconnect: false };
     // Completed by a concurrent consent, or cancelled by an offboarding: nothing of this consent is stored.
-    if (!(await this.sessions.complete(manager, session.id, found.id))) throw invalidSession();
+    if (!(await this.sessions.complete(manager, session.id, found.id))) throw invalidConnectSession();
     if (found.tenantId === null) await this.authorizations.assignTenant(manager, found.id, session.tenantId);
     return { target: { ...found, tenantId: session.tenantId }, conflict: false, reconnect: found.tenantId === session.tenantId };
   }

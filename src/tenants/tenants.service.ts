@@ -52,6 +52,14 @@ export function tenantNotFound(tenantId: string): AppError {
   return new AppError(ErrorCode.TenantNotFound, `no tenant ${tenantId}`);
 }
 
+/** A connect link that cannot start or complete a consent (the same words wherever it is found out). */
+export function invalidConnectSession(): AppError {
+  return new AppError(
+    ErrorCode.InvalidConnectSession,
+    'this connect link is unknown, expired, cancelled or already used; ask the product that gave it for a new one',
+  );
+}
+
 function tenantView(row: TenantRow): TenantView {
   return {
     tenant_id: row.tenantId,
