@@ -83,7 +83,7 @@ export class ApiKeysService {
    * or to tenants, not both; `connect` needs tenants (a connect session is always some tenant's).
    */
   async create(input: CreateApiKeyDto, actorKeyId: string): Promise<CreatedApiKey> {
-    const scope = await this.scopeOf(input);
+    const scope = this.scopeOf(input);
     const key = generateApiKey();
     const row = {
       id: randomUUID(),
@@ -93,6 +93,12 @@ export class ApiKeysService {
       ...scope,
     };
     await this.dataSource.transaction(async (manager) => {
+      // Checked under a share lock on the tenants: an offboarding cannot delete one before the key commits.
+      if (row.tenantIds !== null && row.tenantIds.length > 0) {
+        const existing = new Set(await this.tenants.lockShared(manager, row.tenantIds));
+        const unknown = row.tenantIds.filter((id) => !existing.has(id));
+        if (unknown.length > 0) throw new AppError(ErrorCode.TenantNotFound, `no tenant ${unknown.slice(0, 5).join(', ')}`);
+      }
       await this.keys.insert(row, manager);
       await this.audit.record(actorKeyId, 'api_key_created', row.id, auditDetail(row), manager);
     });
@@ -113,8 +119,8 @@ export class ApiKeysService {
     }));
   }
 
-  /** What a new key may see and do, once its tenants are known to exist. */
-  private async scopeOf(input: CreateApiKeyDto): Promise<Pick<ApiKey, 'shopIds' | 'tenantIds'> & { permissions: Permission[] }> {
+  /** What a new key may see and do (its tenants' existence is checked in the creating transaction). */
+  private scopeOf(input: CreateApiKeyDto): Pick<ApiKey, 'shopIds' | 'tenantIds'> & { permissions: Permission[] } {
     const shopIds = input.shop_ids ?? null;
     const tenantIds = input.tenant_ids ?? null;
     const permissions = input.permissions ?? [...DEFAULT_PERMISSIONS];
@@ -126,11 +132,6 @@ export class ApiKeysService {
         ErrorCode.InvalidRequest,
         'the connect permission needs tenant_ids: the tenants the key may start connect sessions for',
       );
-    }
-    if (tenantIds !== null && tenantIds.length > 0) {
-      const existing = new Set(await this.tenants.existing(tenantIds));
-      const unknown = tenantIds.filter((id) => !existing.has(id));
-      if (unknown.length > 0) throw new AppError(ErrorCode.TenantNotFound, `no tenant ${unknown.slice(0, 5).join(', ')}`);
     }
     return { shopIds, tenantIds, permissions };
   }

@@ -32,7 +32,7 @@ export class AdminTenantsService {
 
   /**
    * Moves the seller (its authorization, and with it its shops) to `tenantId`, or to no tenant (null). The
-   * tenant row is held first (FOR KEY SHARE), in the order an offboarding locks (tenant, then authorizations),
+   * tenant row is held first (FOR SHARE), in the order an offboarding locks (tenant, then authorizations),
    * so a transfer into a tenant being deleted either lands before the offboarding's last check (which then
    * revokes it too) or finds the tenant gone. Caches on every replica drop the authorization with the commit.
    */

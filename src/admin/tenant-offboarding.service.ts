@@ -26,7 +26,7 @@ const DEADLOCK = '40P01';
  * DELETE /admin/shops/{shop_id}), so what succeeded stays done when TikTok fails for another shop; the call then
  * answers 502 with the per-shop report and keeps the tenant row, and the next call does the rest.
  *
- * Against a concurrent consent (the consent side holds the tenant row FOR SHARE or FOR KEY SHARE and checks its
+ * Against a concurrent consent (the consent side holds the tenant row FOR SHARE and checks its
  * session is pending, in its transaction, before it touches an authorization): the first step cancels the pending
  * connect sessions under the tenant row's FOR UPDATE lock, so a consent still in flight either committed before
  * (its authorization is then listed) or finds its session cancelled. The last step takes the tenant row lock

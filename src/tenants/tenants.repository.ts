@@ -61,17 +61,6 @@ export class TenantsRepository {
     return rows.map((row) => row.tenantId);
   }
 
-  /** The ids among `tenantIds` that exist. */
-  async existing(tenantIds: readonly string[]): Promise<string[]> {
-    if (tenantIds.length === 0) return [];
-    for (const id of tenantIds) requireId(id, 'a tenant id');
-    const rows = await this.dataSource.query<{ tenantId: string }[]>(
-      `SELECT tenant_id AS "tenantId" FROM tenants WHERE tenant_id = ANY($1::varchar[])`,
-      [tenantIds],
-    );
-    return rows.map((row) => row.tenantId);
-  }
-
   /** A page in tenant_id order, after `after` (exclusive). */
   async page(limit: number, after: string | undefined): Promise<TenantRow[]> {
     return this.dataSource.query<TenantRow[]>(

@@ -91,7 +91,7 @@ describe('connect tokens in logs, answers and stored rows', () => {
       .filter((logged) => /\/connect\//i.test(logged));
     expect(paths).toEqual([
       '/connect/[redacted]',
-      '/connect/[redacted]/more',
+      '/connect/[redacted]',
       '/CONNECT/[redacted]',
       '/connect/[redacted]',
       '/connect/[redacted]',
@@ -108,7 +108,9 @@ describe('connect tokens in logs, answers and stored rows', () => {
 describe('redactedPath', () => {
   it.each([
     ['/connect/abc', '/connect/[redacted]'],
-    ['/connect/abc/def', '/connect/[redacted]/def'],
+    // Everything after connect/: a token one segment further (a mistyped link) is hidden too.
+    ['/connect/abc/def', '/connect/[redacted]'],
+    ['/connect//abc', '/connect/[redacted]'],
     ['/Connect/abc', '/Connect/[redacted]'],
     ['//connect/abc', '//connect/[redacted]'],
     ['/connect/', '/connect/[redacted]'],

@@ -20,8 +20,11 @@ export function chooseLogFormat(nodeEnv: string, file: string | null, stdoutIsTt
   return nodeEnv === 'development' && !file && stdoutIsTty ? 'pretty' : 'json';
 }
 
-/** A connect link's token, whatever the spelling of the path around it (it names a consent anyone could start). */
-const CONNECT_TOKEN_SEGMENT = /(^|\/)(connect)\/[^/]*/gi;
+/**
+ * A connect link's token, whatever the spelling of the path around it (it names a consent anyone could start):
+ * everything after `connect/`, so `/connect//<token>` or `/connect/x/<token>` hides it too.
+ */
+const CONNECT_TOKEN_SEGMENT = /(^|\/)(connect)\/.*/i;
 
 /** The path as logs and error messages may show it: a connect link's token becomes `[redacted]`. */
 export function redactedPath(path: string): string {
