@@ -47,9 +47,9 @@ async function seed(sandbox, url, keys) {
     );
     await sql(
       url,
-      `INSERT INTO shops (id, authorization_id, name, region, cipher, status)
-      SELECT a.shop, a.id::uuid, a.shop, 'GB', 'C' || a.shop, 'active' FROM json_to_recordset($1::json) AS a(id text, shop text)`,
-      [JSON.stringify(batch)],
+      `INSERT INTO shops (id, app_key, authorization_id, name, region, cipher, status)
+      SELECT a.shop, $2, a.id::uuid, a.shop, 'GB', 'C' || a.shop, 'active' FROM json_to_recordset($1::json) AS a(id text, shop text)`,
+      [JSON.stringify(batch), CREDENTIALS.appKey],
     );
     batch.length = 0;
   };
@@ -105,8 +105,7 @@ async function main() {
   const db = await benchDatabase('tts_sweep');
   const url = db.url;
   const sandbox = await startSandboxServer({
-    ...CREDENTIALS,
-    redirectUrl: 'http://127.0.0.1:9/auth/callback',
+    apps: [{ id: 'default', ...CREDENTIALS, redirectUrl: 'http://127.0.0.1:9/auth/callback' }],
     accessTokenTtlSeconds: 7 * 86400,
     refreshTokenTtlSeconds: 365 * 86400,
   });

@@ -141,8 +141,8 @@ async function seed(url, keysEnv) {
         [JSON.stringify(auths)],
       );
       await client.query(
-        `INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, status)
-        SELECT s.id, s.auth::uuid, s.name, s.region, s.type, s.cipher, s.status
+        `INSERT INTO shops (id, app_key, authorization_id, name, region, seller_type, cipher, status)
+        SELECT s.id, 'sandbox-app-key', s.auth::uuid, s.name, s.region, s.type, s.cipher, s.status
           FROM json_to_recordset($1::json) AS s(id text, auth text, name text, region text, type text, cipher text, status text)`,
         [JSON.stringify(shops)],
       );

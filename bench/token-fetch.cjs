@@ -62,8 +62,8 @@ async function seed(url, keysEnv) {
     );
     await sql(
       url,
-      `INSERT INTO shops (id, authorization_id, name, region, seller_type, cipher, status)
-      SELECT s.id, s.auth::uuid, s.name, 'GB', 'LOCAL', s.cipher, 'active' FROM json_to_recordset($1::json) AS s(id text, auth text, name text, cipher text)`,
+      `INSERT INTO shops (id, app_key, authorization_id, name, region, seller_type, cipher, status)
+      SELECT s.id, 'sandbox-app-key', s.auth::uuid, s.name, 'GB', 'LOCAL', s.cipher, 'active' FROM json_to_recordset($1::json) AS s(id text, auth text, name text, cipher text)`,
       [JSON.stringify(shops.map(([id, auth, name, c]) => ({ id, auth, name, cipher: c })))],
     );
   }

@@ -28,10 +28,14 @@ export class AppModule {
     const sandbox = config.sandbox.enabled
       ? [
           SandboxModule.forRoot({
-            appKey: config.tiktok.appKey,
-            appSecret: config.tiktok.appSecret,
-            serviceId: config.tiktok.serviceId,
-            redirectUrl: `${config.publicBaseUrl}/auth/callback`,
+            // One app keeps today's redirect URL; several each register their own (AuthController).
+            apps: config.tiktok.apps.map((app) => ({
+              id: app.id,
+              appKey: app.appKey,
+              appSecret: app.appSecret,
+              serviceId: app.serviceId,
+              redirectUrl: `${config.publicBaseUrl}/auth/callback${config.tiktok.apps.length > 1 ? `/${app.id}` : ''}`,
+            })),
             accessTokenTtlSeconds: config.sandbox.accessTokenTtlSeconds,
             refreshTokenTtlSeconds: config.sandbox.refreshTokenTtlSeconds,
           }),

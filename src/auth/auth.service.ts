@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
@@ -41,6 +42,7 @@ export class AuthService {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly apps: TiktokApps,
     private readonly states: OAuthStateService,
     private readonly tiktok: TiktokClient,
     private readonly store: AuthorizationStore,
@@ -55,7 +57,7 @@ export class AuthService {
    * connect session it runs for (null: an anonymous consent).
    */
   async begin(browserId: string, connectSessionId: string | null = null): Promise<string> {
-    return this.tiktok.authorizeUrl(await this.states.create(browserId, connectSessionId));
+    return this.tiktok.authorizeUrl(this.apps.default, await this.states.create(browserId, connectSessionId));
   }
 
   /**
@@ -146,9 +148,10 @@ export class AuthService {
 
   /** Exchanges the code and stores the grant (for the session's tenant, if any). Throws TikTok's errors as they come. */
   private async connect(code: string, session: ProvenSession | null): Promise<ConnectedSeller> {
-    const grant = await this.tiktok.exchangeCode(code);
-    const shops = await this.tiktok.authorizedShops(grant.accessToken);
-    const saved = await this.store.saveGrant(this.tiktok.appKey, grant, shops, session ?? undefined);
+    const app = this.apps.default;
+    const grant = await this.tiktok.exchangeCode(app, code);
+    const shops = await this.tiktok.authorizedShops(app, grant.accessToken);
+    const saved = await this.store.saveGrant(app.appKey, grant, shops, session ?? undefined);
     if (saved.ownedByOtherTenant) {
       this.logger.warn(`ownership conflict: authorization ${saved.authorizationId} stays with its tenant; session ${session?.id} refused`);
       throw new AppError(

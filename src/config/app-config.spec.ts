@@ -20,8 +20,8 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
     expect(config.sandbox.enabled).toBe(true);
-    expect(config.tiktok.appKey).toBe(SANDBOX_CREDENTIALS.appKey);
-    expect(config.tiktok.authorizeUrl).toBe('http://localhost:3000/sandbox/open/authorize');
+    expect(config.tiktok.apps[0].appKey).toBe(SANDBOX_CREDENTIALS.appKey);
+    expect(config.tiktok.apps[0].authorizeUrl).toBe('http://localhost:3000/sandbox/open/authorize');
     expect(config.tiktok.authBaseUrl).toBe('http://127.0.0.1:3000/sandbox');
     expect(config.encryptionKeys).toBeNull();
     expect(config.auth.allowStatelessCallback).toBe(false);
@@ -31,10 +31,10 @@ describe('loadConfig', () => {
   it('uses the real TikTok hosts when credentials are set', () => {
     const config = loadConfig({ TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'sid' });
     expect(config.sandbox.enabled).toBe(false);
+    expect(config.tiktok.apps).toEqual([
+      expect.objectContaining({ id: 'default', appKey: 'k', appSecret: 's', serviceId: 'sid', authorizeUrl: TIKTOK_DEFAULTS.authorizeUrl }),
+    ]);
     expect(config.tiktok).toMatchObject({
-      appKey: 'k',
-      serviceId: 'sid',
-      authorizeUrl: TIKTOK_DEFAULTS.authorizeUrl,
       authBaseUrl: TIKTOK_DEFAULTS.authBaseUrl,
       apiBaseUrl: TIKTOK_DEFAULTS.apiBaseUrl,
     });

@@ -1,4 +1,5 @@
 import type { EncryptionKey } from './encryption-keys';
+import type { TiktokApp } from './tiktok-apps';
 
 /** TOKEN_CACHE_MAX_ENTRIES by default: about 35 MB of tokens, see TokenCache. */
 export const DEFAULT_CACHE_MAX_ENTRIES = 50_000;
@@ -9,7 +10,7 @@ export const TIKTOK_DEFAULTS = {
   apiBaseUrl: 'https://open-api.tiktokglobalshop.com',
 } as const;
 
-/** Credentials the sandbox accepts when no real ones are configured. They open nothing outside the emulator. */
+/** Credentials the sandbox accepts for the `default` app when none are configured. They open nothing outside the emulator. */
 export const SANDBOX_CREDENTIALS = {
   appKey: 'sandbox-app-key',
   appSecret: 'sandbox-app-secret',
@@ -17,10 +18,8 @@ export const SANDBOX_CREDENTIALS = {
 } as const;
 
 export interface TiktokConfig {
-  appKey: string;
-  appSecret: string;
-  serviceId: string;
-  authorizeUrl: string;
+  /** Every app served, the default first; resolve them through TiktokApps (tiktok-apps.ts). */
+  apps: TiktokApp[];
   authBaseUrl: string;
   apiBaseUrl: string;
   timeoutMs: number;

@@ -1,9 +1,10 @@
 import { validateCronExpression } from 'cron';
 import type { AppConfig, NotifyConfig, RefreshConfig, SandboxConfig, TiktokConfig } from './app-config';
-import { DEFAULT_CACHE_MAX_ENTRIES, SANDBOX_CREDENTIALS, TIKTOK_DEFAULTS } from './app-config';
+import { DEFAULT_CACHE_MAX_ENTRIES, TIKTOK_DEFAULTS } from './app-config';
 import type { ConfigProblems } from './config.error';
 import { parseEncryptionKeys } from './encryption-keys';
 import type { EnvironmentVariables } from './environment';
+import { appCredentialsGiven, tiktokAppsSection } from './tiktok-apps-config';
 
 // One function per domain of AppConfig, each resolving its variables (already validated one by one; a bad
 // one is left out) and the rules that span several of them. Each records every problem it finds and goes
@@ -14,6 +15,8 @@ type NodeEnv = AppConfig['nodeEnv'];
 /** What every section reads: the validated variables, the environment, where problems go. */
 export interface SectionContext {
   env: EnvironmentVariables;
+  /** The environment as given, for the per-app variables whose names depend on TIKTOK_APPS (tiktok-apps-config.ts). */
+  source: NodeJS.ProcessEnv;
   nodeEnv: NodeEnv;
   problems: ConfigProblems;
 }
@@ -31,40 +34,26 @@ export function databaseSection({ env, nodeEnv, problems }: SectionContext): str
 }
 
 /** On without credentials; never in production. */
-export function sandboxSection({ env, nodeEnv, problems }: SectionContext): SandboxConfig {
+export function sandboxSection(context: SectionContext): SandboxConfig {
+  const { env, nodeEnv, problems } = context;
   const production = nodeEnv === 'production';
   if (production && env.TIKTOK_SANDBOX === true) {
     problems.add('TIKTOK_SANDBOX', 'the sandbox emulator cannot run with NODE_ENV=production');
   }
   return {
-    enabled: !production && (env.TIKTOK_SANDBOX ?? env.TIKTOK_APP_KEY === undefined),
+    enabled: !production && (env.TIKTOK_SANDBOX ?? !appCredentialsGiven(context)),
     accessTokenTtlSeconds: env.SANDBOX_ACCESS_TOKEN_TTL_SECONDS ?? 604800,
     refreshTokenTtlSeconds: env.SANDBOX_REFRESH_TOKEN_TTL_SECONDS ?? 31536000,
   };
 }
 
-/** Why the credentials are required once the sandbox is off: the rule the operator tripped over. */
-function credentialsReason({ env, nodeEnv }: SectionContext): string {
-  if (nodeEnv === 'production') return 'is required when NODE_ENV=production';
-  if (env.TIKTOK_SANDBOX === false) return 'is required when TIKTOK_SANDBOX is false';
-  return 'is required when TIKTOK_APP_KEY is set (or set TIKTOK_SANDBOX=true)';
-}
-
-/** The app's credentials and TikTok's hosts; with the sandbox on, its emulator's. */
+/** The apps and TikTok's hosts; with the sandbox on, its emulator's. */
 export function tiktokSection(context: SectionContext, sandbox: boolean, port: number, publicBaseUrl: string): TiktokConfig {
-  const { env, problems } = context;
-  if (!sandbox) {
-    for (const name of ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SERVICE_ID'] as const) {
-      if (env[name] === undefined) problems.add(name, credentialsReason(context));
-    }
-  }
+  const { env } = context;
   // The service calls its own emulator over loopback; the browser reaches it through the public URL.
   const sandboxBase = `http://127.0.0.1:${port}/sandbox`;
   return {
-    appKey: env.TIKTOK_APP_KEY ?? SANDBOX_CREDENTIALS.appKey,
-    appSecret: env.TIKTOK_APP_SECRET ?? SANDBOX_CREDENTIALS.appSecret,
-    serviceId: env.TIKTOK_SERVICE_ID ?? SANDBOX_CREDENTIALS.serviceId,
-    authorizeUrl: sandbox ? `${publicBaseUrl}/sandbox/open/authorize` : (env.TIKTOK_AUTHORIZE_URL ?? TIKTOK_DEFAULTS.authorizeUrl),
+    apps: tiktokAppsSection(context, sandbox, publicBaseUrl),
     authBaseUrl: stripSlash(sandbox ? sandboxBase : (env.TIKTOK_AUTH_BASE_URL ?? TIKTOK_DEFAULTS.authBaseUrl)),
     apiBaseUrl: stripSlash(sandbox ? sandboxBase : (env.TIKTOK_API_BASE_URL ?? TIKTOK_DEFAULTS.apiBaseUrl)),
     timeoutMs: env.TIKTOK_HTTP_TIMEOUT_MS ?? 10000,

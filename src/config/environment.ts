@@ -68,6 +68,13 @@ export class EnvironmentVariables extends TenancyVariables {
   @MinLength(1)
   DATA_DIR?: string;
 
+  /** Comma-separated app ids; each app's variables are read by tiktok-apps-config.ts. */
+  @IsOptional()
+  @Transform(trimmed)
+  @IsString()
+  @MaxLength(1024)
+  TIKTOK_APPS?: string;
+
   @IsOptional()
   @Transform(trimmed)
   @IsString()

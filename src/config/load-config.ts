@@ -49,7 +49,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   checkVariables(env, problems);
 
   const nodeEnv = env.NODE_ENV ?? 'development';
-  const context: SectionContext = { env, nodeEnv, problems };
+  const context: SectionContext = { env, source, nodeEnv, problems };
   const port = env.PORT ?? 3000;
   const publicBaseUrl = stripSlash(env.PUBLIC_BASE_URL ?? `http://localhost:${port}`);
   const databaseUrl = databaseSection(context);

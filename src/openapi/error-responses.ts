@@ -19,6 +19,8 @@ const MEANING: Record<ErrorCode, string> = {
   [ErrorCode.ReturnUrlNotAllowed]: 'return_url is not an absolute http(s) URL whose origin is listed in CONNECT_RETURN_ORIGINS',
   [ErrorCode.SellerOwnedByOtherTenant]:
     'the seller (or shop) already belongs to another tenant; an admin moves it with PUT /admin/authorizations/{id}/tenant',
+  [ErrorCode.UnknownApp]: 'the app named (app query parameter, body field or path segment) is not one TIKTOK_APPS configures',
+  [ErrorCode.AppRequired]: 'the shop id is granted to more than one app: name one with ?app= (the answer lists them in apps)',
   [ErrorCode.ResultNotFound]: 'this browser has no consent result (none, or older than an hour)',
   [ErrorCode.ReauthorizationRequired]: 'the authorization is dead or revoked, or the shop is no longer granted: only a new consent helps',
   [ErrorCode.TiktokUnavailable]: 'the token needs renewing and TikTok cannot be reached; Retry-After says when to retry',

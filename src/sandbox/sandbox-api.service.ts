@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { signRequest } from '../tiktok/tiktok-signer';
+import { SandboxAppsService } from './sandbox-apps.service';
 import { SandboxClock } from './sandbox-clock';
 import { SandboxConfigService } from './sandbox-config.service';
 import { SandboxDelayService } from './sandbox-delay.service';
@@ -10,7 +11,6 @@ import { has, parseParams } from './sandbox-query';
 import { envelopeReply, SandboxReply } from './sandbox-reply';
 import { SandboxStateService } from './sandbox-state.service';
 import { SandboxStatsService } from './sandbox-stats.service';
-import { SANDBOX_OPTIONS, SandboxOptions } from './sandbox.options';
 import { ApiEndpoint, SandboxApiError, TikTokCode } from './sandbox.types';
 
 /** TikTok's accepted timestamp window around its own clock (facts document, section 6). */
@@ -32,7 +32,7 @@ export interface OpenApiRequest {
 @Injectable()
 export class SandboxApiService {
   constructor(
-    @Inject(SANDBOX_OPTIONS) private readonly options: SandboxOptions,
+    private readonly apps: SandboxAppsService,
     private readonly clock: SandboxClock,
     private readonly config: SandboxConfigService,
     private readonly state: SandboxStateService,
@@ -61,10 +61,10 @@ export class SandboxApiService {
 
   shops(request: OpenApiRequest): Promise<SandboxReply> {
     return this.run('shops', () => {
-      const { openId } = this.verifyOpenApi(SHOPS_PATH, request, (p) => {
+      const { appKey, openId } = this.verifyOpenApi(SHOPS_PATH, request, (p) => {
         if (has(p, 'shop_cipher')) throw invalidRequest('shop_cipher must not be sent to this API');
       });
-      const shops = this.state.authorizedShops(openId).map((shop) => ({
+      const shops = this.state.authorizedShops(appKey, openId).map((shop) => ({
         id: shop.id,
         name: shop.name,
         region: shop.region,
@@ -78,10 +78,10 @@ export class SandboxApiService {
 
   deauthorize(request: OpenApiRequest): Promise<SandboxReply> {
     return this.run('deauthorize', () => {
-      const { params, openId } = this.verifyOpenApi(DEAUTHORIZE_PATH, request, (p) => {
+      const { params, appKey, openId } = this.verifyOpenApi(DEAUTHORIZE_PATH, request, (p) => {
         if (!p.shop_cipher) throw invalidRequest('shop_cipher is required');
       });
-      this.state.removeShop(openId, params.shop_cipher);
+      this.state.removeShop(appKey, openId, params.shop_cipher);
       return {};
     });
   }
@@ -115,35 +115,37 @@ export class SandboxApiService {
   }
 
   private exchange(query: unknown): object {
-    const params = this.appParams(query);
+    const { params, appKey } = this.appParams(query);
     if (params.grant_type !== 'authorized_code') throw invalidRequest('grant_type must be authorized_code');
     if (!params.auth_code) throw invalidRequest('auth_code is required');
-    return this.state.exchangeCode(params.auth_code);
+    return this.state.exchangeCode(appKey, params.auth_code);
   }
 
   private refresh(query: unknown): object {
-    const params = this.appParams(query);
+    const { params, appKey } = this.appParams(query);
     if (params.grant_type !== 'refresh_token') throw invalidRequest('grant_type must be refresh_token');
     if (!params.refresh_token) throw invalidRequest('refresh_token is required');
-    return this.state.refresh(params.refresh_token);
+    return this.state.refresh(appKey, params.refresh_token);
   }
 
   /** Token endpoints authenticate the app by app_key + app_secret in the query (no signature). */
-  private appParams(query: unknown): Record<string, string> {
+  private appParams(query: unknown): { params: Record<string, string>; appKey: string } {
     const params = singleValued(query);
-    const keyOk = safeEqual(params.app_key ?? '', this.options.appKey);
-    const secretOk = safeEqual(params.app_secret ?? '', this.options.appSecret);
-    if (!keyOk || !secretOk) throw invalidRequest('app_key or app_secret is invalid');
-    return params;
+    const app = this.apps.byKey(params.app_key);
+    // Compared even without a matching app, so the answer takes as long either way.
+    const secretOk = safeEqual(params.app_secret ?? '', this.apps.secretOf(app ?? this.apps.first));
+    if (!app || !secretOk) throw invalidRequest('app_key or app_secret is invalid');
+    return { params, appKey: app.appKey };
   }
 
   private verifyOpenApi(
     path: string,
     request: OpenApiRequest,
     checkParams: (params: Record<string, string>) => void,
-  ): { params: Record<string, string>; openId: string } {
+  ): { params: Record<string, string>; appKey: string; openId: string } {
     const params = singleValued(request.query);
-    if (!safeEqual(params.app_key ?? '', this.options.appKey)) throw invalidRequest('app_key is invalid');
+    const app = this.apps.byKey(params.app_key);
+    if (!app) throw invalidRequest('app_key is invalid');
     const timestamp = params.timestamp ?? '';
     if (!/^\d{1,12}$/.test(timestamp)) throw invalidRequest('timestamp is required (Unix seconds)');
     const now = this.clock.nowSeconds();
@@ -152,7 +154,7 @@ export class SandboxApiService {
       throw invalidRequest('timestamp is outside the accepted window');
     }
     const body = request.rawBody && request.rawBody.length > 0 ? request.rawBody : undefined;
-    const expected = signRequest(this.options.appSecret, {
+    const expected = signRequest(this.apps.secretOf(app), {
       path,
       query: params,
       body,
@@ -162,7 +164,7 @@ export class SandboxApiService {
       throw new SandboxApiError(TikTokCode.BadSign, 'Invalid sign: the request signature does not match', 401);
     }
     checkParams(params);
-    return { params, openId: this.state.authenticate(request.accessToken) };
+    return { params, appKey: app.appKey, openId: this.state.authenticate(app.appKey, request.accessToken) };
   }
 }
 

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { SandboxAppsService } from './sandbox-apps.service';
 import { consentPage } from './sandbox-pages';
 import { parseParams } from './sandbox-query';
 import { SandboxSellersService } from './sandbox-sellers.service';
 import { GRANTED_SCOPES, SandboxStateService } from './sandbox-state.service';
-import { SANDBOX_OPTIONS, SandboxOptions } from './sandbox.options';
+import type { SandboxApp } from './sandbox.options';
 import { SandboxInputError } from './sandbox.types';
 
 /** Longer than any real CSRF state; a cap keeps the echoed page and redirect bounded. */
@@ -13,15 +14,16 @@ const MAX_STATE_LENGTH = 2048;
 @Injectable()
 export class SandboxConsentService {
   constructor(
-    @Inject(SANDBOX_OPTIONS) private readonly options: SandboxOptions,
+    private readonly apps: SandboxAppsService,
     private readonly sellers: SandboxSellersService,
     private readonly state: SandboxStateService,
   ) {}
 
   page(query: unknown): string {
-    const params = this.readCommon(query);
+    const { app, ...params } = this.readCommon(query);
     return consentPage({
-      serviceId: this.options.serviceId,
+      appId: app.id,
+      serviceId: app.serviceId,
       state: params.state,
       sellers: this.sellers.list(),
       scopes: GRANTED_SCOPES,
@@ -30,9 +32,9 @@ export class SandboxConsentService {
 
   /** Returns where to send the browser: the app's fixed redirect URL with code or error and state. */
   decide(body: unknown): string {
-    const params = this.readCommon(body);
+    const { app, ...params } = this.readCommon(body);
     const decision = params.decision;
-    const target = new URL(this.options.redirectUrl);
+    const target = new URL(app.redirectUrl);
     if (decision === 'deny') {
       target.searchParams.set('code', 'null');
       target.searchParams.set('error', 'auth_denied');
@@ -40,7 +42,7 @@ export class SandboxConsentService {
       const openId = params.open_id;
       if (!openId) throw new SandboxInputError('choose a seller account to approve with');
       if (!this.sellers.get(openId)) throw new SandboxInputError('unknown seller account');
-      target.searchParams.set('code', this.state.issueCode(openId));
+      target.searchParams.set('code', this.state.issueCode(app.appKey, openId));
     } else {
       throw new SandboxInputError('decision must be approve or deny');
     }
@@ -48,15 +50,14 @@ export class SandboxConsentService {
     return target.toString();
   }
 
-  private readCommon(raw: unknown): Record<string, string> & { state: string } {
+  private readCommon(raw: unknown): { app: SandboxApp; state: string; decision?: string; open_id?: string } {
     const { params, malformed } = parseParams(raw);
     if (malformed.length > 0) throw new SandboxInputError(`parameter ${malformed[0]} must be given exactly once`);
     if (!params.service_id) throw new SandboxInputError('service_id is required');
-    if (params.service_id !== this.options.serviceId) {
-      throw new SandboxInputError('service_id does not match any app (hint: it is the Service ID, not the app key)');
-    }
+    const app = this.apps.byServiceId(params.service_id);
+    if (!app) throw new SandboxInputError('service_id does not match any app (hint: it is the Service ID, not the app key)');
     const state = params.state ?? '';
     if (state.length > MAX_STATE_LENGTH) throw new SandboxInputError('state is too long');
-    return { ...params, state };
+    return { app, state, decision: params.decision, open_id: params.open_id };
   }
 }

@@ -1,6 +1,6 @@
 import { ApiExcludeController } from '@nestjs/swagger';
 import { AdminAccess } from '../common/http/route-access';
-import { Body, Controller, Delete, Get, Param, Post, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
 import { SandboxControlService } from './sandbox-control.service';
 import { SandboxControlExceptionFilter } from './sandbox-exception.filter';
@@ -49,9 +49,15 @@ export class SandboxControlController {
     sendReply(res, jsonReply(this.control.clearFaults()));
   }
 
+  /** `?app=`: only that app's grant (default: every app's). */
   @Post('authorizations/:open_id/revoke')
-  revoke(@Param('open_id') openId: string, @Res() res: Response): void {
-    sendReply(res, jsonReply(this.control.revoke(openId)));
+  revoke(@Param('open_id') openId: string, @Query('app') app: unknown, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.revoke(openId, typeof app === 'string' ? app : undefined)));
+  }
+
+  @Post('apps/:app/reset-secret')
+  resetAppSecret(@Param('app') app: string, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.resetAppSecret(app)));
   }
 
   @Post('config')

@@ -49,8 +49,10 @@ function parseShop(raw: unknown, where: string): SandboxShop {
   };
 }
 
-export function parseOpenId(body: unknown): string {
-  return text(object(body, 'body', ['open_id']), 'open_id', 128);
+/** `{ open_id, app? }`: a seller, and the app (its id; the first app when absent) the code is for. */
+export function parseCodeRequest(body: unknown): { openId: string; app?: string } {
+  const input = object(body, 'body', ['open_id', 'app']);
+  return { openId: text(input, 'open_id', 128), app: input.app === undefined ? undefined : text(input, 'app', 32) };
 }
 
 export function parseAccessTokens(body: unknown): string[] {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SandboxConfigService, SandboxRuntimeConfig } from './sandbox-config.service';
-import { parseAccessTokens, parseConfig, parseFault, parseOpenId, parseSeller } from './sandbox-control.parsers';
+import { SandboxAppsService } from './sandbox-apps.service';
+import { parseAccessTokens, parseCodeRequest, parseConfig, parseFault, parseSeller } from './sandbox-control.parsers';
 import { SandboxDelayService } from './sandbox-delay.service';
 import { SandboxFaultsService } from './sandbox-faults.service';
 import { SandboxSellersService } from './sandbox-sellers.service';
@@ -9,7 +10,10 @@ import { SandboxStatsService, SandboxStatsSnapshot } from './sandbox-stats.servi
 import { SandboxFault, SandboxInputError, SandboxSeller } from './sandbox.types';
 
 export interface SandboxStatsView extends SandboxStatsSnapshot {
+  /** The first app's grants, by open_id. */
   current: Record<string, CurrentTokens>;
+  /** Every app's, by app id and open_id. */
+  current_by_app: Record<string, Record<string, CurrentTokens>>;
 }
 
 /** Test-only levers: demo sellers, codes without a browser, faults, revocation, lifetimes, stats. */
@@ -17,6 +21,7 @@ export interface SandboxStatsView extends SandboxStatsSnapshot {
 export class SandboxControlService {
   constructor(
     private readonly config: SandboxConfigService,
+    private readonly apps: SandboxAppsService,
     private readonly sellers: SandboxSellersService,
     private readonly state: SandboxStateService,
     private readonly faults: SandboxFaultsService,
@@ -33,7 +38,8 @@ export class SandboxControlService {
   }
 
   mintCode(body: unknown): { code: string } {
-    return { code: this.state.issueCode(parseOpenId(body)) };
+    const { openId, app } = parseCodeRequest(body);
+    return { code: this.state.issueCode(this.apps.byId(app).appKey, openId) };
   }
 
   addFault(body: unknown): { faults: SandboxFault[] } {
@@ -50,8 +56,10 @@ export class SandboxControlService {
     return { faults: [] };
   }
 
-  revoke(openId: string): { open_id: string; revoked: true } {
-    if (!this.state.revoke(openId)) throw new SandboxInputError(`no authorization for open_id ${openId}`, 404);
+  /** The seller revokes the app's grant (`app`: its id), or every app's. */
+  revoke(openId: string, app?: string): { open_id: string; revoked: true } {
+    if (!this.state.revoke(openId, app === undefined ? undefined : this.apps.byId(app).appKey))
+      throw new SandboxInputError(`no authorization for open_id ${openId}`, 404);
     return { open_id: openId, revoked: true };
   }
 
@@ -65,7 +73,14 @@ export class SandboxControlService {
   }
 
   getStats(): SandboxStatsView {
-    return { ...this.stats.snapshot(), current: this.state.current() };
+    const byApp = Object.fromEntries(this.apps.all.map((app) => [app.id, this.state.current(app.appKey)]));
+    return { ...this.stats.snapshot(), current: byApp[this.apps.first.id], current_by_app: byApp };
+  }
+
+  /** Partner Center's secret reset for one app: TikTok refuses the secret the service holds until reset(). */
+  resetAppSecret(app: string): { app: string; app_secret_reset: true } {
+    this.apps.resetSecret(this.apps.byId(app));
+    return { app, app_secret_reset: true };
   }
 
   describeTokens(body: unknown): { access_tokens: Record<string, AccessTokenView | null> } {
@@ -77,6 +92,7 @@ export class SandboxControlService {
     this.faults.clear();
     this.delays.releaseAll();
     this.state.reset();
+    this.apps.reset();
     this.sellers.reset();
     this.stats.reset();
     this.config.reset();

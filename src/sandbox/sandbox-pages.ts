@@ -30,6 +30,8 @@ ${content}
 }
 
 export interface ConsentPageInput {
+  /** The asking app's id in the service (`default`, `us`...). */
+  appId: string;
   serviceId: string;
   state: string;
   sellers: SandboxSeller[];
@@ -54,7 +56,7 @@ export function consentPage(input: ConsentPageInput): string {
   return layout(
     'Authorize app - TikTok Shop (sandbox)',
     `<h1>Authorize app</h1>
-<p id="app-request">The app with service ID <strong id="service-id">${escapeHtml(input.serviceId)}</strong> is asking to access your TikTok Shop account.</p>
+<p id="app-request">The app <strong id="app-id">${escapeHtml(input.appId)}</strong> (service ID <strong id="service-id">${escapeHtml(input.serviceId)}</strong>) is asking to access your TikTok Shop account.</p>
 <p>It will be allowed to:</p>
 <ul id="scopes">${scopes}</ul>
 <form method="post" action="authorize" id="consent-form">

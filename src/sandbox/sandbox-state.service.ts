@@ -11,14 +11,16 @@ export const AUTH_CODE_TTL_SECONDS = 30 * 60;
 export const GRANTED_SCOPES: readonly string[] = ['seller.authorization.info', 'seller.shop.info'];
 
 interface CodeRecord {
+  appKey: string;
   openId: string;
   expiresAt: number;
   used: boolean;
 }
 
-/** One seller's grant to the app. Its id changes only when a revoked or ended grant is replaced. */
+/** One seller's grant to one app. Its id changes only when a revoked or ended grant is replaced. */
 interface AuthorizationRecord {
   id: number;
+  appKey: string;
   openId: string;
   refreshExpiresAt: number;
   revoked: boolean;
@@ -32,6 +34,7 @@ interface AuthorizationRecord {
 
 interface AccessTokenRecord {
   authorizationId: number;
+  appKey: string;
   openId: string;
   issuedAt: number;
   expiresAt: number;
@@ -40,6 +43,7 @@ interface AccessTokenRecord {
 /** What the emulator knows about an access token it issued (tests check "valid when served" with it). */
 export interface AccessTokenView {
   open_id: string;
+  app_key: string;
   issued_at: number;
   expires_at: number;
   /** The seller's grant was revoked or replaced since. */
@@ -56,10 +60,14 @@ export interface CurrentTokens {
   issued_at_ms: number;
 }
 
-/** Auth codes, authorizations and tokens, with TikTok's rules: single-use codes, rotating refresh tokens. */
+/**
+ * Auth codes, authorizations and tokens, with TikTok's rules: single-use codes, rotating refresh tokens. Each
+ * app's grants are its own: a code, refresh token or access token works only with the app it was issued to.
+ */
 @Injectable()
 export class SandboxStateService {
   private readonly codes = new Map<string, CodeRecord>();
+  /** By {@link grantKey}: one seller's grants to two apps are two authorizations. */
   private readonly authorizations = new Map<string, AuthorizationRecord>();
   private readonly accessTokens = new Map<string, AccessTokenRecord>();
   /** Only each authorization's latest refresh token: rotated ones are unknown, as at TikTok. */
@@ -75,10 +83,10 @@ export class SandboxStateService {
     private readonly stats: SandboxStatsService,
   ) {}
 
-  issueCode(openId: string): string {
+  issueCode(appKey: string, openId: string): string {
     if (!this.sellers.get(openId)) throw new SandboxInputError(`unknown open_id ${openId}`, 404);
     const code = newAuthCode();
-    this.codes.set(code, { openId, expiresAt: this.clock.nowSeconds() + AUTH_CODE_TTL_SECONDS, used: false });
+    this.codes.set(code, { appKey, openId, expiresAt: this.clock.nowSeconds() + AUTH_CODE_TTL_SECONDS, used: false });
     this.stats.recordIssued('codes', code);
     return code;
   }
@@ -92,10 +100,10 @@ export class SandboxStateService {
     return this.refreshOwners.get(refreshToken);
   }
 
-  exchangeCode(code: string): TokenGrantData {
+  exchangeCode(appKey: string, code: string): TokenGrantData {
     const record = this.codes.get(code);
     const now = this.clock.nowSeconds();
-    if (!record) throw invalidAuthCode('auth_code is invalid');
+    if (!record || record.appKey !== appKey) throw invalidAuthCode('auth_code is invalid');
     if (record.used) throw invalidAuthCode('auth_code has already been used');
     if (now >= record.expiresAt) throw invalidAuthCode('auth_code has expired');
     const seller = this.sellers.get(record.openId);
@@ -103,12 +111,13 @@ export class SandboxStateService {
     record.used = true;
 
     const refreshExpiresAt = now + this.config.refreshTokenTtlSeconds;
-    const existing = this.authorizations.get(record.openId);
+    const existing = this.authorizations.get(grantKey(appKey, record.openId));
     const ongoing = existing && !existing.revoked && now < existing.refreshExpiresAt;
     const authorization: AuthorizationRecord = ongoing
       ? existing
       : {
           id: this.nextAuthorizationId++,
+          appKey,
           openId: record.openId,
           refreshExpiresAt,
           revoked: false,
@@ -121,14 +130,15 @@ export class SandboxStateService {
     // A fresh consent renews the authorization period and covers every shop again.
     authorization.refreshExpiresAt = refreshExpiresAt;
     authorization.removedShopIds.clear();
-    this.authorizations.set(record.openId, authorization);
+    this.authorizations.set(grantKey(appKey, record.openId), authorization);
     this.rotate(authorization);
     return this.grant(authorization, seller);
   }
 
-  refresh(refreshToken: string): TokenGrantData {
-    const entry = this.refreshTokens.get(refreshToken);
-    const authorization = entry && this.authorizations.get(entry.openId);
+  refresh(appKey: string, refreshToken: string): TokenGrantData {
+    const found = this.refreshTokens.get(refreshToken);
+    const entry = found?.appKey === appKey ? found : undefined;
+    const authorization = entry && this.authorizations.get(grantKey(appKey, entry.openId));
     if (!entry || !authorization || authorization.id !== entry.authorizationId || authorization.revoked) {
       throw new SandboxApiError(TikTokCode.AuthRecordNotFound, 'can not find related auth record');
     }
@@ -142,12 +152,12 @@ export class SandboxStateService {
     return this.grant(authorization, seller);
   }
 
-  /** Resolves an access token to its seller's open_id, with TikTok's 105001/105002 refusals. */
-  authenticate(accessToken: string | undefined): string {
+  /** Resolves an access token of the app to its seller's open_id, with TikTok's 105001/105002 refusals. */
+  authenticate(appKey: string, accessToken: string | undefined): string {
     if (!accessToken) throw new SandboxApiError(TikTokCode.InvalidAccessToken, 'access token is missing');
     const record = this.accessTokens.get(accessToken);
-    if (!record) throw new SandboxApiError(TikTokCode.InvalidAccessToken, 'access token is invalid');
-    const authorization = this.authorizations.get(record.openId);
+    if (!record || record.appKey !== appKey) throw new SandboxApiError(TikTokCode.InvalidAccessToken, 'access token is invalid');
+    const authorization = this.authorizations.get(grantKey(appKey, record.openId));
     if (!authorization || authorization.id !== record.authorizationId || authorization.revoked) {
       throw new SandboxApiError(TikTokCode.InvalidAccessToken, 'access token is invalid: the seller deauthorized the app');
     }
@@ -157,32 +167,38 @@ export class SandboxStateService {
     return record.openId;
   }
 
-  authorizedShops(openId: string): SandboxShop[] {
-    const authorization = this.authorizations.get(openId);
+  authorizedShops(appKey: string, openId: string): SandboxShop[] {
+    const authorization = this.authorizations.get(grantKey(appKey, openId));
     const seller = this.sellers.get(openId);
     if (!authorization || !seller) return [];
     return seller.shops.filter((shop) => !authorization.removedShopIds.has(shop.id));
   }
 
   /** Developer-side deauthorize of one shop; with no shop left the whole authorization ends. */
-  removeShop(openId: string, cipher: string): void {
-    const authorization = this.authorizations.get(openId);
-    const shop = this.authorizedShops(openId).find((candidate) => candidate.cipher === cipher);
+  removeShop(appKey: string, openId: string, cipher: string): void {
+    const authorization = this.authorizations.get(grantKey(appKey, openId));
+    const shop = this.authorizedShops(appKey, openId).find((candidate) => candidate.cipher === cipher);
     if (!authorization || !shop) throw invalidRequest('shop_cipher is not authorized for this access token');
     authorization.removedShopIds.add(shop.id);
-    if (this.authorizedShops(openId).length === 0) authorization.revoked = true;
+    if (this.authorizedShops(appKey, openId).length === 0) authorization.revoked = true;
   }
 
-  revoke(openId: string): boolean {
-    const authorization = this.authorizations.get(openId);
-    if (!authorization) return false;
-    authorization.revoked = true;
-    return true;
+  /** The seller revokes the app's grant (every app's when `appKey` is undefined); false if there was none. */
+  revoke(openId: string, appKey?: string): boolean {
+    let found = false;
+    for (const authorization of this.authorizations.values()) {
+      if (authorization.openId !== openId || (appKey !== undefined && authorization.appKey !== appKey)) continue;
+      authorization.revoked = true;
+      found = true;
+    }
+    return found;
   }
 
-  current(): Record<string, CurrentTokens> {
+  /** The latest pair of each seller's grant to the app, by open_id. */
+  current(appKey: string): Record<string, CurrentTokens> {
     const result: Record<string, CurrentTokens> = {};
     for (const authorization of this.authorizations.values()) {
+      if (authorization.appKey !== appKey) continue;
       result[authorization.openId] = {
         access_token: authorization.accessToken,
         refresh_token: authorization.refreshToken,
@@ -200,10 +216,11 @@ export class SandboxStateService {
     const result: Record<string, AccessTokenView | null> = {};
     for (const token of tokens) {
       const record = this.accessTokens.get(token);
-      const authorization = record && this.authorizations.get(record.openId);
+      const authorization = record && this.authorizations.get(grantKey(record.appKey, record.openId));
       result[token] = record
         ? {
             open_id: record.openId,
+            app_key: record.appKey,
             issued_at: record.issuedAt,
             expires_at: record.expiresAt,
             revoked: !authorization || authorization.id !== record.authorizationId || authorization.revoked,
@@ -234,7 +251,7 @@ export class SandboxStateService {
     authorization.refreshToken = refreshToken;
     authorization.accessExpiresAt = Math.min(now + this.config.accessTokenTtlSeconds, authorization.refreshExpiresAt);
     authorization.issuedAtMs = Date.now();
-    const record = { authorizationId: authorization.id, openId: authorization.openId, issuedAt: now };
+    const record = { authorizationId: authorization.id, appKey: authorization.appKey, openId: authorization.openId, issuedAt: now };
     this.accessTokens.set(accessToken, { ...record, expiresAt: authorization.accessExpiresAt });
     this.refreshTokens.set(refreshToken, { ...record, expiresAt: authorization.refreshExpiresAt });
     this.refreshOwners.set(refreshToken, authorization.openId);
@@ -264,4 +281,8 @@ function invalidAuthCode(detail: string): SandboxApiError {
 
 function invalidRequest(message: string): SandboxApiError {
   return new SandboxApiError(TikTokCode.InvalidRequest, message);
+}
+
+function grantKey(appKey: string, openId: string): string {
+  return `${appKey}\n${openId}`;
 }

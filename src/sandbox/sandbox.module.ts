@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SandboxApiController } from './sandbox-api.controller';
 import { SandboxApiService } from './sandbox-api.service';
+import { SandboxAppsService } from './sandbox-apps.service';
 import { SandboxClock } from './sandbox-clock';
 import { SandboxConfigService } from './sandbox-config.service';
 import { SandboxConsentController } from './sandbox-consent.controller';
@@ -29,6 +30,7 @@ export class SandboxModule {
       providers: [
         { provide: SANDBOX_OPTIONS, useValue: { ...options } },
         SandboxClock,
+        SandboxAppsService,
         SandboxConfigService,
         SandboxSellersService,
         SandboxStatsService,
@@ -47,10 +49,16 @@ export class SandboxModule {
 
 /** Fails at start-up, naming the bad option, rather than on the first request. */
 function validateOptions(options: SandboxOptions): void {
-  for (const key of ['appKey', 'appSecret', 'serviceId', 'redirectUrl'] as const) {
-    if (typeof options[key] !== 'string' || options[key] === '') throw new Error(`SandboxOptions.${key} is required`);
+  if (!Array.isArray(options.apps) || options.apps.length === 0) throw new Error('SandboxOptions.apps needs at least one app');
+  for (const app of options.apps) {
+    for (const key of ['id', 'appKey', 'appSecret', 'serviceId', 'redirectUrl'] as const) {
+      if (typeof app[key] !== 'string' || app[key] === '') throw new Error(`SandboxOptions.apps[].${key} is required`);
+    }
+    if (!URL.canParse(app.redirectUrl)) throw new Error('SandboxOptions.apps[].redirectUrl must be an absolute URL');
   }
-  if (!URL.canParse(options.redirectUrl)) throw new Error('SandboxOptions.redirectUrl must be an absolute URL');
+  for (const key of ['id', 'appKey', 'serviceId'] as const) {
+    if (new Set(options.apps.map((app) => app[key])).size !== options.apps.length) throw new Error(`SandboxOptions.apps: ${key} repeated`);
+  }
   for (const key of ['accessTokenTtlSeconds', 'refreshTokenTtlSeconds'] as const) {
     if (!Number.isInteger(options[key]) || options[key] <= 0) {
       throw new Error(`SandboxOptions.${key} must be a positive integer`);

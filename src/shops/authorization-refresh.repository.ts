@@ -21,6 +21,7 @@ export type LockedForRefresh = Pick<
   | 'refreshFailures'
   | 'openId'
   | 'tenantId'
+  | 'appKey'
 > & {
   /** tokens_issued_at as text, with PostgreSQL's microseconds (a JavaScript Date would drop them and never compare equal). */
   issuedAt: string | null;
@@ -57,6 +58,7 @@ export interface RefreshedEvent {
 }
 
 const LOCKED = `${selectColumns(SellerAuthorization, 'seller_authorizations', [
+  'appKey',
   'status',
   'accessToken',
   'refreshToken',

@@ -52,11 +52,11 @@ export interface UpsertedShop {
 /** A shop locked for revocation, with what the revocation needs of its authorization. */
 export interface LockedShop {
   shop: Pick<Shop, 'status' | 'cipher' | 'authorizationId'>;
-  authorization: Pick<SellerAuthorization, 'openId' | 'accessToken' | 'tenantId'>;
+  authorization: Pick<SellerAuthorization, 'openId' | 'accessToken' | 'tenantId' | 'appKey'>;
 }
 
 const LOCKED_SHOP = `${selectColumns(Shop, 's', ['status', 'cipher', 'authorizationId'], 'shop')},
-  ${selectColumns(SellerAuthorization, 'a', ['openId', 'accessToken', 'tenantId'], 'authorization')}`;
+  ${selectColumns(SellerAuthorization, 'a', ['openId', 'accessToken', 'tenantId', 'appKey'], 'authorization')}`;
 
 const REPORTED_END = selectColumns(SellerAuthorization, 'a', ['id', 'openId', 'tenantId']);
 
@@ -142,17 +142,20 @@ export class AuthorizationsRepository {
     if (tenantId !== null) requireId(tenantId, 'a tenant id');
     if (shops.length === 0) return [];
     return manager.query<UpsertedShop[]>(
-      `WITH previous AS (
+      `WITH app AS (
+         -- A shop is unique per app: only the same app's row of the shop can be taken over.
+         SELECT app_key FROM seller_authorizations WHERE id = $1
+       ), previous AS (
          -- The state before this statement (all parts of one statement share a snapshot).
          SELECT s.id, s.authorization_id, s.status, a.tenant_id
            FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
-          WHERE s.id = ANY($2::varchar[])
+          WHERE s.id = ANY($2::varchar[]) AND s.app_key = (SELECT app_key FROM app)
        ), upserted AS (
-         INSERT INTO shops AS s (id, authorization_id, name, region, seller_type, cipher, code, status)
-         SELECT g.id, $1, g.name, g.region, g.seller_type, g.cipher, g.code, 'active'
+         INSERT INTO shops AS s (id, app_key, authorization_id, name, region, seller_type, cipher, code, status)
+         SELECT g.id, (SELECT app_key FROM app), $1, g.name, g.region, g.seller_type, g.cipher, g.code, 'active'
            FROM jsonb_to_recordset($3::jsonb)
              AS g(id varchar, name text, region varchar, seller_type varchar, cipher text, code varchar)
-         ON CONFLICT (id) DO UPDATE SET
+         ON CONFLICT (id, app_key) DO UPDATE SET
            authorization_id = EXCLUDED.authorization_id, name = EXCLUDED.name, region = EXCLUDED.region,
            seller_type = EXCLUDED.seller_type, cipher = EXCLUDED.cipher, code = EXCLUDED.code,
            status = 'active', updated_at = now()

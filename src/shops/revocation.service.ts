@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { lockIdleTimeoutMs } from '../database/row-lock';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -47,6 +48,7 @@ export class RevocationService {
     private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
     private readonly config: AppConfig,
+    private readonly apps: TiktokApps,
     private readonly bus: InvalidationBus,
   ) {}
 
@@ -141,7 +143,10 @@ export class RevocationService {
   private async deauthorizeAtTiktok({ shop, authorization }: LockedShop): Promise<boolean> {
     if (!authorization.accessToken || shop.status !== 'active') return false;
     try {
+      const app = this.apps.byKey(authorization.appKey);
+      if (!app) throw new Error(`authorization ${shop.authorizationId}: its app key is not configured`);
       await this.tiktok.deauthorizeShop(
+        app,
         openToken(this.cipher, shop.authorizationId, 'access_token', authorization.accessToken),
         shop.cipher,
       );

@@ -12,6 +12,7 @@ import { RevocationService } from './revocation.service';
 import { ShopOwnerLookup } from './shop-owner-lookup.service';
 import { ShopsMetrics } from './shops.metrics';
 import { ShopsQueryService } from './shops-query.service';
+import { StoredAppsCheck } from './stored-apps.check';
 import { StoredKeysCheck } from './stored-keys.check';
 import { StoredTokensRepository } from './stored-tokens.repository';
 import { TenantAuthorizationsRepository } from './tenant-authorizations.repository';
@@ -32,6 +33,7 @@ const REPOSITORIES = [
   providers: [
     ...REPOSITORIES,
     StoredKeysCheck,
+    StoredAppsCheck,
     ShopsMetrics,
     AuthorizationStore,
     AuthorizationsQueryService,

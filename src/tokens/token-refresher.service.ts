@@ -4,6 +4,7 @@ import { backoffSeconds } from '../common/backoff';
 import { TokenCipher } from '../common/crypto/token-cipher';
 import { Semaphore, SemaphoreTimeoutError } from '../common/semaphore';
 import { AppConfig } from '../config/app-config';
+import { TiktokApp, TiktokApps } from '../config/tiktok-apps';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { lockIdleTimeoutMs } from '../database/row-lock';
 import { MetricsService, RefreshMetricOutcome } from '../metrics/metrics.service';
@@ -53,6 +54,7 @@ export class TokenRefresher {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly apps: TiktokApps,
     private readonly refreshes: AuthorizationRefreshRepository,
     private readonly authorizations: AuthorizationsRepository,
     private readonly cipher: TokenCipher,
@@ -149,7 +151,7 @@ export class TokenRefresher {
     let grant: TokenGrant;
     const stopTimer = this.metrics.refreshDuration.startTimer();
     try {
-      grant = await this.tiktok.refresh(openToken(this.cipher, id, 'refresh_token', refreshToken));
+      grant = await this.tiktok.refresh(this.appOf(row), openToken(this.cipher, id, 'refresh_token', refreshToken));
       stopTimer({ outcome: 'success' });
       attempt.grant = grant;
       attempt.replacedIssuedAt = row.issuedAt;
@@ -168,6 +170,13 @@ export class TokenRefresher {
       throw new Error(`authorization ${id}: refreshed pair not written`);
     }
     return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
+  }
+
+  /** The app the seller granted: its credentials refresh the pair (start-up refuses an app key no longer configured). */
+  private appOf(row: LockedForRefresh): TiktokApp {
+    const app = this.apps.byKey(row.appKey);
+    if (!app) throw new Error(`authorization's app key is not configured (TIKTOK_APPS)`);
+    return app;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { AppConfig } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { DeadlineExceededError, withinDeadline } from './deadline';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { parseWebhookEnvelope } from './webhook-envelope';
@@ -22,14 +22,14 @@ export class TiktokWebhooksService {
   private readonly logger = new Logger(TiktokWebhooksService.name);
 
   constructor(
-    private readonly config: AppConfig,
+    private readonly apps: TiktokApps,
     private readonly deliveries: WebhookDeliveriesService,
   ) {}
 
   async receive(body: Buffer, signature: string | undefined): Promise<void> {
     // Nothing about the body is read, not even whether it is JSON, before the signature matches.
     if (signature === undefined) throw new AppError(INVALID_SIGNATURE, 'the Authorization header with the webhook signature is missing');
-    if (!webhookSignatureMatches(this.config.tiktok, body, signature)) {
+    if (!webhookSignatureMatches(this.apps.default, body, signature)) {
       this.logger.warn('webhook refused: the signature does not match the body');
       throw new AppError(INVALID_SIGNATURE, 'the Authorization header is not a valid signature of this body');
     }

@@ -58,7 +58,7 @@ describe('TikTok failures during the callback', () => {
     const body = (await response.json()) as { error: string; message: string };
     expect(body.error).toBe('tiktok_error');
     expect(body.message).not.toContain(code);
-    expect(body.message).not.toContain(t.config.tiktok.appSecret);
+    expect(body.message).not.toContain(t.config.tiktok.apps[0].appSecret);
     expect(await snapshot(t)).toEqual(before);
     const [event] = await query<{ type: string; detail: Record<string, unknown> }>(
       t.db.url,

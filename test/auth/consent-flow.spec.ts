@@ -35,7 +35,7 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location') ?? '');
     expect(`${location.origin}${location.pathname}`).toBe(`${t.baseUrl}/sandbox/open/authorize`);
-    expect(location.searchParams.get('service_id')).toBe(t.config.tiktok.serviceId);
+    expect(location.searchParams.get('service_id')).toBe(t.config.tiktok.apps[0].serviceId);
     expect(location.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const cookie = response.headers.getSetCookie().find((line) => line.startsWith('tts_browser='));
     expect(cookie).toMatch(/HttpOnly/i);
@@ -77,7 +77,12 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
     const [authorization] = await query<Record<string, unknown>>(t.db.url, 'SELECT * FROM seller_authorizations WHERE open_id = $1', [
       UK_SELLER,
     ]);
-    expect(authorization).toMatchObject({ app_key: t.config.tiktok.appKey, status: 'active', seller_base_region: 'GB', user_type: 0 });
+    expect(authorization).toMatchObject({
+      app_key: t.config.tiktok.apps[0].appKey,
+      status: 'active',
+      seller_base_region: 'GB',
+      user_type: 0,
+    });
     expect(authorization.access_token).toMatch(/^v1:test-/);
     const stats = await sandboxStats(client);
     for (const secret of [...stats.issued.access_tokens, ...stats.issued.refresh_tokens, ...stats.issued.codes]) {
@@ -116,7 +121,12 @@ describe('consent flow (sandbox, real PostgreSQL)', () => {
   it('keeps no plaintext token, code or secret anywhere in the database', async () => {
     await consent(client, UK_SELLER);
     const stats = await sandboxStats(client);
-    const secrets = [...stats.issued.access_tokens, ...stats.issued.refresh_tokens, ...stats.issued.codes, t.config.tiktok.appSecret];
+    const secrets = [
+      ...stats.issued.access_tokens,
+      ...stats.issued.refresh_tokens,
+      ...stats.issued.codes,
+      t.config.tiktok.apps[0].appSecret,
+    ];
     expect(secrets.length).toBeGreaterThan(4);
     const tables = await query<{ tablename: string }>(t.db.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
     let dump = '';

@@ -92,8 +92,7 @@ describe('crash in the middle: kill -9 of random instances under load', () => {
   beforeAll(async () => {
     ensureBuilt();
     sandbox = await startSandboxServer({
-      ...REPLICA_CREDENTIALS,
-      redirectUrl: 'http://127.0.0.1:9/auth/callback',
+      apps: [{ id: 'default', ...REPLICA_CREDENTIALS, redirectUrl: 'http://127.0.0.1:9/auth/callback' }],
       accessTokenTtlSeconds: ACCESS_TTL_SECONDS,
       refreshTokenTtlSeconds: 365 * 86400,
     });

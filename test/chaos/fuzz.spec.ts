@@ -424,7 +424,7 @@ describe('hostile input: property-based fuzzing of every route', () => {
       keys.service,
       keys.limited,
       instance.config.apiKeyHmacSecret,
-      instance.config.tiktok.appSecret,
+      instance.config.tiktok.apps[0].appSecret,
       ...stats.issued.refresh_tokens,
       ...stats.issued.codes,
       ...(instance.config.encryptionKeys ?? []).map((key) => key.key.toString('base64')),

@@ -79,10 +79,10 @@ export class TikTokApiError extends Error {
 export async function tiktokAuthorizedShops(t: TestApp, accessToken: string, clockOffsetSeconds = 0): Promise<string[]> {
   const path = '/authorization/202309/shops';
   const params: Record<string, string> = {
-    app_key: t.config.tiktok.appKey,
+    app_key: t.config.tiktok.apps[0].appKey,
     timestamp: String(Math.floor(Date.now() / 1000) + clockOffsetSeconds),
   };
-  params.sign = signRequest(t.config.tiktok.appSecret, { path, query: params });
+  params.sign = signRequest(t.config.tiktok.apps[0].appSecret, { path, query: params });
   const response = await fetch(`${t.config.tiktok.apiBaseUrl}${path}?${new URLSearchParams(params).toString()}`, {
     headers: { 'x-tts-access-token': accessToken, 'content-type': 'application/json' },
   });

@@ -47,7 +47,7 @@ describe('connect links: GET /connect/{token}', () => {
     const location = new URL(response.headers.get('location') ?? '');
     const anonymous = (await beginConsent(new HttpClient(t.baseUrl))).location;
     expect(`${location.origin}${location.pathname}`).toBe(`${anonymous.origin}${anonymous.pathname}`);
-    expect(location.searchParams.get('service_id')).toBe(t.config.tiktok.serviceId);
+    expect(location.searchParams.get('service_id')).toBe(t.config.tiktok.apps[0].serviceId);
     const state = location.searchParams.get('state') ?? '';
     expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(location.toString()).not.toContain(session.token);

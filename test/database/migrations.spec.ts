@@ -60,6 +60,7 @@ const SHIPPED: Record<string, string> = {
   '1764400000000-auth-status-paging.ts': '9bff229dc509e8c78f39c2d2fdc1fc0b3d0805c1b531ce66829e4791582ec752',
   '1764520000000-refresh-claim-stamps.ts': '28051fa11991c97c6b17f4d7dfe4aeb77b0b81deeb2171333b453d84d9f633e7',
   '1764530000000-audit-events.ts': '70cd68e1ff6ff42007f0a5265a8c93e90e0902cb5fc4c23da571169b0c886b4d',
+  '1764600000000-tenants.ts': 'ee66a9bf5f0b9864a3ec88e2af8f9fb811c6ef5611c64b3ff19b43344205bbf3',
 };
 
 describe('migrations', () => {

@@ -1,11 +1,15 @@
 import { signRequest } from '../../src/tiktok/tiktok-signer';
 import { startSandboxServer, SandboxServer } from '../../src/sandbox/standalone';
 
-const OPTIONS = {
+const APP = {
+  id: 'default',
   appKey: 'sbx-app-key',
   appSecret: 'sbx-app-secret',
   serviceId: '7123456789012345678',
   redirectUrl: 'http://localhost:3000/auth/callback',
+};
+const OPTIONS = {
+  apps: [APP],
   accessTokenTtlSeconds: 604800,
   refreshTokenTtlSeconds: 31536000,
 };
@@ -57,8 +61,8 @@ async function api<T = Record<string, unknown>>(path: string, params: Record<str
 
 function tokenGet(code: string) {
   return api<Grant>('/api/v2/token/get', {
-    app_key: OPTIONS.appKey,
-    app_secret: OPTIONS.appSecret,
+    app_key: APP.appKey,
+    app_secret: APP.appSecret,
     auth_code: code,
     grant_type: 'authorized_code',
   });
@@ -66,16 +70,16 @@ function tokenGet(code: string) {
 
 function tokenRefresh(refreshToken: string) {
   return api<Grant>('/api/v2/token/refresh', {
-    app_key: OPTIONS.appKey,
-    app_secret: OPTIONS.appSecret,
+    app_key: APP.appKey,
+    app_secret: APP.appSecret,
     refresh_token: refreshToken,
     grant_type: 'refresh_token',
   });
 }
 
 function shops(accessToken: string, tamper?: (query: Record<string, string>) => void) {
-  const query: Record<string, string> = { app_key: OPTIONS.appKey, timestamp: String(Math.floor(Date.now() / 1000)) };
-  query.sign = signRequest(OPTIONS.appSecret, { path: '/authorization/202309/shops', query });
+  const query: Record<string, string> = { app_key: APP.appKey, timestamp: String(Math.floor(Date.now() / 1000)) };
+  query.sign = signRequest(APP.appSecret, { path: '/authorization/202309/shops', query });
   tamper?.(query);
   return api<{ shops: { id: string; name: string; cipher: string; seller_type: string }[] }>('/authorization/202309/shops', query, {
     headers: { 'x-tts-access-token': accessToken, 'content-type': 'application/json' },
@@ -133,11 +137,11 @@ describe('sandbox over HTTP', () => {
     const { body: listed } = await shops(grant.access_token);
     const cipher = listed.data.shops[1].cipher;
     const query: Record<string, string> = {
-      app_key: OPTIONS.appKey,
+      app_key: APP.appKey,
       timestamp: String(Math.floor(Date.now() / 1000)),
       shop_cipher: cipher,
     };
-    query.sign = signRequest(OPTIONS.appSecret, { path: '/authorization/202403/shops', query });
+    query.sign = signRequest(APP.appSecret, { path: '/authorization/202403/shops', query });
     const removed = await api('/authorization/202403/shops', query, {
       method: 'DELETE',
       headers: { 'x-tts-access-token': grant.access_token },
@@ -155,7 +159,7 @@ describe('sandbox over HTTP', () => {
   });
 
   it('serves the consent page and redirects an approval with a working code', async () => {
-    const page = await fetch(`${server.url}/open/authorize?service_id=${OPTIONS.serviceId}&state=st%3C1`);
+    const page = await fetch(`${server.url}/open/authorize?service_id=${APP.serviceId}&state=st%3C1`);
     const html = await page.text();
     expect(page.status).toBe(200);
     expect(html).toContain('>Approve</button>');
@@ -164,30 +168,30 @@ describe('sandbox over HTTP', () => {
     const res = await fetch(`${server.url}/open/authorize`, {
       method: 'POST',
       redirect: 'manual',
-      body: new URLSearchParams({ service_id: OPTIONS.serviceId, state: 'st<1', open_id: UK, decision: 'approve' }),
+      body: new URLSearchParams({ service_id: APP.serviceId, state: 'st<1', open_id: UK, decision: 'approve' }),
     });
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location') ?? '');
-    expect(location.origin + location.pathname).toBe(OPTIONS.redirectUrl);
+    expect(location.origin + location.pathname).toBe(APP.redirectUrl);
     expect(location.searchParams.get('state')).toBe('st<1');
     expect((await tokenGet(location.searchParams.get('code') ?? '')).body.data.open_id).toBe(UK);
 
     const denied = await fetch(`${server.url}/open/authorize`, {
       method: 'POST',
       redirect: 'manual',
-      body: new URLSearchParams({ service_id: OPTIONS.serviceId, state: '', open_id: UK, decision: 'deny' }),
+      body: new URLSearchParams({ service_id: APP.serviceId, state: '', open_id: UK, decision: 'deny' }),
     });
-    expect(denied.headers.get('location')).toBe(`${OPTIONS.redirectUrl}?code=null&error=auth_denied`);
+    expect(denied.headers.get('location')).toBe(`${APP.redirectUrl}?code=null&error=auth_denied`);
   });
 
   it('answers a wrong service id or seller with an HTML 400', async () => {
-    const page = await fetch(`${server.url}/open/authorize?service_id=${OPTIONS.appKey}`);
+    const page = await fetch(`${server.url}/open/authorize?service_id=${APP.appKey}`);
     expect(page.status).toBe(400);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const post = await fetch(`${server.url}/open/authorize`, {
       method: 'POST',
       redirect: 'manual',
-      body: new URLSearchParams({ service_id: OPTIONS.serviceId, open_id: 'nobody', decision: 'approve' }),
+      body: new URLSearchParams({ service_id: APP.serviceId, open_id: 'nobody', decision: 'approve' }),
     });
     expect(post.status).toBe(400);
   });

@@ -31,10 +31,7 @@ class WrapInterceptor implements NestInterceptor {
 @Module({
   imports: [
     SandboxModule.forRoot({
-      appKey: 'k',
-      appSecret: 's',
-      serviceId: 'svc',
-      redirectUrl: 'http://localhost:3000/auth/callback',
+      apps: [{ id: 'default', appKey: 'k', appSecret: 's', serviceId: 'svc', redirectUrl: 'http://localhost:3000/auth/callback' }],
       accessTokenTtlSeconds: 604800,
       refreshTokenTtlSeconds: 31536000,
     }),

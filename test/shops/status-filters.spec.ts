@@ -49,12 +49,10 @@ async function seed(source: DataSource): Promise<Seeded> {
       for (const [i, shopStatus] of ['active', 'deauthorized', 'revoked'].entries()) {
         const shopId = `9${String(n).padStart(3, '0')}${i}`;
         shopIds.push(shopId);
-        await source.query(`INSERT INTO shops (id, authorization_id, name, region, cipher, status) VALUES ($1, $2, 'shop', $3, 'c', $4)`, [
-          shopId,
-          id,
-          (n + i) % 2 === 0 ? 'GB' : 'US',
-          shopStatus,
-        ]);
+        await source.query(
+          `INSERT INTO shops (id, app_key, authorization_id, name, region, cipher, status) VALUES ($1, 'app', $2, 'shop', $3, 'c', $4)`,
+          [shopId, id, (n + i) % 2 === 0 ? 'GB' : 'US', shopStatus],
+        );
       }
     }
   }

@@ -9,8 +9,7 @@ export const REPLICA_CREDENTIALS = { appKey: 'replica-app-key', appSecret: 'repl
 /** One shared TikTok emulator on its own port. */
 export function startSharedSandbox(): Promise<SandboxServer> {
   return startSandboxServer({
-    ...REPLICA_CREDENTIALS,
-    redirectUrl: 'http://127.0.0.1:9/auth/callback',
+    apps: [{ id: 'default', ...REPLICA_CREDENTIALS, redirectUrl: 'http://127.0.0.1:9/auth/callback' }],
     accessTokenTtlSeconds: 7 * 86400,
     refreshTokenTtlSeconds: 365 * 86400,
   });

@@ -34,8 +34,7 @@ describe('TiktokClient against the sandbox over HTTP', () => {
 
   beforeAll(async () => {
     server = await startSandboxServer({
-      ...CREDENTIALS,
-      redirectUrl: 'http://127.0.0.1:9/auth/callback',
+      apps: [{ id: 'default', ...CREDENTIALS, redirectUrl: 'http://127.0.0.1:9/auth/callback' }],
       accessTokenTtlSeconds: 3600,
       refreshTokenTtlSeconds: 86400,
     });

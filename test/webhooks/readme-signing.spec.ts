@@ -32,8 +32,8 @@ describe("the README's test webhook against the sandbox", () => {
   });
 
   it('names the credentials the sandbox really runs with', () => {
-    expect(t.config.tiktok.appKey).toBe(SANDBOX_CREDENTIALS.appKey);
-    expect(t.config.tiktok.appSecret).toBe(SANDBOX_CREDENTIALS.appSecret);
+    expect(t.config.tiktok.apps[0].appKey).toBe(SANDBOX_CREDENTIALS.appKey);
+    expect(t.config.tiktok.apps[0].appSecret).toBe(SANDBOX_CREDENTIALS.appSecret);
     for (const value of Object.values(SANDBOX_CREDENTIALS)) expect(README).toContain(`\`${value}\``);
   });
 

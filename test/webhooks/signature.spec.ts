@@ -36,7 +36,10 @@ describe('POST /webhooks/tiktok: signature and envelope', () => {
       `{ "type": 1,\n  "tts_notification_id": "${id}", "shop_id": "${US_SHOP}",\n  "timestamp": ${Math.floor(Date.now() / 1000)}, "data": { "message": "Händler ✓" } }`,
       'utf8',
     );
-    const signature = createHmac('sha256', t.config.tiktok.appSecret).update(t.config.tiktok.appKey).update(body).digest('hex');
+    const signature = createHmac('sha256', t.config.tiktok.apps[0].appSecret)
+      .update(t.config.tiktok.apps[0].appKey)
+      .update(body)
+      .digest('hex');
     const response = await webhooks.send(body, { signature });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('');
@@ -58,7 +61,7 @@ describe('POST /webhooks/tiktok: signature and envelope', () => {
     const good = webhooks.signatureOf(body);
     const changed = Buffer.from(body);
     changed[body.indexOf(US_SHOP) + US_SHOP.length - 1] ^= 1; // ...0101 -> ...0100
-    const { appKey, appSecret } = t.config.tiktok;
+    const { appKey, appSecret } = t.config.tiktok.apps[0];
     const attempts: { name: string; body: Buffer; signature: string | null }[] = [
       { name: 'changed byte', body: changed, signature: good },
       { name: 'wrong secret', body, signature: sign(appKey, `${appSecret}x`, body) },

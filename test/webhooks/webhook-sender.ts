@@ -66,7 +66,7 @@ export class WebhookSender {
   }
 
   signatureOf(body: Notification | Buffer | string): string {
-    return sign(this.t.config.tiktok.appKey, this.t.config.tiktok.appSecret, this.bytes(body));
+    return sign(this.t.config.tiktok.apps[0].appKey, this.t.config.tiktok.apps[0].appSecret, this.bytes(body));
   }
 
   send(body: Notification | Buffer | string, options: SendOptions = {}): Promise<Response> {

@@ -25,6 +25,10 @@ export class OAuthState {
   @ForeignKey('ConnectSession', { name: 'fk_oauth_states_connect_session', onDelete: 'CASCADE' })
   connectSessionId!: string | null;
 
+  /** The app whose consent page the state was issued for: the callback exchanges the code with its credentials. Null: the default app. */
+  @Column({ name: 'app_key', type: 'varchar', length: 128, nullable: true })
+  appKey!: string | null;
+
   @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true })
   consumedAt!: Date | null;
 }

@@ -19,6 +19,10 @@ export enum ErrorCode {
   InvalidConnectSession = 'invalid_connect_session',
   ReturnUrlNotAllowed = 'return_url_not_allowed',
   SellerOwnedByOtherTenant = 'seller_owned_by_other_tenant',
+  /** An `app` this deployment does not configure (TIKTOK_APPS). */
+  UnknownApp = 'unknown_app',
+  /** A shop id granted to more than one app, asked for without `?app=`. */
+  AppRequired = 'app_required',
   NotFound = 'not_found',
   MethodNotAllowed = 'method_not_allowed',
   PayloadTooLarge = 'payload_too_large',
@@ -57,6 +61,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.ConsentFailed:
     case ErrorCode.InvalidConnectSession:
     case ErrorCode.ReturnUrlNotAllowed:
+    case ErrorCode.UnknownApp:
+    case ErrorCode.AppRequired:
       return 400;
     case ErrorCode.Unauthorized:
     case ErrorCode.InvalidSignature:

@@ -28,6 +28,10 @@ function headingOf(error: ErrorCode): string {
       return 'This TikTok Shop account is already connected elsewhere';
     case ErrorCode.ReturnUrlNotAllowed:
       return 'Return address not allowed';
+    case ErrorCode.UnknownApp:
+      return 'Unknown app';
+    case ErrorCode.AppRequired:
+      return 'Which app?';
     case ErrorCode.TenantNotFound:
     case ErrorCode.AuthorizationNotFound:
     case ErrorCode.NotFound:

@@ -7,6 +7,7 @@ import { AuthStatusPaging1764400000000 } from './1764400000000-auth-status-pagin
 import { RefreshClaimStamps1764520000000 } from './1764520000000-refresh-claim-stamps';
 import { AuditEvents1764530000000 } from './1764530000000-audit-events';
 import { Tenants1764600000000 } from './1764600000000-tenants';
+import { SeveralApps1764700000000 } from './1764700000000-several-apps';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests) and dist (runtime). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RefreshClaimStamps1764520000000,
   AuditEvents1764530000000,
   Tenants1764600000000,
+  SeveralApps1764700000000,
 ];

@@ -4,7 +4,10 @@ import { SellerAuthorization } from './seller-authorization.entity';
 export const SHOP_STATUSES = ['active', 'deauthorized', 'revoked'] as const;
 export type ShopStatus = (typeof SHOP_STATUSES)[number];
 
-/** A TikTok shop reachable through one seller authorization. `cipher` goes out as `shop_cipher` on shop calls. */
+/**
+ * A TikTok shop reachable through one seller authorization. `cipher` goes out as `shop_cipher` on shop calls.
+ * Unique per app and shop id: two apps may both be granted the same shop. `appKey` is its authorization's.
+ */
 @Entity({ name: 'shops' })
 @Check('ck_shops_status', `status IN ('active', 'deauthorized', 'revoked')`)
 @Index('ix_shops_status_inactive', ['status', 'id'], { where: `status <> 'active'` })
@@ -12,6 +15,9 @@ export type ShopStatus = (typeof SHOP_STATUSES)[number];
 export class Shop {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id!: string;
+
+  @PrimaryColumn({ name: 'app_key', type: 'varchar', length: 128 })
+  appKey!: string;
 
   @Index('ix_shops_authorization_id')
   @Column({ name: 'authorization_id', type: 'uuid' })

@@ -30,6 +30,10 @@ export class ConnectSession {
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   status!: ConnectSessionStatus;
 
+  /** The app the seller is asked to authorize; null: the default app. */
+  @Column({ name: 'app_key', type: 'varchar', length: 128, nullable: true })
+  appKey!: string | null;
+
   /** The key that created it (`admin` for the admin key). */
   @Column({ name: 'created_by_key_id', type: 'varchar', length: 64 })
   createdByKeyId!: string;

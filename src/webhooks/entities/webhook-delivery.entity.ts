@@ -15,6 +15,10 @@ export class WebhookDelivery {
   @Column({ type: 'varchar', length: 32 })
   outcome!: string;
 
+  /** The app the notification was signed for; null: received before several apps (the default app). */
+  @Column({ name: 'app_key', type: 'varchar', length: 128, nullable: true })
+  appKey!: string | null;
+
   /** The housekeeping job deletes by age. */
   @Index('ix_webhook_deliveries_received')
   @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })

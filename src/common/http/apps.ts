@@ -1,0 +1,34 @@
+import { APP_ID_RULE, type TiktokApp, type TiktokApps } from '../../config/tiktok-apps';
+import { AppError, ErrorCode } from '../errors/app-error';
+
+/** 400 `unknown_app`: the answer for every `app` (query, body, path) this deployment does not configure. */
+export function unknownApp(apps: TiktokApps, id: unknown): AppError {
+  const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 40)) : 'given';
+  return new AppError(
+    ErrorCode.UnknownApp,
+    `app ${shown} is not configured here (an app id is ${APP_ID_RULE}); configured: ${apps.all.map((app) => app.id).join(', ')}`,
+  );
+}
+
+/** The app a request names (`undefined`: the default app), or 400 `unknown_app`. */
+export function requireApp(apps: TiktokApps, id: unknown): TiktokApp {
+  if (id === undefined) return apps.default;
+  const app = typeof id === 'string' ? apps.byId(id) : undefined;
+  if (!app) throw unknownApp(apps, id);
+  return app;
+}
+
+/** The app key an optional `app` filter means (undefined: no filter), or 400 `unknown_app`. */
+export function appFilter(apps: TiktokApps, id: unknown): string | undefined {
+  return id === undefined ? undefined : requireApp(apps, id).appKey;
+}
+
+/** 400 `app_required`: a shop id several apps were granted, asked for without naming the app. */
+export function appRequired(shopId: string, appIds: readonly string[]): AppError {
+  return new AppError(
+    ErrorCode.AppRequired,
+    `shop ${shopId} is granted to more than one app (${appIds.join(', ')}); name one with ?app=`,
+    undefined,
+    { apps: [...appIds] },
+  );
+}

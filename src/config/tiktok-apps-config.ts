@@ -1,0 +1,163 @@
+import { SANDBOX_CREDENTIALS, TIKTOK_DEFAULTS } from './app-config';
+import type { SectionContext } from './config-sections';
+import { APP_ID_RULE, DEFAULT_APP_ID, isAppId, TiktokApp } from './tiktok-apps';
+
+// The only code that reads the TIKTOK_APP_* variables. Two forms:
+//   single app:  TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_SERVICE_ID, TIKTOK_AUTHORIZE_URL  -> app `default`
+//   several:     TIKTOK_APPS=global,us and TIKTOK_APP_GLOBAL_KEY, TIKTOK_APP_GLOBAL_SECRET, ... per app
+
+const SINGLE_APP_VARIABLES = ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SERVICE_ID', 'TIKTOK_AUTHORIZE_URL'] as const;
+const FIELDS = ['KEY', 'SECRET', 'SERVICE_ID', 'AUTHORIZE_URL'] as const;
+type Field = (typeof FIELDS)[number];
+const MAX_LENGTH: Record<Field, number> = { KEY: 128, SECRET: 256, SERVICE_ID: 128, AUTHORIZE_URL: 2048 };
+/** A per-app variable, whatever app it names (one TIKTOK_APPS does not list is a mistake worth naming). */
+const PER_APP_VARIABLE = /^TIKTOK_APP_([A-Z0-9_]+)_(KEY|SECRET|SERVICE_ID|AUTHORIZE_URL)$/;
+
+/** `TIKTOK_APP_{ID}_{FIELD}`, the id upper-cased with `-` as `_`. */
+export function appVariable(id: string, field: Field): string {
+  return `TIKTOK_APP_${id.toUpperCase().replace(/-/g, '_')}_${field}`;
+}
+
+/** The ids TIKTOK_APPS lists, or null when unset (the single-app form). Invalid or repeated ids are problems. */
+function listedAppIds({ env, problems }: SectionContext): string[] | null {
+  if (env.TIKTOK_APPS === undefined) return null;
+  const ids = env.TIKTOK_APPS.split(',').map((item) => item.trim());
+  const bad = ids.find((id): boolean => !isAppId(id));
+  if (bad !== undefined) {
+    problems.add('TIKTOK_APPS', `must be comma-separated app ids of ${APP_ID_RULE}, not ${JSON.stringify(bad.slice(0, 40))}`);
+    return [];
+  }
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (repeated !== undefined) {
+    problems.add('TIKTOK_APPS', `lists "${repeated}" twice`);
+    return [];
+  }
+  return ids;
+}
+
+/** A per-app variable's trimmed value; too long or (for the URL) not an http(s) URL is a problem, and unset. */
+function perAppValue(context: SectionContext, id: string, field: Field): string | undefined {
+  const name = appVariable(id, field);
+  const value = context.source[name]?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (value.length > MAX_LENGTH[field]) {
+    context.problems.add(name, `must be shorter than or equal to ${MAX_LENGTH[field]} characters`);
+    return undefined;
+  }
+  if (field === 'AUTHORIZE_URL' && !/^https?:\/\/[^\s/]+/.test(value)) {
+    context.problems.add(name, 'must be a URL address');
+    return undefined;
+  }
+  return value;
+}
+
+/** Whether any app credentials are configured at all: without any, development runs the sandbox. */
+export function appCredentialsGiven(context: SectionContext): boolean {
+  const { env, source } = context;
+  if (env.TIKTOK_APPS === undefined) return env.TIKTOK_APP_KEY !== undefined;
+  return (listedAppIdsQuiet(env.TIKTOK_APPS) ?? []).some((id) => (source[appVariable(id, 'KEY')]?.trim() ?? '') !== '');
+}
+
+function listedAppIdsQuiet(value: string): string[] | null {
+  const ids = value.split(',').map((item) => item.trim());
+  return ids.every(isAppId) ? ids : null;
+}
+
+/** Why a credential is required once the sandbox is off: the rule the operator tripped over. */
+function credentialsReason({ env, nodeEnv }: SectionContext, several: boolean): string {
+  if (nodeEnv === 'production') return 'is required when NODE_ENV=production';
+  if (env.TIKTOK_SANDBOX === false) return 'is required when TIKTOK_SANDBOX is false';
+  return several
+    ? "is required when any listed app's key is set (or set TIKTOK_SANDBOX=true)"
+    : 'is required when TIKTOK_APP_KEY is set (or set TIKTOK_SANDBOX=true)';
+}
+
+/** Credentials the sandbox emulator accepts for an app when none are configured: derived from its id, stable across restarts. */
+export function sandboxCredentials(id: string): { appKey: string; appSecret: string; serviceId: string } {
+  if (id === DEFAULT_APP_ID) return { ...SANDBOX_CREDENTIALS };
+  return { appKey: `sandbox-${id}-app-key`, appSecret: `sandbox-${id}-app-secret`, serviceId: `sandbox-${id}-service-id` };
+}
+
+/**
+ * The configured apps, in the order listed (the first is the default). With the sandbox on, missing credentials
+ * are the emulator's and every consent page is the emulator's.
+ */
+export function tiktokAppsSection(context: SectionContext, sandbox: boolean, publicBaseUrl: string): TiktokApp[] {
+  const { env, source, problems } = context;
+  const sandboxAuthorizeUrl = `${publicBaseUrl}/sandbox/open/authorize`;
+  const ids = listedAppIds(context);
+  const stray = Object.keys(source)
+    .filter((name) => PER_APP_VARIABLE.test(name) && (source[name]?.trim() ?? '') !== '')
+    .filter((name) => !(ids ?? []).some((id) => FIELDS.some((field) => appVariable(id, field) === name)))
+    .sort();
+  for (const name of stray) {
+    problems.add(name, ids === null ? 'is set but TIKTOK_APPS is not (list the app ids there)' : 'names an app TIKTOK_APPS does not list');
+  }
+
+  if (ids === null) {
+    if (!sandbox) {
+      for (const name of ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SERVICE_ID'] as const) {
+        if (env[name] === undefined) problems.add(name, credentialsReason(context, false));
+      }
+    }
+    const fallback = sandboxCredentials(DEFAULT_APP_ID);
+    return [
+      new TiktokApp(
+        DEFAULT_APP_ID,
+        env.TIKTOK_APP_KEY ?? fallback.appKey,
+        env.TIKTOK_APP_SECRET ?? fallback.appSecret,
+        env.TIKTOK_SERVICE_ID ?? fallback.serviceId,
+        sandbox ? sandboxAuthorizeUrl : (env.TIKTOK_AUTHORIZE_URL ?? TIKTOK_DEFAULTS.authorizeUrl),
+      ),
+    ];
+  }
+
+  for (const name of SINGLE_APP_VARIABLES) {
+    if (source[name] !== undefined && source[name]?.trim() !== '') {
+      problems.add(name, `cannot be set with TIKTOK_APPS; configure each app as ${appVariable('<id>', field(name))}`);
+    }
+  }
+  const apps: TiktokApp[] = [];
+  const keyOwners = new Map<string, string>();
+  for (const id of ids) {
+    const value = (name: Field): string | undefined => perAppValue(context, id, name);
+    const fallback = sandboxCredentials(id);
+    const given = { KEY: value('KEY'), SECRET: value('SECRET'), SERVICE_ID: value('SERVICE_ID') };
+    if (!sandbox) {
+      for (const name of ['KEY', 'SECRET', 'SERVICE_ID'] as const) {
+        if (given[name] === undefined && !problems.has(appVariable(id, name)))
+          problems.add(appVariable(id, name), credentialsReason(context, true));
+      }
+    }
+    const appKey = given.KEY ?? fallback.appKey;
+    const owner = keyOwners.get(appKey);
+    if (owner !== undefined) {
+      problems.add(appVariable(id, 'KEY'), `is the same app key as ${appVariable(owner, 'KEY')}: each app is configured once`);
+    }
+    keyOwners.set(appKey, id);
+    const authorizeUrl = value('AUTHORIZE_URL') ?? TIKTOK_DEFAULTS.authorizeUrl;
+    apps.push(
+      new TiktokApp(
+        id,
+        appKey,
+        given.SECRET ?? fallback.appSecret,
+        given.SERVICE_ID ?? fallback.serviceId,
+        sandbox ? sandboxAuthorizeUrl : authorizeUrl,
+      ),
+    );
+  }
+  return apps;
+}
+
+function field(single: (typeof SINGLE_APP_VARIABLES)[number]): Field {
+  switch (single) {
+    case 'TIKTOK_APP_KEY':
+      return 'KEY';
+    case 'TIKTOK_APP_SECRET':
+      return 'SECRET';
+    case 'TIKTOK_SERVICE_ID':
+      return 'SERVICE_ID';
+    case 'TIKTOK_AUTHORIZE_URL':
+      return 'AUTHORIZE_URL';
+  }
+}
