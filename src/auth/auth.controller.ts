@@ -1,4 +1,4 @@
-import { Controller, createParamDecorator, ExecutionContext, Get, Param, Req, Res } from '@nestjs/common';
+import { Controller, createParamDecorator, ExecutionContext, Get, Param, Query, Req, Res } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiFoundResponse,
@@ -15,7 +15,9 @@ import type { Request, Response } from 'express';
 import { Public } from '../common/http/route-access';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { createValidationPipe } from '../common/http/validation.pipe';
+import { requireApp } from '../common/http/apps';
 import { AppConfig } from '../config/app-config';
+import { TiktokApp, TiktokApps } from '../config/tiktok-apps';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { AuthCookies } from './auth-cookies';
 import { AuthService, CallbackOutcome } from './auth.service';
@@ -45,6 +47,7 @@ export class AuthController {
     private readonly connectSessions: ConnectSessionsService,
     private readonly cookies: AuthCookies,
     private readonly config: AppConfig,
+    private readonly apps: TiktokApps,
   ) {}
 
   @Get('auth/tiktok')
@@ -54,14 +57,20 @@ export class AuthController {
       'Creates a single-use `state` bound to this browser by an HttpOnly cookie. The seller belongs to no tenant. ' +
       'With AUTH_ANONYMOUS_CONSENT=false (the default in production) this route answers 404 `not_found`: consent starts from a connect link.',
   })
+  @ApiQuery({
+    name: 'app',
+    required: false,
+    description: 'the app whose consent page to use, an id of TIKTOK_APPS (default: the first listed; `default` with one app)',
+  })
   @ApiFoundResponse({ description: "redirect to TikTok's consent page", headers: { Location: { schema: { type: 'string' } } } })
-  @ApiErrors(ErrorCode.NotFound, ErrorCode.ServiceUnavailable)
-  async start(@Req() request: Request, @Res() response: Response): Promise<void> {
+  @ApiErrors(ErrorCode.NotFound, ErrorCode.UnknownApp, ErrorCode.ServiceUnavailable)
+  async start(@Query('app') appId: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
     // The standard answer of a path no route takes, so it reads as not there at all.
     if (!this.config.tenancy.anonymousConsent) throw new AppError(ErrorCode.NotFound, `no route for GET ${request.path}`);
+    const app = requireApp(this.apps, appId);
     const browserId = this.cookies.ensureBrowserId(request, response);
     response.set('Cache-Control', 'no-store');
-    response.redirect(302, await this.auth.begin(browserId));
+    response.redirect(302, await this.auth.begin(browserId, null, app));
   }
 
   @Get('connect/:token')
@@ -135,9 +144,51 @@ export class AuthController {
     ErrorCode.ServiceUnavailable,
   )
   async callback(@CallbackQuery(callbackPipe) query: CallbackQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.finish(query, request, response);
+  }
+
+  @Get('auth/callback/:app')
+  @ApiOperation({
+    summary: "One app's redirect URL: as /auth/callback, with the code exchanged by that app",
+    description:
+      'With several apps each registers its own redirect URL in Partner Center, so a callback without a state (an install from ' +
+      "TikTok's app store, with AUTH_ALLOW_STATELESS_CALLBACK) is known to be that app's. A state issued for another app is 400 " +
+      '`invalid_state`; an unknown app is 400 `unknown_app`.',
+  })
+  @ApiParam({ name: 'app', description: 'an app id of TIKTOK_APPS (`default` with one app configured the single-app way)' })
+  @ApiQuery({ type: CallbackQueryDto, required: false })
+  @ApiProduces('application/json')
+  @ApiOkResponse({
+    description: 'the seller is connected (`Accept: application/json`)',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
+  })
+  @ApiFoundResponse({ description: "a connect session's consent with a return_url: back to it, with the outcome in its query" })
+  @ApiSeeOtherResponse({ description: 'a browser, whatever the outcome: on to `/auth/result`, which shows it' })
+  @ApiErrors(
+    ErrorCode.InvalidRequest,
+    ErrorCode.UnknownApp,
+    ErrorCode.InvalidState,
+    ErrorCode.InvalidCode,
+    ErrorCode.AccessDenied,
+    ErrorCode.ConsentFailed,
+    ErrorCode.InvalidConnectSession,
+    ErrorCode.SellerOwnedByOtherTenant,
+    ErrorCode.TiktokError,
+    ErrorCode.ServiceUnavailable,
+  )
+  async appCallback(
+    @Param('app') appId: string,
+    @CallbackQuery(callbackPipe) query: CallbackQueryDto,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    await this.finish(query, request, response, requireApp(this.apps, appId));
+  }
+
+  private async finish(query: CallbackQueryDto, request: Request, response: Response, pathApp?: TiktokApp): Promise<void> {
     const browserId = this.cookies.browserId(request);
     response.set('Cache-Control', 'no-store');
-    const outcome = await this.auth.callback(query, browserId);
+    const outcome = await this.auth.callback(query, browserId, pathApp);
     const location = returnTo(outcome);
     if (location !== null) {
       response.redirect(302, location);

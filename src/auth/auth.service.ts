@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { TiktokApps } from '../config/tiktok-apps';
+import { TiktokApp, TiktokApps } from '../config/tiktok-apps';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
@@ -31,7 +31,7 @@ export interface ProvenSession {
 export type CallbackOutcome = { session: ProvenSession | null } & ({ ok: true; seller: ConnectedSeller } | { ok: false; error: AppError });
 
 /** What the state of a callback proved: nothing (missing, unknown, expired, another browser's), or its consent. */
-type Proof = { connectSessionId: string | null } | null;
+type Proof = { connectSessionId: string | null; appKey: string | null } | null;
 
 /** The failures a session's tenant has already heard of, or that are not its (the session had ended before). */
 const NOT_ANNOUNCED = new Set([ErrorCode.SellerOwnedByOtherTenant, ErrorCode.InvalidConnectSession]);
@@ -56,23 +56,24 @@ export class AuthService {
    * Starts a consent: returns TikTok's consent URL carrying a fresh state bound to this browser, and to the
    * connect session it runs for (null: an anonymous consent).
    */
-  async begin(browserId: string, connectSessionId: string | null = null): Promise<string> {
-    return this.tiktok.authorizeUrl(this.apps.default, await this.states.create(browserId, connectSessionId));
+  async begin(browserId: string, connectSessionId: string | null = null, app: TiktokApp = this.apps.default): Promise<string> {
+    return this.tiktok.authorizeUrl(app, await this.states.create(browserId, connectSessionId, app.appKey));
   }
 
   /**
    * TikTok's redirect: spends the state, then completes the consent. Expected failures (AppError) come back
    * as the outcome, with the session the state proved, so the caller can send the browser back to the
    * session's return_url; a session's tenant is told of each (authorization.connect_failed). Anything else
-   * (a bug, the database gone) is thrown.
+   * (a bug, the database gone) is thrown. `pathApp`: the app of the redirect URL (`/auth/callback/{app}`), the
+   * only way to know the app of a callback without a state; a state's own app must be the same.
    */
-  async callback(query: CallbackQueryDto, browserId: string | undefined): Promise<CallbackOutcome> {
+  async callback(query: CallbackQueryDto, browserId: string | undefined, pathApp?: TiktokApp): Promise<CallbackOutcome> {
     const state = query.state?.trim() || undefined;
     // The state is spent whatever follows, so the same consent cannot be completed later.
     const proof = state === undefined ? null : await this.states.consume(state, browserId);
     const session = proof?.connectSessionId ? await this.provenSession(proof.connectSessionId) : null;
     try {
-      const seller = await this.complete(query, state, proof, session);
+      const seller = await this.complete(query, state, proof, session, pathApp);
       return { ok: true, seller, session };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -104,6 +105,7 @@ export class AuthService {
     state: string | undefined,
     proof: Proof,
     session: ProvenSession | null,
+    pathApp: TiktokApp | undefined,
   ): Promise<ConnectedSeller> {
     const failure = { connect_session_id: session?.id };
     if (query.error !== undefined) {
@@ -120,10 +122,11 @@ export class AuthService {
       await this.recordFailure('connect_session', { reason: 'completed or cancelled', ...failure });
       throw invalidConnectSession();
     }
+    const app = await this.appOf(proof, pathApp);
     const code = query.code?.trim();
     if (!code || code === 'null') throw new AppError(ErrorCode.InvalidRequest, 'the callback carries no authorization code');
     try {
-      return await this.connect(code, session);
+      return await this.connect(app, code, session);
     } catch (error) {
       if (!(error instanceof TiktokError)) throw error;
       await this.recordFailure(error.step, {
@@ -147,8 +150,7 @@ export class AuthService {
   }
 
   /** Exchanges the code and stores the grant (for the session's tenant, if any). Throws TikTok's errors as they come. */
-  private async connect(code: string, session: ProvenSession | null): Promise<ConnectedSeller> {
-    const app = this.apps.default;
+  private async connect(app: TiktokApp, code: string, session: ProvenSession | null): Promise<ConnectedSeller> {
     const grant = await this.tiktok.exchangeCode(app, code);
     const shops = await this.tiktok.authorizedShops(app, grant.accessToken);
     const saved = await this.store.saveGrant(app.appKey, grant, shops, session ?? undefined);
@@ -172,6 +174,20 @@ export class AuthService {
       shops: saved.shops.map((shop) => ({ shop_id: shop.id, shop_name: shop.name, region: shop.region, cipher: shop.cipher })),
       conflicting_shop_ids: saved.conflictingShopIds,
     };
+  }
+
+  /**
+   * The app whose code this is: the state's (a state from before several apps: the default), else the
+   * redirect URL's, else the default. A state issued for one app arriving on another app's redirect URL is refused.
+   */
+  private async appOf(proof: Proof, pathApp: TiktokApp | undefined): Promise<TiktokApp> {
+    if (proof === null) return pathApp ?? this.apps.default;
+    const stateApp = proof.appKey === null ? this.apps.default : this.apps.byKey(proof.appKey);
+    if (!stateApp || (pathApp !== undefined && pathApp !== stateApp)) {
+      await this.recordFailure('state', { reason: 'issued for another app' });
+      throw new AppError(ErrorCode.InvalidState, "the state was issued for another app than this callback's; start again");
+    }
+    return stateApp;
   }
 
   private async checkState(state: string | undefined, proof: Proof): Promise<void> {

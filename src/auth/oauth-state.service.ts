@@ -23,12 +23,15 @@ export class OAuthStateService {
     private readonly config: AppConfig,
   ) {}
 
-  /** `connectSessionId`: the connect session the consent runs for; null: an anonymous consent. */
-  async create(browserId: string, connectSessionId: string | null = null): Promise<string> {
+  /**
+   * `connectSessionId`: the connect session the consent runs for (null: an anonymous consent); `appKey`: the app
+   * whose consent page the state goes to (the callback exchanges the code with its credentials).
+   */
+  async create(browserId: string, connectSessionId: string | null, appKey: string): Promise<string> {
     const state = randomToken();
     // Dead states are deleted by the housekeeping job, not here: a consent start costs one statement.
     await this.states.insert(
-      { stateHash: sha256Hex(state), browserHash: sha256Hex(browserId), connectSessionId },
+      { stateHash: sha256Hex(state), browserHash: sha256Hex(browserId), connectSessionId, appKey },
       this.config.auth.stateTtlSeconds,
     );
     return state;
@@ -36,13 +39,14 @@ export class OAuthStateService {
 
   /**
    * Marks the state used and, when it was valid for this browser, returns what it was bound to (the connect
-   * session, null for an anonymous consent); null otherwise. A state presented by the wrong browser is burnt
-   * too: whoever leaked it cannot try again.
+   * session, null for an anonymous consent, and the app, null for a state issued before several apps: the
+   * default one); null otherwise. A state presented by the wrong browser is burnt too: whoever leaked it cannot
+   * try again.
    */
-  async consume(state: string, browserId: string | undefined): Promise<{ connectSessionId: string | null } | null> {
+  async consume(state: string, browserId: string | undefined): Promise<{ connectSessionId: string | null; appKey: string | null } | null> {
     const matched = await this.states.consume(sha256Hex(state));
     if (!matched || !browserId) return null;
     const sameBrowser = timingSafeEqual(Buffer.from(matched.browserHash, 'utf8'), Buffer.from(sha256Hex(browserId), 'utf8'));
-    return sameBrowser ? { connectSessionId: matched.connectSessionId } : null;
+    return sameBrowser ? { connectSessionId: matched.connectSessionId, appKey: matched.appKey } : null;
   }
 }

@@ -6,9 +6,9 @@ import { requireId, selectColumns } from '../database/columns';
 import { DeleteResult, retentionBatch } from '../database/retention-batch';
 import { OAuthState } from './entities/oauth-state.entity';
 
-const CONSUMED = selectColumns(OAuthState, 'oauth_states', ['browserHash', 'connectSessionId']);
+const CONSUMED = selectColumns(OAuthState, 'oauth_states', ['browserHash', 'connectSessionId', 'appKey']);
 
-export type ConsumedState = Pick<OAuthState, 'browserHash' | 'connectSessionId'>;
+export type ConsumedState = Pick<OAuthState, 'browserHash' | 'connectSessionId' | 'appKey'>;
 
 /** oauth_states: pending consents, stored only as digests of the state and of the browser cookie. */
 @Injectable()
@@ -16,15 +16,16 @@ export class OAuthStatesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** `connectSessionId`: the connect session the consent runs for; null: an anonymous consent. */
-  async insert(state: Pick<OAuthState, 'stateHash' | 'browserHash' | 'connectSessionId'>, ttlSeconds: number): Promise<void> {
+  async insert(state: Pick<OAuthState, 'stateHash' | 'browserHash' | 'connectSessionId' | 'appKey'>, ttlSeconds: number): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO oauth_states (state_hash, browser_hash, connect_session_id, expires_at)
-       VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
+      `INSERT INTO oauth_states (state_hash, browser_hash, connect_session_id, expires_at, app_key)
+       VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`,
       [
         requireId(state.stateHash, 'a state digest'),
         requireId(state.browserHash, 'a browser digest'),
         state.connectSessionId === null ? null : requireId(state.connectSessionId, 'a connect session id'),
         ttlSeconds,
+        requireId(state.appKey, 'an app key'),
       ],
     );
   }

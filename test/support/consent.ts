@@ -31,17 +31,20 @@ export const UK_SELLER = 'sbx-open-uk-001';
 export const US_SELLER = 'sbx-open-us-001';
 export const CB_SELLER = 'sbx-open-cb-001';
 
-/** GET /auth/tiktok: returns the state TikTok would receive (the browser cookie stays in `client`). */
-export async function beginConsent(client: HttpClient): Promise<{ state: string; location: URL }> {
-  const response = await client.get('/auth/tiktok', 'text/html');
+/**
+ * GET /auth/tiktok (`app`: ?app=, the default app when absent): returns the state TikTok would receive (the
+ * browser cookie stays in `client`).
+ */
+export async function beginConsent(client: HttpClient, app?: string): Promise<{ state: string; location: URL }> {
+  const response = await client.get(app === undefined ? '/auth/tiktok' : `/auth/tiktok?app=${encodeURIComponent(app)}`, 'text/html');
   if (response.status !== 302) throw new Error(`expected 302 from /auth/tiktok, got ${response.status}`);
   const location = new URL(response.headers.get('location') ?? '');
   return { state: location.searchParams.get('state') ?? '', location };
 }
 
-/** Asks the sandbox for an auth code as if the seller had approved (no browser). */
-export async function mintCode(client: HttpClient, openId: string): Promise<string> {
-  const response = await sandboxControl(client, 'codes', { open_id: openId });
+/** Asks the sandbox for an auth code as if the seller had approved (no browser); `app`: for that app (default: the first). */
+export async function mintCode(client: HttpClient, openId: string, app?: string): Promise<string> {
+  const response = await sandboxControl(client, 'codes', app === undefined ? { open_id: openId } : { open_id: openId, app });
   if (response.status !== 200 && response.status !== 201) throw new Error(`mint code failed: ${response.status}`);
   return ((await response.json()) as { code: string }).code;
 }
@@ -56,10 +59,10 @@ export interface CallbackJson {
   shops: { shop_id: string; shop_name: string; region: string; cipher: string }[];
 }
 
-/** The whole consent for one seller, through the real routes, answered as JSON. */
-export async function consent(client: HttpClient, openId: string): Promise<{ status: number; body: CallbackJson }> {
-  const { state } = await beginConsent(client);
-  const code = await mintCode(client, openId);
+/** The whole consent for one seller, through the real routes, answered as JSON; `app`: through that app (default: the first). */
+export async function consent(client: HttpClient, openId: string, app?: string): Promise<{ status: number; body: CallbackJson }> {
+  const { state } = await beginConsent(client, app);
+  const code = await mintCode(client, openId, app);
   const response = await client.get(callbackUrl({ code, state }), 'application/json');
   return { status: response.status, body: (await response.json()) as CallbackJson };
 }
@@ -68,7 +71,12 @@ export interface SandboxStats {
   calls: Record<string, number>;
   issued: { access_tokens: string[]; refresh_tokens: string[]; codes: string[] };
   current: Record<string, { access_token: string; refresh_token: string }>;
+  /** Every app's grants, by app id, then open_id. */
+  current_by_app: Record<string, Record<string, { access_token: string; refresh_token: string }>>;
 }
+
+/** The environment of a deployment with two sandbox apps, `global` (the default: listed first) and `us`. */
+export const TWO_APPS: NodeJS.ProcessEnv = { TIKTOK_APPS: 'global,us' };
 
 export async function sandboxStats(client: HttpClient): Promise<SandboxStats> {
   return (await (await sandboxControl(client, 'stats')).json()) as SandboxStats;

@@ -104,7 +104,7 @@ async function recordSecretsOf(config: AppConfig, app: NestExpressApplication, a
   const secrets = [
     adminKey,
     config.apiKeyHmacSecret,
-    config.tiktok.apps[0].appSecret,
+    ...config.tiktok.apps.map((tiktokApp) => tiktokApp.appSecret),
     config.notify?.secret,
     config.metrics.token,
     ...(config.encryptionKeys ?? []).map((k) => k.key.toString('base64')),
