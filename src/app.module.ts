@@ -7,6 +7,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { AuthModule } from './auth/auth.module';
 import { CacheModule } from './cache/cache.module';
+import { TiktokAppHealthModule } from './common/app-health/tiktok-app-health.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppConfig } from './config/app-config';
@@ -46,6 +47,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         CryptoModule,
+        TiktokAppHealthModule,
         CacheModule,
         DatabaseModule.forRoot(ENTITIES),
         NotificationsModule,

@@ -5,7 +5,9 @@ import { Snapshot } from './snapshot';
 
 const METRIC_PREFIX = 'tts_';
 
-export type RefreshMetricOutcome = 'refreshed' | 'already_fresh' | 'transient_failure' | 'reauthorization_required' | 'busy' | 'error';
+/** `app_backoff`: not tried, TikTok refuses the app's credentials and its refreshes are paused. */
+export type RefreshMetricOutcome =
+  'refreshed' | 'already_fresh' | 'transient_failure' | 'reauthorization_required' | 'busy' | 'app_backoff' | 'error';
 
 /**
  * Prometheus metrics, on a registry of this application instance (not prom-client's global one, so several
@@ -18,15 +20,15 @@ export class MetricsService {
 
   readonly refreshes = new Counter({
     name: 'tts_refreshes_total',
-    help: 'Token refresh attempts by outcome and trigger (api, forced, scheduled, admin).',
-    labelNames: ['outcome', 'trigger'] as const,
+    help: 'Token refresh attempts by outcome, trigger (api, forced, scheduled, admin) and app (absent when no authorization was read).',
+    labelNames: ['outcome', 'trigger', 'app'] as const,
     registers: [this.registry],
   });
 
   readonly refreshDuration = new Histogram({
     name: 'tts_refresh_duration_seconds',
-    help: 'Duration of TikTok refresh calls.',
-    labelNames: ['outcome'] as const,
+    help: 'Duration of TikTok refresh calls, by outcome and app.',
+    labelNames: ['outcome', 'app'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });

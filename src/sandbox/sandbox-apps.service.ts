@@ -53,6 +53,11 @@ export class SandboxAppsService {
     return secret;
   }
 
+  /** The reset undone: the configured secret works again (as if it had been deployed with the new one). */
+  restoreSecret(app: SandboxApp): void {
+    this.secrets.delete(app.id);
+  }
+
   reset(): void {
     this.secrets.clear();
   }

@@ -60,6 +60,11 @@ export class SandboxControlController {
     sendReply(res, jsonReply(this.control.resetAppSecret(app)));
   }
 
+  @Delete('apps/:app/reset-secret')
+  restoreAppSecret(@Param('app') app: string, @Res() res: Response): void {
+    sendReply(res, jsonReply(this.control.restoreAppSecret(app)));
+  }
+
   @Post('config')
   updateConfig(@Body() body: Record<string, unknown>, @Res() res: Response): void {
     sendReply(res, jsonReply(this.control.updateConfig(body)));

@@ -83,6 +83,12 @@ export class SandboxControlService {
     return { app, app_secret_reset: true };
   }
 
+  /** The secret reset undone: TikTok accepts the secret the service holds again; grants are kept. */
+  restoreAppSecret(app: string): { app: string; app_secret_reset: false } {
+    this.apps.restoreSecret(this.apps.byId(app));
+    return { app, app_secret_reset: false };
+  }
+
   describeTokens(body: unknown): { access_tokens: Record<string, AccessTokenView | null> } {
     return { access_tokens: this.state.describeAccessTokens(parseAccessTokens(body)) };
   }

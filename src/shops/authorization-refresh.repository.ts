@@ -195,12 +195,15 @@ export class AuthorizationRefreshRepository {
    * before: they go on in expiry order after the last row claimed (rows in backoff or refreshed behind it are
    * not read again; one that becomes due behind it waits for the next run), and skip rows stamped
    * (refresh_claimed_at) since the run's first claim, so a refreshed token still due is not claimed twice.
+   *
+   * Authorizations of the apps in `pausedAppKeys` are left alone (TikTok refuses those apps' credentials for now).
    */
   async claimDue(
     aheadSeconds: number,
     limit: number,
     claimSeconds: number,
     cursor: ClaimCursor | null,
+    pausedAppKeys: readonly string[] = [],
   ): Promise<{ ids: string[]; cursor: ClaimCursor | null }> {
     const [rows] = await this.dataSource.query<[{ id: string; claimedAt: string; expiresAt: string }[], number]>(
       `UPDATE seller_authorizations SET refresh_claimed_until = now() + make_interval(secs => $3), refresh_claimed_at = now()
@@ -212,11 +215,12 @@ export class AuthorizationRefreshRepository {
              AND (refresh_claimed_until IS NULL OR refresh_claimed_until < now())
              AND ($4::timestamptz IS NULL OR refresh_claimed_at IS NULL OR refresh_claimed_at < $4::timestamptz)
              AND ($5::timestamptz IS NULL OR (access_token_expires_at, id) > ($5::timestamptz, $6::uuid))
+             AND app_key <> ALL($7::varchar[])
            ORDER BY access_token_expires_at, id
            LIMIT $2
            FOR UPDATE SKIP LOCKED)
         RETURNING id, ${exactTime('now()')} AS "claimedAt", ${exactTime('access_token_expires_at')} AS "expiresAt"`,
-      [aheadSeconds, limit, claimSeconds, cursor?.startedAt ?? null, cursor?.expiresAt ?? null, cursor?.id ?? null],
+      [aheadSeconds, limit, claimSeconds, cursor?.startedAt ?? null, cursor?.expiresAt ?? null, cursor?.id ?? null, pausedAppKeys],
     );
     if (rows.length === 0) return { ids: [], cursor: null };
     // Fixed-width UTC text sorts like the times it spells.

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import axios, { AxiosInstance, isAxiosError } from 'axios';
+import { TiktokAppHealth } from '../common/app-health/tiktok-app-health';
 import { AppConfig, TiktokConfig } from '../config/app-config';
 import type { TiktokApp } from '../config/tiktok-apps';
 import { InvalidResponseError, parseAuthorizedShops, parseTokenGrant } from './tiktok-response.parser';
@@ -28,7 +29,11 @@ export class TiktokClient {
   private readonly http: AxiosInstance;
   private readonly config: TiktokConfig;
 
-  constructor(appConfig: AppConfig) {
+  constructor(
+    appConfig: AppConfig,
+    /** Told of every call TikTok accepted or refused for an app's credentials. */
+    private readonly appHealth: TiktokAppHealth,
+  ) {
     this.config = appConfig.tiktok;
     this.http = axios.create({
       timeout: this.config.timeoutMs,
@@ -133,14 +138,16 @@ export class TiktokClient {
       );
     }
     if (envelope.code !== 0 || status >= 400) {
-      const reason = classifyFailure(status, envelope.code === 0 ? undefined : envelope.code);
+      const reason = classifyFailure(status, envelope.code === 0 ? undefined : envelope.code, envelope.message);
       throw this.fail(app, new TiktokError(step, reason, truncate(envelope.message), envelope.code, status, envelope.request_id));
     }
+    this.appHealth.accepted(app);
     return envelope.data;
   }
 
   private fail(app: TiktokApp, error: TiktokError): TiktokError {
     this.logger.warn(`${error.message} (app ${app.id})`);
+    if (error.reason === 'app_credentials_rejected') this.appHealth.rejected(app, error.tiktokCode);
     return error;
   }
 }

@@ -4,8 +4,9 @@ export type TiktokStep = 'token_get' | 'token_refresh' | 'shops' | 'deauthorize'
 /**
  * Why it failed. Transient reasons are worth retrying later with backoff (`access_token_expired`: after a
  * refresh); permanent ones are not: `authorization_revoked` and `scope_missing` mean only a new consent by
- * the seller helps, `request_rejected` means TikTok refused this request as such (bad code, bad sign,
- * wrong app credentials).
+ * the seller helps, `request_rejected` means TikTok refused this request as such (bad code, unexpected
+ * parameter). `app_credentials_rejected` (a bad sign, or an app key or secret TikTok does not accept) is the
+ * APP's failure, the same for every seller of the app: transient (the secret gets fixed), never a re-consent.
  */
 export type TiktokFailureReason =
   | 'network'
@@ -16,7 +17,8 @@ export type TiktokFailureReason =
   | 'access_token_expired'
   | 'authorization_revoked'
   | 'scope_missing'
-  | 'request_rejected';
+  | 'request_rejected'
+  | 'app_credentials_rejected';
 
 export function isTransient(reason: TiktokFailureReason): boolean {
   switch (reason) {
@@ -26,6 +28,7 @@ export function isTransient(reason: TiktokFailureReason): boolean {
     case 'server_error':
     case 'invalid_response':
     case 'access_token_expired':
+    case 'app_credentials_rejected':
       return true;
     case 'authorization_revoked':
     case 'scope_missing':
@@ -58,11 +61,20 @@ const REAUTHORIZE_CODES = new Set<number>([
 const TRANSIENT_CODES = new Set<number>([TiktokCodes.rateLimited, TiktokCodes.internalError, TiktokCodes.internalTimeout]);
 
 /**
- * Classifies a TikTok answer from its HTTP status and envelope `code` (undefined when there was no
- * envelope). Only documented codes are permanent: an answer without an envelope (a proxy's HTML page, a
- * gateway's 403 or 408) is transient, so an infrastructure hiccup never costs a seller their consent.
+ * 36009004 is TikTok's catch-all: only its message tells the app's credentials apart from a bad token or an
+ * unexpected parameter (the emulator: "app_key or app_secret is invalid", "app_key is invalid").
  */
-export function classifyFailure(httpStatus: number, code: number | undefined): TiktokFailureReason {
+const APP_CREDENTIALS_MESSAGE = /\bapp_?(?:key|secret)\b.*\binvalid\b|\binvalid\b.*\bapp_?(?:key|secret)\b/i;
+
+/**
+ * Classifies a TikTok answer from its HTTP status, envelope `code` (undefined when there was no envelope)
+ * and, for the catch-all 36009004 only, its message. Only documented codes are permanent: an answer without an
+ * envelope (a proxy's HTML page, a gateway's 403 or 408) is transient, so an infrastructure hiccup never costs
+ * a seller their consent.
+ */
+export function classifyFailure(httpStatus: number, code: number | undefined, message = ''): TiktokFailureReason {
+  if (code === TiktokCodes.badSign) return 'app_credentials_rejected';
+  if (code === TiktokCodes.catchAll && APP_CREDENTIALS_MESSAGE.test(message)) return 'app_credentials_rejected';
   if (httpStatus === 429 || code === TiktokCodes.rateLimited) return 'rate_limited';
   if (code !== undefined && REAUTHORIZE_CODES.has(code)) return 'authorization_revoked';
   if (code === TiktokCodes.missingScope) return 'scope_missing';

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { TiktokAppHealth } from '../common/app-health/tiktok-app-health';
 import { backoffSeconds } from '../common/backoff';
 import { CronRun } from '../common/cron-run';
 import { describeError } from '../common/errors/describe-error';
@@ -29,6 +30,7 @@ const JOB_NAME = 'token-refresh';
  * another replica has locked, then a short lease: AuthorizationRefreshRepository.claimDue), so replicas share
  * the work instead of repeating it and a killed replica's claims simply lapse, refreshes them with bounded
  * concurrency through the same engine as the API, isolates every failure, and never overlaps itself (CronRun).
+ * An app whose credentials TikTok refuses is skipped while it backs off (TiktokAppHealth), the others go on.
  */
 @Injectable()
 export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -44,6 +46,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     private readonly authorizations: AuthorizationsRepository,
     private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
+    private readonly appHealth: TiktokAppHealth,
   ) {
     this.job = new CronRun<RefreshRunSummary>(
       this.registry,
@@ -118,9 +121,13 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     });
   }
 
+  /**
+   * The apps whose credentials TikTok refuses are read again for every claim: one that starts failing mid-run is
+   * left alone from the next batch on (what is queued already is refused by the refresher without a TikTok call).
+   */
   private claim(cursor: ClaimCursor | null): Promise<ClaimedBatch<ClaimCursor>> {
     const { aheadSeconds, batchSize, claimSeconds } = this.config.refresh;
-    return this.refreshes.claimDue(aheadSeconds, batchSize, claimSeconds, cursor);
+    return this.refreshes.claimDue(aheadSeconds, batchSize, claimSeconds, cursor, this.appHealth.pausedAppKeys());
   }
 
   private async refreshOne(id: string): Promise<RefreshOutcome | undefined> {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { backoffSeconds } from '../common/backoff';
 import { TokenCipher } from '../common/crypto/token-cipher';
+import { TiktokAppHealth } from '../common/app-health/tiktok-app-health';
 import { Semaphore, SemaphoreTimeoutError } from '../common/semaphore';
 import { AppConfig } from '../config/app-config';
 import { TiktokApp, TiktokApps } from '../config/tiktok-apps';
@@ -23,12 +24,17 @@ export type { RefreshOutcome, RefreshRequest, RefreshTrigger } from './refresh.t
 
 /** The TikTok answer of this attempt, kept outside the transaction so a failed commit does not lose it. */
 interface Attempt {
+  /** The id of the authorization's app, once its row is read (a metric label). */
+  app?: string;
   grant?: TokenGrant;
   /** The issue time of the pair the grant replaces (set with the grant). */
   replacedIssuedAt?: string | null;
 }
 
 const SLOT_WAIT_MS = 5000;
+
+/** The `unavailable` reason of a refresh not tried because its app is paused (TiktokAppHealth). */
+const APP_BACKOFF = 'app_backoff';
 
 /** Leaves at least two pooled connections for everything that is not a refresh. */
 export function refreshSlots(config: AppConfig): number {
@@ -40,7 +46,8 @@ export function refreshSlots(config: AppConfig): number {
  * in-process single-flight per authorization, then the row lock in a short transaction, a re-read (another
  * replica may have refreshed meanwhile: then its token is used), the TikTok call, and the new access AND
  * refresh tokens persisted in that same transaction. Transient failures back off; only TikTok's
- * "this grant is gone" answers mark the authorization for re-consent.
+ * "this grant is gone" answers mark the authorization for re-consent. While TikTok refuses an APP's credentials
+ * (TiktokAppHealth) that app's refreshes do not call TikTok at all, except the one probe and admin refreshes.
  */
 @Injectable()
 export class TokenRefresher {
@@ -55,6 +62,7 @@ export class TokenRefresher {
   constructor(
     private readonly config: AppConfig,
     private readonly apps: TiktokApps,
+    private readonly appHealth: TiktokAppHealth,
     private readonly refreshes: AuthorizationRefreshRepository,
     private readonly authorizations: AuthorizationsRepository,
     private readonly cipher: TokenCipher,
@@ -86,14 +94,18 @@ export class TokenRefresher {
     // Its newest pair is not stored yet and the stored refresh token is dead: no refresh until it is.
     const pending = this.unsaved.pending(request);
     if (pending) return Promise.resolve(pending);
-    const promise = this.refreshWithSlot(request)
+    const attempt: Attempt = {};
+    // Without `app` when no row was read (busy, not found): prom-client leaves the label out.
+    const labels = (outcome: RefreshMetricOutcome) =>
+      attempt.app === undefined ? { outcome, trigger: request.trigger } : { outcome, trigger: request.trigger, app: attempt.app };
+    const promise = this.refreshWithSlot(request, attempt)
       .then(
         (outcome) => {
-          this.metrics.refreshes.inc({ outcome: metricOutcome(outcome), trigger: request.trigger });
+          this.metrics.refreshes.inc(labels(metricOutcome(outcome)));
           return outcome;
         },
         (error: unknown) => {
-          this.metrics.refreshes.inc({ outcome: 'error', trigger: request.trigger });
+          this.metrics.refreshes.inc(labels('error'));
           throw error;
         },
       )
@@ -102,7 +114,7 @@ export class TokenRefresher {
     return promise;
   }
 
-  private async refreshWithSlot(request: RefreshRequest): Promise<RefreshOutcome> {
+  private async refreshWithSlot(request: RefreshRequest, attempt: Attempt): Promise<RefreshOutcome> {
     let release: () => void;
     try {
       release = await this.slots.acquire(SLOT_WAIT_MS);
@@ -110,7 +122,6 @@ export class TokenRefresher {
       if (error instanceof SemaphoreTimeoutError) return { kind: 'unavailable', retryAfterSeconds: 1, reason: 'busy' };
       throw error;
     }
-    const attempt: Attempt = {};
     try {
       return await this.refreshes.withLocked(request.authorizationId, lockIdleTimeoutMs(this.config.tiktok.timeoutMs), (manager, row) =>
         this.refreshLocked(manager, row, request, attempt),
@@ -137,6 +148,7 @@ export class TokenRefresher {
   ): Promise<RefreshOutcome> {
     const id = request.authorizationId;
     if (!row) return { kind: 'not_found' };
+    attempt.app = this.apps.idOf(row.appKey);
     const { accessToken, refreshToken } = row;
     if (row.status !== 'active' || !accessToken || !refreshToken) return { kind: 'reauthorization_required', reason: row.status };
     const current = this.currentToken(id, row, accessToken, request);
@@ -147,16 +159,20 @@ export class TokenRefresher {
     if (row.nextRefreshAt && row.nextRefreshAt > now && !request.ignoreBackoff) {
       return { kind: 'unavailable', retryAfterSeconds: secondsBetween(now, row.nextRefreshAt), reason: 'backoff' };
     }
+    const app = this.appOf(row);
+    // The app's credentials are refused: this seller's grant is not the problem, so its failure count stays.
+    const appWait = request.ignoreBackoff ? undefined : this.appHealth.admit(app.appKey);
+    if (appWait !== undefined) return { kind: 'unavailable', retryAfterSeconds: appWait, reason: APP_BACKOFF };
 
     let grant: TokenGrant;
     const stopTimer = this.metrics.refreshDuration.startTimer();
     try {
-      grant = await this.tiktok.refresh(this.appOf(row), openToken(this.cipher, id, 'refresh_token', refreshToken));
-      stopTimer({ outcome: 'success' });
+      grant = await this.tiktok.refresh(app, openToken(this.cipher, id, 'refresh_token', refreshToken));
+      stopTimer({ outcome: 'success', app: app.id });
       attempt.grant = grant;
       attempt.replacedIssuedAt = row.issuedAt;
     } catch (error) {
-      stopTimer({ outcome: 'failure' });
+      stopTimer({ outcome: 'failure', app: app.id });
       if (!(error instanceof TiktokError)) throw error;
       if (error.requiresReauthorization) return this.requireReauthorization(manager, row, id, request, error.reason, error.tiktokCode);
       return this.recordTransientFailure(manager, row, id, request, error);
@@ -271,7 +287,8 @@ function metricOutcome(outcome: RefreshOutcome): RefreshMetricOutcome {
     case 'reauthorization_required':
       return 'reauthorization_required';
     case 'unavailable':
-      return outcome.reason === 'busy' ? 'busy' : 'transient_failure';
+      if (outcome.reason === 'busy') return 'busy';
+      return outcome.reason === APP_BACKOFF ? 'app_backoff' : 'transient_failure';
     case 'not_found':
       return 'error';
   }

@@ -5,7 +5,7 @@ import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
 
-/** The value of one sample line, e.g. value(text, 'tts_refreshes_total{outcome="refreshed",trigger="api"}'). */
+/** The value of one sample line, e.g. value(text, 'tts_refreshes_total{outcome="refreshed",trigger="api",app="default"}'). */
 function value(text: string, sample: string): number {
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${sample} `));
   return line ? Number(line.slice(sample.length + 1)) : 0;
@@ -53,15 +53,17 @@ describe('GET /metrics', () => {
 
     const after = await scrape();
     const delta = (sample: string) => value(after, sample) - value(before, sample);
-    expect(delta('tts_refreshes_total{outcome="refreshed",trigger="api"}')).toBe(1);
-    expect(delta('tts_refreshes_total{outcome="reauthorization_required",trigger="api"}')).toBe(1);
-    expect(delta('tts_refresh_duration_seconds_count{outcome="success"}')).toBe(1);
+    expect(delta('tts_refreshes_total{outcome="refreshed",trigger="api",app="default"}')).toBe(1);
+    expect(delta('tts_refreshes_total{outcome="reauthorization_required",trigger="api",app="default"}')).toBe(1);
+    expect(delta('tts_refresh_duration_seconds_count{outcome="success",app="default"}')).toBe(1);
     expect(delta('tts_token_requests_total{outcome="served"}')).toBe(2);
     expect(delta('tts_token_requests_total{outcome="shop_not_found"}')).toBe(1);
     expect(delta('tts_token_requests_total{outcome="reauthorization_required"}')).toBe(1);
     expect(value(after, 'tts_authorizations{status="reauthorization_required"}')).toBe(1);
     expect(value(after, 'tts_earliest_expiry_seconds{token="access"}')).toBeGreaterThan(6 * 86400);
     expect(after).toContain('tts_process_');
+    // One app, never refused here.
+    expect(after).toContain('tts_tiktok_app_failing{app="default"} 0');
 
     // Never a secret.
     const stats = await sandboxStats(browser);

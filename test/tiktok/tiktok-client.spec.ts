@@ -1,5 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { TiktokAppHealth } from '../../src/common/app-health/tiktok-app-health';
+import type { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
+import type { TiktokApp } from '../../src/config/tiktok-apps';
 import { startSandboxServer, SandboxServer } from '../../src/sandbox/standalone';
 import { TiktokClient } from '../../src/tiktok/tiktok.client';
 import { TiktokError } from '../../src/tiktok/tiktok.errors';
@@ -17,6 +20,12 @@ async function control(server: SandboxServer, path: string, body?: unknown): Pro
   return (await response.json()) as Record<string, unknown>;
 }
 
+/** A client of the configuration's one app, with its own record of that app's health. */
+function clientOf(config: AppConfig): { client: TiktokClient; app: TiktokApp; health: TiktokAppHealth } {
+  const health = new TiktokAppHealth(config);
+  return { client: new TiktokClient(config, health), app: config.tiktok.apps[0], health };
+}
+
 async function failure(promise: Promise<unknown>): Promise<TiktokError> {
   try {
     await promise;
@@ -30,6 +39,7 @@ async function failure(promise: Promise<unknown>): Promise<TiktokError> {
 describe('TiktokClient against the sandbox over HTTP', () => {
   let server: SandboxServer;
   let client: TiktokClient;
+  let app: TiktokApp;
   const warnings: string[] = [];
 
   beforeAll(async () => {
@@ -46,7 +56,7 @@ describe('TiktokClient against the sandbox over HTTP', () => {
       TIKTOK_API_BASE_URL: server.url,
       TIKTOK_HTTP_TIMEOUT_MS: '300',
     });
-    client = new TiktokClient(config);
+    ({ client, app } = clientOf(config));
     jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
       warnings.push(String(message));
     });
@@ -61,11 +71,11 @@ describe('TiktokClient against the sandbox over HTTP', () => {
 
   async function grant() {
     const { code } = (await control(server, 'codes', { open_id: UK_SELLER })) as { code: string };
-    return client.exchangeCode(code);
+    return client.exchangeCode(app, code);
   }
 
   it('builds the consent URL with the service id, not the app key', () => {
-    const url = new URL(client.authorizeUrl(' abc '));
+    const url = new URL(client.authorizeUrl(app, ' abc '));
     expect(url.searchParams.get('service_id')).toBe(CREDENTIALS.serviceId);
     expect(url.searchParams.get('state')).toBe('abc');
     expect(url.search).not.toContain(CREDENTIALS.appKey);
@@ -75,16 +85,16 @@ describe('TiktokClient against the sandbox over HTTP', () => {
     const first = await grant();
     expect(first.openId).toBe(UK_SELLER);
     expect(first.accessTokenExpiresAt.getTime()).toBeGreaterThan(Date.now() + 3500 * 1000);
-    const shops = await client.authorizedShops(first.accessToken);
+    const shops = await client.authorizedShops(app, first.accessToken);
     expect(shops.map((shop) => shop.id)).toEqual(['7000000000000001', '7000000000000002']);
 
-    const second = await client.refresh(first.refreshToken);
+    const second = await client.refresh(app, first.refreshToken);
     expect(second.refreshToken).not.toBe(first.refreshToken);
     expect(second.accessToken).not.toBe(first.accessToken);
     // Refreshing does not extend the authorization.
     expect(second.refreshTokenExpiresAt.getTime()).toBe(first.refreshTokenExpiresAt.getTime());
     // The old refresh token is gone: only a new consent helps.
-    const reused = await failure(client.refresh(first.refreshToken));
+    const reused = await failure(client.refresh(app, first.refreshToken));
     expect(reused).toMatchObject({ step: 'token_refresh', reason: 'authorization_revoked', tiktokCode: 36004005, transient: false });
     expect(reused.requiresReauthorization).toBe(true);
   });
@@ -92,8 +102,8 @@ describe('TiktokClient against the sandbox over HTTP', () => {
   it('classifies a revoked authorization and an expired refresh token as permanent', async () => {
     const tokens = await grant();
     await control(server, `authorizations/${UK_SELLER}/revoke`, {});
-    expect(await failure(client.refresh(tokens.refreshToken))).toMatchObject({ reason: 'authorization_revoked', transient: false });
-    expect(await failure(client.authorizedShops(tokens.accessToken))).toMatchObject({
+    expect(await failure(client.refresh(app, tokens.refreshToken))).toMatchObject({ reason: 'authorization_revoked', transient: false });
+    expect(await failure(client.authorizedShops(app, tokens.accessToken))).toMatchObject({
       reason: 'authorization_revoked',
       tiktokCode: 105001,
     });
@@ -101,7 +111,10 @@ describe('TiktokClient against the sandbox over HTTP', () => {
     const expiring = await grant();
     await control(server, 'config', { clock_offset_seconds: 2 * 86400 });
     try {
-      expect(await failure(client.refresh(expiring.refreshToken))).toMatchObject({ tiktokCode: 36004001, reason: 'authorization_revoked' });
+      expect(await failure(client.refresh(app, expiring.refreshToken))).toMatchObject({
+        tiktokCode: 36004001,
+        reason: 'authorization_revoked',
+      });
     } finally {
       await control(server, 'config', { clock_offset_seconds: 0 });
     }
@@ -123,43 +136,48 @@ describe('TiktokClient against the sandbox over HTTP', () => {
   it.each(transient)('classifies %s on refresh as transient (%s) and leaves the refresh token usable', async (_label, fault, reason) => {
     const tokens = await grant();
     await control(server, 'faults', { endpoint: 'token_refresh', count: 1, ...fault });
-    const error = await failure(client.refresh(tokens.refreshToken));
+    const error = await failure(client.refresh(app, tokens.refreshToken));
     expect(error).toMatchObject({ step: 'token_refresh', reason, transient: true });
     expect(error.requiresReauthorization).toBe(false);
-    await expect(client.refresh(tokens.refreshToken)).resolves.toMatchObject({ openId: UK_SELLER });
+    await expect(client.refresh(app, tokens.refreshToken)).resolves.toMatchObject({ openId: UK_SELLER });
   });
 
-  it('reports a bad signature (wrong secret) as a permanent rejection, not a re-consent', async () => {
+  it("reports a bad signature or refused app credentials (wrong secret) as the app's transient failure, not a re-consent", async () => {
     const tokens = await grant();
-    const wrong = new TiktokClient(
+    const wrong = clientOf(
       loadConfig({
         TIKTOK_APP_KEY: CREDENTIALS.appKey,
         TIKTOK_APP_SECRET: 'not-the-secret',
         TIKTOK_SERVICE_ID: CREDENTIALS.serviceId,
+        TIKTOK_AUTH_BASE_URL: server.url,
         TIKTOK_API_BASE_URL: server.url,
       }),
     );
-    expect(await failure(wrong.authorizedShops(tokens.accessToken))).toMatchObject({
-      reason: 'request_rejected',
-      tiktokCode: 106001,
-      httpStatus: 401,
-      transient: false,
-    });
+    const badSign = await failure(wrong.client.authorizedShops(wrong.app, tokens.accessToken));
+    expect(badSign).toMatchObject({ reason: 'app_credentials_rejected', tiktokCode: 106001, httpStatus: 401, transient: true });
+    expect(badSign.requiresReauthorization).toBe(false);
+    expect(wrong.health.view()).toEqual({ default: expect.objectContaining({ status: 'failing', last_error_code: 106001 }) });
+    // Token endpoints: 36009004 "app_key or app_secret is invalid".
+    const refused = await failure(wrong.client.refresh(wrong.app, tokens.refreshToken));
+    expect(refused).toMatchObject({ reason: 'app_credentials_rejected', tiktokCode: 36009004, transient: true });
+    expect(refused.requiresReauthorization).toBe(false);
+    // The right secret: accepted, and the grant was never touched by the refused calls.
+    await expect(client.refresh(app, tokens.refreshToken)).resolves.toMatchObject({ openId: UK_SELLER });
   });
 
   it('reports an unreachable host as a transient network failure', async () => {
-    const offline = new TiktokClient(
+    const offline = clientOf(
       loadConfig({ TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'i', TIKTOK_AUTH_BASE_URL: 'http://127.0.0.1:9' }),
     );
-    expect(await failure(offline.refresh('whatever'))).toMatchObject({ reason: 'network', transient: true });
+    expect(await failure(offline.client.refresh(offline.app, 'whatever'))).toMatchObject({ reason: 'network', transient: true });
   });
 
   it('never logs a URL, token or secret', async () => {
     const tokens = await grant();
     await control(server, 'faults', { endpoint: '*', type: 'http_500', count: 2 });
-    await failure(client.refresh(tokens.refreshToken));
-    await failure(client.authorizedShops(tokens.accessToken));
-    await failure(client.exchangeCode('SBXC_not-a-code'));
+    await failure(client.refresh(app, tokens.refreshToken));
+    await failure(client.authorizedShops(app, tokens.accessToken));
+    await failure(client.exchangeCode(app, 'SBXC_not-a-code'));
     expect(warnings.length).toBeGreaterThanOrEqual(3);
     const logged = warnings.join('\n');
     expect(logged).not.toContain(tokens.refreshToken);
