@@ -166,6 +166,7 @@ describe('admin API', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       shop_id: UK_OUTLET,
+      app: 'default',
       status: 'revoked',
       authorization_revoked: false,
       already_revoked: false,
