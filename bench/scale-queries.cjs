@@ -16,6 +16,7 @@ const { ShopsMetrics } = require('../dist/shops/shops.metrics');
 const { ShopTokensService } = require('../dist/tokens/shop-tokens.service');
 const { NotificationOutboxRepository } = require('../dist/notifications/notification-outbox.repository');
 const { MetricsService } = require('../dist/metrics/metrics.service');
+const { TiktokApps } = require('../dist/config/tiktok-apps');
 
 /** Tables that grow with the seller base: a sequential scan of one of them is a finding. */
 const LARGE_TABLES = new Set(['shops', 'seller_authorizations', 'authorization_events', 'notification_outbox']);
@@ -71,7 +72,7 @@ function cases(services, p) {
     { label: 'GET /admin/shops?region=DE', run: () => shops.list({ region: 'DE' }, 1, 50) },
     { label: 'GET /admin/shops?status=active&region=US&page=100', run: () => shops.list({ status: 'active', region: 'US' }, 100, 50) },
     { label: 'GET /admin/shops/{id}', run: () => shops.get(p.midShopId) },
-    { label: 'GET /admin/shops/{id}/events', run: () => shops.listEvents(p.midShopId, 1, 50) },
+    { label: 'GET /admin/shops/{id}/events', run: () => shops.listEvents(p.midShopId, undefined, 1, 50) },
     { label: 'GET /v1/shops (admin key, first page of 1000)', run: () => tokens.listShops(admin, 1000) },
     { label: 'GET /v1/shops?after={mid}', run: () => tokens.listShops(admin, 1000, p.midShopId) },
     {
@@ -107,11 +108,12 @@ async function capture(client, config, parameters) {
   const ds = capturingDataSource(client, captured);
   const views = new AuthorizationViewsRepository(ds);
   const metrics = new MetricsService(config);
-  new ShopsMetrics(metrics, views);
+  const apps = new TiktokApps(config.tiktok.apps);
+  new ShopsMetrics(metrics, views, apps);
   const services = {
     views,
-    shops: new ShopsQueryService(views, new AuthorizationEventsRepository(ds)),
-    authorizations: new AuthorizationsQueryService(views),
+    shops: new ShopsQueryService(views, new AuthorizationEventsRepository(ds), apps),
+    authorizations: new AuthorizationsQueryService(views, apps),
     tokens: new ShopTokensService(config, views, null, null, null),
     refreshes: new AuthorizationRefreshRepository(ds, null),
     outbox: new NotificationOutboxRepository(ds),

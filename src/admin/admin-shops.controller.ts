@@ -8,7 +8,7 @@ import { ApiErrors } from '../openapi/api-errors.decorator';
 import { RevocationResult } from '../shops/revocation.service';
 import { AdminEventView, AdminShopView } from '../shops/shops-query.service';
 import { AdminShopsService } from './admin-shops.service';
-import { ListShopsAdminQueryDto, PageQueryDto, RevokeQueryDto } from './dto/admin-query.dto';
+import { ListShopsAdminQueryDto, RevokeShopQueryDto, ShopAppQueryDto, ShopEventsQueryDto } from './dto/admin-query.dto';
 import {
   AdminEventListResponse,
   AdminShopListResponse,
@@ -24,8 +24,12 @@ export class AdminShopsController {
   constructor(private readonly shops: AdminShopsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every shop with its status, expiries and refresh state; never a token' })
+  @ApiOperation({
+    summary: 'Every shop with its status, expiries and refresh state; never a token',
+    description: 'One entry per app and shop id: a shop granted to two apps is listed twice, each with its `app`.',
+  })
   @ApiOkResponse({ type: AdminShopListResponse })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.UnknownApp)
   list(@Query() query: ListShopsAdminQueryDto): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
     return this.shops.list(query);
   }
@@ -34,9 +38,9 @@ export class AdminShopsController {
   @ApiOperation({ summary: 'One shop' })
   @ApiShopIdParam()
   @ApiOkResponse({ type: AdminShopResponse })
-  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound)
-  get(@ShopIdParam() shopId: string): Promise<AdminShopView> {
-    return this.shops.get(shopId);
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.UnknownApp, ErrorCode.AppRequired, ErrorCode.ShopNotFound)
+  get(@ShopIdParam() shopId: string, @Query() query: ShopAppQueryDto): Promise<AdminShopView> {
+    return this.shops.get(shopId, query.app);
   }
 
   @Post(':shop_id/refresh')
@@ -49,30 +53,46 @@ export class AdminShopsController {
   })
   @ApiShopIdParam()
   @ApiOkResponse({ type: AdminShopRefreshResponse })
-  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.ReauthorizationRequired, ErrorCode.TiktokUnavailable)
-  refresh(@ShopIdParam() shopId: string, @CurrentCaller() caller: Caller): Promise<AdminShopView & { refreshed: boolean }> {
-    return this.shops.refresh(shopId, actorKeyId(caller));
+  @ApiErrors(
+    ErrorCode.InvalidRequest,
+    ErrorCode.UnknownApp,
+    ErrorCode.AppRequired,
+    ErrorCode.ShopNotFound,
+    ErrorCode.ReauthorizationRequired,
+    ErrorCode.TiktokUnavailable,
+  )
+  refresh(
+    @ShopIdParam() shopId: string,
+    @Query() query: ShopAppQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<AdminShopView & { refreshed: boolean }> {
+    return this.shops.refresh(shopId, query.app, actorKeyId(caller));
   }
 
   @Delete(':shop_id')
   @ApiOperation({
     summary: 'Revoke the shop: it gets no more tokens; the last shop of an authorization destroys its tokens',
     description:
-      'With `deauthorize=true` TikTok is asked to deauthorize the shop first; if TikTok refuses, nothing changes. Audited (`GET /admin/audit`).',
+      'With `deauthorize=true` TikTok is asked to deauthorize the shop first, with the credentials of the app it is granted to; ' +
+      "if TikTok refuses, nothing changes. Only that app's shop is revoked (the same shop id granted to another app stays). " +
+      'Audited (`GET /admin/audit`).',
   })
   @ApiShopIdParam()
   @ApiOkResponse({ type: RevocationResponse })
-  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.TiktokError)
-  revoke(@ShopIdParam() shopId: string, @Query() query: RevokeQueryDto, @CurrentCaller() caller: Caller): Promise<RevocationResult> {
-    return this.shops.revoke(shopId, query.deauthorize === 'true', actorKeyId(caller));
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.UnknownApp, ErrorCode.AppRequired, ErrorCode.ShopNotFound, ErrorCode.TiktokError)
+  revoke(@ShopIdParam() shopId: string, @Query() query: RevokeShopQueryDto, @CurrentCaller() caller: Caller): Promise<RevocationResult> {
+    return this.shops.revoke(shopId, query.app, query.deauthorize === 'true', actorKeyId(caller));
   }
 
   @Get(':shop_id/events')
   @ApiOperation({ summary: "The shop's event log (and its authorization's), newest first" })
   @ApiShopIdParam()
   @ApiOkResponse({ type: AdminEventListResponse })
-  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.ShopNotFound)
-  events(@ShopIdParam() shopId: string, @Query() query: PageQueryDto): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
-    return this.shops.events(shopId, query.page ?? 1, query.limit ?? 50);
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.UnknownApp, ErrorCode.AppRequired, ErrorCode.ShopNotFound)
+  events(
+    @ShopIdParam() shopId: string,
+    @Query() query: ShopEventsQueryDto,
+  ): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
+    return this.shops.events(shopId, query.app, query.page ?? 1, query.limit ?? 50);
   }
 }

@@ -25,19 +25,24 @@ export class AdminShopsService {
   ) {}
 
   list(query: ListShopsAdminQueryDto): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
-    return this.query.list({ status: query.status, region: query.region, tenantId: query.tenant_id }, query.page ?? 1, query.limit ?? 50);
+    return this.query.list(
+      { status: query.status, region: query.region, tenantId: query.tenant_id, app: query.app },
+      query.page ?? 1,
+      query.limit ?? 50,
+    );
   }
 
-  get(shopId: string): Promise<AdminShopView> {
-    return this.query.get(shopId);
+  /** `app`: the app id the request names, if any (see ShopsQueryService.appKeyOf). */
+  get(shopId: string, app: string | undefined): Promise<AdminShopView> {
+    return this.query.get(shopId, app);
   }
 
   /**
    * Audited once TikTok was asked (or the engine declined): the refresh commits on its own, with its event in
    * the shop's log, and its audit record follows with the outcome.
    */
-  async refresh(shopId: string, actorKeyId: string): Promise<AdminShopView & { refreshed: boolean }> {
-    const shop = await this.query.get(shopId);
+  async refresh(shopId: string, app: string | undefined, actorKeyId: string): Promise<AdminShopView & { refreshed: boolean }> {
+    const shop = await this.query.get(shopId, app);
     if (shop.status === 'revoked' || shop.status === 'deauthorized') {
       throw new AppError(
         ErrorCode.ReauthorizationRequired,
@@ -51,10 +56,11 @@ export class AdminShopsService {
       ignoreBackoff: true,
     });
     await this.audit.record(actorKeyId, 'shop_refresh_forced', shopId, {
+      app: shop.app,
       authorization_id: shop.authorization_id,
       outcome: auditedOutcome(outcome),
     });
-    if (outcome.kind === 'token') return { ...(await this.query.get(shopId)), refreshed: outcome.refreshed };
+    if (outcome.kind === 'token') return { ...(await this.query.get(shopId, shop.app)), refreshed: outcome.refreshed };
     if (outcome.kind === 'reauthorization_required') {
       throw new AppError(
         ErrorCode.ReauthorizationRequired,
@@ -64,15 +70,26 @@ export class AdminShopsService {
     throw refreshFailure(outcome, shopId);
   }
 
-  /** The revocation and its audit record commit together; nothing is recorded when nothing changed (404, TikTok refused). */
-  revoke(shopId: string, deauthorizeAtTiktok: boolean, actorKeyId: string): Promise<RevocationResult> {
+  /**
+   * The revocation of the shop of one app and its audit record commit together; nothing is recorded when nothing
+   * changed (404, TikTok refused).
+   */
+  async revoke(shopId: string, app: string | undefined, deauthorizeAtTiktok: boolean, actorKeyId: string): Promise<RevocationResult> {
+    const appKey = await this.query.appKeyOf(shopId, app);
     return this.dataSource.transaction(async (manager) => {
-      const result = await this.revocation.revokeShop(shopId, 'admin', { deauthorizeAtTiktok, reason: 'revoked by an admin' }, manager);
+      const result = await this.revocation.revokeShop(
+        shopId,
+        appKey,
+        'admin',
+        { deauthorizeAtTiktok, reason: 'revoked by an admin' },
+        manager,
+      );
       await this.audit.record(
         actorKeyId,
         'shop_revoked',
         shopId,
         {
+          app: result.app,
           deauthorize: deauthorizeAtTiktok,
           already_revoked: result.already_revoked,
           authorization_revoked: result.authorization_revoked,
@@ -84,8 +101,13 @@ export class AdminShopsService {
     });
   }
 
-  events(shopId: string, page: number, limit: number): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
-    return this.query.listEvents(shopId, page, limit);
+  events(
+    shopId: string,
+    app: string | undefined,
+    page: number,
+    limit: number,
+  ): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
+    return this.query.listEvents(shopId, app, page, limit);
   }
 }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { TiktokApps } from '../config/tiktok-apps';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
 import { AuthorizationsRepository } from '../shops/authorizations.repository';
@@ -23,6 +24,7 @@ export class AdminTenantsService {
     private readonly bus: InvalidationBus,
     private readonly audit: AuditService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly apps: TiktokApps,
   ) {}
 
   async get(tenantId: string): Promise<TenantDetailView> {
@@ -59,6 +61,7 @@ export class AdminTenantsService {
       );
       return {
         authorization_id: authorizationId,
+        app: this.apps.idOf(current.appKey),
         tenant_id: tenantId,
         previous_tenant_id: current.tenantId,
         shop_ids: await this.authorizations.activeShopIds(manager, authorizationId),

@@ -4,6 +4,7 @@ import { DataSource, QueryFailedError } from 'typeorm';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { AuditService } from '../audit/audit.service';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { TiktokApps } from '../config/tiktok-apps';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationsRepository } from '../shops/authorizations.repository';
 import { RevocationService } from '../shops/revocation.service';
@@ -48,6 +49,7 @@ export class TenantOffboardingService {
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
     private readonly bus: InvalidationBus,
+    private readonly apps: TiktokApps,
   ) {}
 
   async offboard(tenantId: string, deauthorize: boolean, actorKeyId: string): Promise<OffboardingReport> {
@@ -95,10 +97,14 @@ export class TenantOffboardingService {
     });
   }
 
-  /** One shop, in its own transaction with its audit record. A shop no longer the tenant's, or no longer granted, is skipped. */
+  /**
+   * One shop of one app, in its own transaction with its audit record (a shop id granted to two apps is revoked
+   * twice, once per app). A shop no longer the tenant's, or no longer granted, is skipped.
+   */
   private async revokeShop(tenantId: string, shop: TenantShop, report: OffboardingReport, actorKeyId: string): Promise<void> {
     const entry: OffboardingShopReport = {
       shop_id: shop.shopId,
+      app: this.apps.idOf(shop.appKey),
       authorization_id: shop.authorizationId,
       result: 'revoked',
       deauthorized_at_tiktok: false,
@@ -108,9 +114,10 @@ export class TenantOffboardingService {
     };
     try {
       const revoked = await this.dataSource.transaction(async (manager) => {
-        if (!(await this.tenantAuthorizations.lockActiveShop(manager, tenantId, shop.shopId))) return false;
+        if (!(await this.tenantAuthorizations.lockActiveShop(manager, tenantId, shop.shopId, shop.appKey))) return false;
         const result = await this.revocation.revokeShop(
           shop.shopId,
+          shop.appKey,
           'admin',
           { deauthorizeAtTiktok: report.deauthorize, reason: REASON },
           manager,
@@ -122,6 +129,7 @@ export class TenantOffboardingService {
           'shop_revoked',
           shop.shopId,
           {
+            app: result.app,
             deauthorize: report.deauthorize,
             already_revoked: result.already_revoked,
             authorization_revoked: result.authorization_revoked,

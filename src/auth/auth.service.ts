@@ -81,6 +81,7 @@ export class AuthService {
         await this.notifications.connectFailed(this.dataSource.manager, {
           tenantId: session.tenantId,
           connectSessionId: session.id,
+          appKey: proof?.appKey ?? null,
           error: error.code,
         });
       }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { NotificationOutboxRepository } from './notification-outbox.repository';
 
 export type AnnouncedStatus = 'reauthorization_required' | 'revoked' | 'expiring' | 'active';
@@ -10,6 +11,8 @@ export interface StatusChange {
   status: AnnouncedStatus;
   previousStatus: string | null;
   authorizationId: string;
+  /** The app key of the authorization; the payload says its app id (`app`). */
+  appKey: string;
   /** The tenant that owns the authorization; null: none. */
   tenantId: string | null;
   openId: string | null;
@@ -27,6 +30,8 @@ export interface Connected {
   tenantId: string;
   connectSessionId: string;
   authorizationId: string;
+  /** The app key of the authorization; the payload says its app id (`app`). */
+  appKey: string;
   openId: string;
   sellerName: string | null;
   shopIds: string[];
@@ -38,6 +43,8 @@ export interface Connected {
 export interface ConnectFailed {
   tenantId: string;
   connectSessionId: string;
+  /** The app key of the consent (its state's); null: the default app (a state from before several apps). */
+  appKey: string | null;
   /** The snake_case code the JSON answer carries (`access_denied`, `seller_owned_by_other_tenant`...). */
   error: string;
 }
@@ -51,6 +58,7 @@ export class NotificationsService {
   constructor(
     private readonly config: AppConfig,
     private readonly outbox: NotificationOutboxRepository,
+    private readonly apps: TiktokApps,
   ) {}
 
   get enabled(): boolean {
@@ -63,6 +71,7 @@ export class NotificationsService {
       previous_status: change.previousStatus,
       tenant_id: change.tenantId,
       authorization_id: change.authorizationId,
+      app: this.apps.idOf(change.appKey),
       open_id: change.openId,
       shop_ids: change.shopIds,
       reason: change.reason,
@@ -74,6 +83,7 @@ export class NotificationsService {
       tenant_id: event.tenantId,
       connect_session_id: event.connectSessionId,
       authorization_id: event.authorizationId,
+      app: this.apps.idOf(event.appKey),
       open_id: event.openId,
       seller_name: event.sellerName,
       shop_ids: event.shopIds,
@@ -85,6 +95,7 @@ export class NotificationsService {
     await this.enqueue(manager, CONNECT_FAILED, {
       tenant_id: event.tenantId,
       connect_session_id: event.connectSessionId,
+      app: event.appKey === null ? this.apps.default.id : this.apps.idOf(event.appKey),
       error: event.error,
     });
   }

@@ -49,13 +49,25 @@ export class AuthorizationEventsRepository {
             SELECT id, ${openId}, NULL, '${type}', ${detail} FROM ${source}`;
   }
 
-  /** The shop's events and its authorization's own events (those not about another shop), newest first. */
-  forShop(shopId: string, authorizationId: string, page: number, limit: number): Promise<EventRow[]> {
+  /**
+   * The shop's events and its authorization's own events (those not about another shop), newest first. A shop
+   * id is unique per app only: the shop's events are those recorded with an authorization of its app
+   * (`appKey`), or with none (a webhook's about the shop id).
+   */
+  forShop(shopId: string, appKey: string, authorizationId: string, page: number, limit: number): Promise<EventRow[]> {
     return this.dataSource.query<EventRow[]>(
       `SELECT ${EVENT} FROM authorization_events e
-        WHERE e.shop_id = $1 OR (e.authorization_id = $2 AND e.shop_id IS NULL)
+        WHERE (e.shop_id = $1 AND (e.authorization_id IS NULL
+                                   OR EXISTS (SELECT 1 FROM seller_authorizations x WHERE x.id = e.authorization_id AND x.app_key = $5)))
+           OR (e.authorization_id = $2 AND e.shop_id IS NULL)
         ORDER BY e.id DESC LIMIT $3 OFFSET $4`,
-      [requireId(shopId, 'a shop id'), requireId(authorizationId, 'an authorization id'), limit, (page - 1) * limit],
+      [
+        requireId(shopId, 'a shop id'),
+        requireId(authorizationId, 'an authorization id'),
+        limit,
+        (page - 1) * limit,
+        requireId(appKey, 'an app key'),
+      ],
     );
   }
 

@@ -71,7 +71,7 @@ const LOCKED = `${selectColumns(SellerAuthorization, 'seller_authorizations', [
   'openId',
 ])}, tokens_issued_at::text AS "issuedAt", now() AS now`;
 
-const ANNOUNCED = selectColumns(SellerAuthorization, 'seller_authorizations', ['id', 'openId', 'tenantId']);
+const ANNOUNCED = selectColumns(SellerAuthorization, 'seller_authorizations', ['id', 'appKey', 'openId', 'tenantId']);
 
 /**
  * seller_authorizations' refresh bookkeeping: the row lock a refresh holds across its TikTok call, the pair
@@ -243,8 +243,10 @@ export class AuthorizationRefreshRepository {
    * Marks up to 1,000 active authorizations that entered the expiring window and were not announced yet,
    * skipping those another replica is marking, and returns them with when they end.
    */
-  async markExpiring(manager: EntityManager): Promise<(Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId'> & { endsAt: Date })[]> {
-    const [rows] = await manager.query<[(Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId'> & { endsAt: Date })[], number]>(
+  async markExpiring(
+    manager: EntityManager,
+  ): Promise<(Pick<SellerAuthorization, 'id' | 'appKey' | 'openId' | 'tenantId'> & { endsAt: Date })[]> {
+    const [rows] = await manager.query<[(Pick<SellerAuthorization, 'id' | 'appKey' | 'openId' | 'tenantId'> & { endsAt: Date })[], number]>(
       `UPDATE seller_authorizations SET expiring_notified_at = now()
         WHERE id IN (SELECT id FROM seller_authorizations a
                       WHERE status = 'active' AND expiring_notified_at IS NULL AND ${endsSoonSql('a')}

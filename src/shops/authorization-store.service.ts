@@ -223,6 +223,7 @@ export class AuthorizationStore {
       await this.notifications.connectFailed(manager, {
         tenantId: session.tenantId,
         connectSessionId: session.id,
+        appKey: claim.target.appKey,
         error: ErrorCode.SellerOwnedByOtherTenant,
       });
       return;
@@ -231,6 +232,7 @@ export class AuthorizationStore {
       tenantId: session.tenantId,
       connectSessionId: session.id,
       authorizationId: saved.authorizationId,
+      appKey: claim.target.appKey,
       openId: grant.openId,
       sellerName: grant.sellerName,
       shopIds: saved.shops.map((shop) => shop.id),
@@ -262,6 +264,7 @@ export class AuthorizationStore {
         status: 'active',
         previousStatus: change.previousStatus,
         authorizationId: target.id,
+        appKey: target.appKey,
         tenantId: target.tenantId,
         openId,
         shopIds: change.shopIds,

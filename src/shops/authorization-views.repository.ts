@@ -38,7 +38,7 @@ export interface ShopOwnerRow {
 
 /** A shop as operators see it: who granted it, and where its authorization's refreshes stand. */
 export interface AdminShopRow {
-  shop: Pick<Shop, 'id' | 'name' | 'region' | 'sellerType'>;
+  shop: Pick<Shop, 'id' | 'appKey' | 'name' | 'region' | 'sellerType'>;
   authorization: Pick<SellerAuthorization, 'id' | 'tenantId' | 'status' | 'openId' | 'sellerName' | 'grantedScopes'> & RefreshState;
   viewStatus: ShopViewStatus;
 }
@@ -46,7 +46,7 @@ export interface AdminShopRow {
 /** An authorization as operators see it, with its granted shops. */
 export type AuthorizationRow = Pick<
   SellerAuthorization,
-  'id' | 'tenantId' | 'openId' | 'sellerName' | 'sellerBaseRegion' | 'grantedScopes'
+  'id' | 'appKey' | 'tenantId' | 'openId' | 'sellerName' | 'sellerBaseRegion' | 'grantedScopes'
 > &
   RefreshState & { viewStatus: AuthorizationViewStatus; shopIds: string[] | null };
 
@@ -89,13 +89,14 @@ const LOAD_SHOP_OWNER = {
 
 /** One derived status per shop, as operators see it. */
 const ADMIN_SHOP = `
-  SELECT ${selectColumns(Shop, 's', ['id', 'name', 'region', 'sellerType'], 'shop')},
+  SELECT ${selectColumns(Shop, 's', ['id', 'appKey', 'name', 'region', 'sellerType'], 'shop')},
          ${selectColumns(SellerAuthorization, 'a', ['id', 'tenantId', 'status', 'openId', 'sellerName', 'grantedScopes'], 'authorization')},
          ${refreshStateColumns('a', 'authorization')}, ${shopStatusSql('s', 'a')} AS "viewStatus"
     FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
 
 const AUTHORIZATION = selectColumns(SellerAuthorization, 'a', [
   'id',
+  'appKey',
   'tenantId',
   'openId',
   'sellerName',
@@ -184,7 +185,7 @@ export class AuthorizationViewsRepository {
    * a tenant's are read in id order from ix_seller_authorizations_tenant.
    */
   async authorizations(
-    filter: { status?: AuthorizationViewStatus; tenantId?: string },
+    filter: { status?: AuthorizationViewStatus; tenantId?: string; appKey?: string },
     limit: number,
     after?: string,
   ): Promise<AuthorizationRow[]> {
@@ -192,6 +193,7 @@ export class AuthorizationViewsRepository {
     const params: unknown[] = [limit];
     if (filter.status) conditions.push(authorizationStatusIsSql('a', filter.status));
     if (filter.tenantId !== undefined) conditions.push(`a.tenant_id = $${params.push(requireId(filter.tenantId, 'a tenant id'))}`);
+    if (filter.appKey !== undefined) conditions.push(`a.app_key = $${params.push(requireId(filter.appKey, 'an app key'))}`);
     if (after) conditions.push(`a.id > $${params.push(after)}`);
     return this.dataSource.query<AuthorizationRow[]>(
       `SELECT ${AUTHORIZATION}, ${authorizationStatusSql('a')} AS "viewStatus",
@@ -211,7 +213,7 @@ export class AuthorizationViewsRepository {
    * of them when nothing filters, which no index avoids.
    */
   async adminShops(
-    filter: { status?: ShopViewStatus; region?: string; tenantId?: string },
+    filter: { status?: ShopViewStatus; region?: string; tenantId?: string; appKey?: string },
     page: number,
     limit: number,
   ): Promise<{ rows: AdminShopRow[]; total: number }> {
@@ -222,11 +224,14 @@ export class AuthorizationViewsRepository {
     if (filter.tenantId !== undefined) {
       conditions.push(shopOfTenants(`ARRAY[$${params.push(requireId(filter.tenantId, 'a tenant id'))}::varchar]`));
     }
+    if (filter.appKey !== undefined) conditions.push(`s.app_key = $${params.push(requireId(filter.appKey, 'an app key'))}`);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    // A shop id granted to several apps is several rows: (id, app_key) is the key and the order.
     const rows = await this.dataSource.query<(Record<string, unknown> & { total: string })[]>(
       `SELECT t.total, v.* FROM (SELECT count(*) AS total FROM shops s ${where}) t
-         LEFT JOIN (${ADMIN_SHOP} WHERE s.id IN (SELECT s.id FROM shops s ${where} ORDER BY s.id LIMIT $1 OFFSET $2)) v ON true
-        ORDER BY v."shop.id"`,
+         LEFT JOIN (${ADMIN_SHOP} WHERE (s.id, s.app_key) IN (SELECT s.id, s.app_key FROM shops s ${where}
+                                                               ORDER BY s.id, s.app_key LIMIT $1 OFFSET $2)) v ON true
+        ORDER BY v."shop.id", v."shop.appKey"`,
       params,
     );
     // Past the last page the only row is the total, with no shop.
@@ -234,9 +239,21 @@ export class AuthorizationViewsRepository {
     return { rows: shops, total: Number(rows[0]?.total ?? 0) };
   }
 
-  async adminShop(shopId: string): Promise<AdminShopRow | null> {
-    const [row] = await this.dataSource.query<Record<string, unknown>[]>(`${ADMIN_SHOP} WHERE s.id = $1`, [requireId(shopId, 'a shop id')]);
+  /** The shop of one app; null if that app has no such shop. */
+  async adminShop(shopId: string, appKey: string): Promise<AdminShopRow | null> {
+    const [row] = await this.dataSource.query<Record<string, unknown>[]>(`${ADMIN_SHOP} WHERE s.id = $1 AND s.app_key = $2`, [
+      requireId(shopId, 'a shop id'),
+      requireId(appKey, 'an app key'),
+    ]);
     return row ? nestRow<AdminShopRow>(row) : null;
+  }
+
+  /** The app keys a shop id is stored for (one per app granted it), on shops_pkey; none: no such shop. */
+  async shopAppKeys(shopId: string): Promise<string[]> {
+    const rows = await this.dataSource.query<{ appKey: string }[]>(`SELECT app_key AS "appKey" FROM shops WHERE id = $1 ORDER BY app_key`, [
+      requireId(shopId, 'a shop id'),
+    ]);
+    return rows.map((row) => row.appKey);
   }
 
   /**
@@ -288,32 +305,52 @@ export class AuthorizationViewsRepository {
   }
 
   /**
-   * Authorizations by view status, counted on indexes rather than by reading the table (whose rows carry the
-   * encrypted tokens): the active ones index-only on ix_seller_authorizations_access_expiry, the others on the
-   * status and expiry indexes.
+   * Authorizations by view status per app key of `appKeys` (the configured apps, each with every status, zero
+   * included), counted on indexes rather than by reading the table (whose rows carry the encrypted tokens): the
+   * active ones index-only on ix_seller_authorizations_access_expiry, the others on the status and expiry
+   * indexes. With one app every stored authorization is its (start-up refuses any other app key), so nothing
+   * is grouped and that stays so; with several, the counts are grouped by app_key, which reads the rows.
    */
-  async countByStatus(): Promise<Record<AuthorizationViewStatus, number>> {
-    const rows = await this.dataSource.query<{ status: string; n: number }[]>(
-      `SELECT 'all_active' AS status, count(*)::int AS n FROM seller_authorizations WHERE status = 'active'
-       UNION ALL SELECT 'expiring', count(*)::int FROM seller_authorizations a WHERE ${authorizationStatusIsSql('a', 'expiring')}
-       UNION ALL SELECT status, count(*)::int FROM seller_authorizations WHERE status <> 'active' GROUP BY status`,
+  async countByStatus(appKeys: readonly string[]): Promise<Map<string, Record<AuthorizationViewStatus, number>>> {
+    const several = appKeys.length > 1;
+    const app = several ? 'app_key' : 'NULL::varchar';
+    const byApp = several ? 'GROUP BY app_key' : '';
+    const rows = await this.dataSource.query<{ appKey: string | null; status: string; n: number }[]>(
+      `SELECT ${app} AS "appKey", 'all_active' AS status, count(*)::int AS n FROM seller_authorizations WHERE status = 'active' ${byApp}
+       UNION ALL SELECT ${app}, 'expiring', count(*)::int FROM seller_authorizations a WHERE ${authorizationStatusIsSql('a', 'expiring')} ${byApp}
+       UNION ALL SELECT ${app}, status, count(*)::int FROM seller_authorizations WHERE status <> 'active' GROUP BY ${several ? 'app_key, ' : ''}status`,
     );
-    const count = (status: string): number => rows.find((row) => row.status === status)?.n ?? 0;
-    return {
-      active: count('all_active') - count('expiring'),
-      expiring: count('expiring'),
-      reauthorization_required: count('reauthorization_required'),
-      revoked: count('revoked'),
-    };
+    return new Map(
+      appKeys.map((appKey) => {
+        const count = (status: string): number => rows.find((row) => row.status === status && (!several || row.appKey === appKey))?.n ?? 0;
+        const counts = {
+          active: count('all_active') - count('expiring'),
+          expiring: count('expiring'),
+          reauthorization_required: count('reauthorization_required'),
+          revoked: count('revoked'),
+        };
+        return [appKey, counts];
+      }),
+    );
   }
 
-  /** Seconds until the earliest access-token expiry and authorization end among active authorizations. */
-  async earliestExpiries(): Promise<{ access: number | null; authorization: number | null }> {
-    const [row] = await this.dataSource.query<{ access: number | null; authorization: number | null }[]>(
-      `SELECT extract(epoch FROM min(access_token_expires_at) - now())::float AS access,
+  /**
+   * Seconds until the earliest access-token expiry and authorization end among active authorizations, per app
+   * key of `appKeys` (null: that app has none). Grouped by app_key only with several apps, as {@link countByStatus}.
+   */
+  async earliestExpiries(appKeys: readonly string[]): Promise<Map<string, { access: number | null; authorization: number | null }>> {
+    const several = appKeys.length > 1;
+    const rows = await this.dataSource.query<{ appKey: string | null; access: number | null; authorization: number | null }[]>(
+      `SELECT ${several ? 'app_key' : 'NULL::varchar'} AS "appKey",
+              extract(epoch FROM min(access_token_expires_at) - now())::float AS access,
               extract(epoch FROM min(${authorizationEndSql('a')}) - now())::float AS authorization
-         FROM seller_authorizations a WHERE status = 'active'`,
+         FROM seller_authorizations a WHERE status = 'active' ${several ? 'GROUP BY app_key' : ''}`,
     );
-    return { access: row?.access ?? null, authorization: row?.authorization ?? null };
+    return new Map(
+      appKeys.map((appKey) => {
+        const row = rows.find((candidate) => !several || candidate.appKey === appKey);
+        return [appKey, { access: row?.access ?? null, authorization: row?.authorization ?? null }];
+      }),
+    );
   }
 }

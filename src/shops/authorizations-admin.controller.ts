@@ -1,8 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID, Max, Min, IsInt, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Max, Min, IsInt, Matches, IsString } from 'class-validator';
 import { Transform } from 'class-transformer';
+import { ErrorCode } from '../common/errors/app-error';
 import { AdminAccess } from '../common/http/route-access';
+import { ApiErrors } from '../openapi/api-errors.decorator';
 import { toInteger } from '../common/http/query-transforms';
 import { TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../common/ids';
 import { AuthorizationView, AuthorizationsQueryService, AUTHORIZATION_VIEW_STATUSES } from './authorizations-query.service';
@@ -18,6 +20,13 @@ class ListAuthorizationsQueryDto {
   @IsOptional()
   @Matches(TENANT_ID_REGEXP, { message: `tenant_id must be ${TENANT_ID_RULE}` })
   tenant_id?: string;
+
+  @ApiPropertyOptional({
+    description: "only this app's authorizations, an id of TIKTOK_APPS (`default` with one app); unknown: 400 `unknown_app`",
+  })
+  @IsOptional()
+  @IsString()
+  app?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
@@ -43,7 +52,8 @@ export class AuthorizationsAdminController {
   @Get()
   @ApiOperation({ summary: "Sellers' authorizations: status, expiries, shops, failures and last error" })
   @ApiOkResponse({ type: AuthorizationListResponse })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.UnknownApp)
   list(@Query() query: ListAuthorizationsQueryDto): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
-    return this.authorizations.list({ status: query.status, tenantId: query.tenant_id }, query.limit ?? 100, query.after);
+    return this.authorizations.list({ status: query.status, tenantId: query.tenant_id, app: query.app }, query.limit ?? 100, query.after);
   }
 }

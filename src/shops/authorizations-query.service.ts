@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { appFilter } from '../common/http/apps';
+import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationViewsRepository } from './authorization-views.repository';
 import type { AuthorizationViewStatus, ShopViewStatus } from './derived-status';
 import { refreshStateView, RefreshStateView } from './refresh-state';
@@ -10,6 +12,8 @@ export type { AuthorizationViewStatus } from './derived-status';
 /** An authorization in GET /admin/authorizations. */
 export interface AuthorizationView extends RefreshStateView {
   id: string;
+  /** The app the seller granted (its id, as TIKTOK_APPS lists it). */
+  app: string;
   /** The tenant that owns the seller; null: none. */
   tenant_id: string | null;
   open_id: string;
@@ -46,17 +50,23 @@ export interface ConnectedSellerView {
 /** Read-only views of authorizations for operators. Never a token. */
 @Injectable()
 export class AuthorizationsQueryService {
-  constructor(private readonly views: AuthorizationViewsRepository) {}
+  constructor(
+    private readonly views: AuthorizationViewsRepository,
+    private readonly apps: TiktokApps,
+  ) {}
 
+  /** `app`: only the authorizations of this app id (400 `unknown_app` for one not configured). */
   async list(
-    filter: { status?: AuthorizationViewStatus; tenantId?: string },
+    filter: { status?: AuthorizationViewStatus; tenantId?: string; app?: string },
     limit: number,
     after?: string,
   ): Promise<{ authorizations: AuthorizationView[]; next_after: string | null }> {
-    const rows = await this.views.authorizations(filter, limit, after);
+    const { app, ...rest } = filter;
+    const rows = await this.views.authorizations({ ...rest, appKey: appFilter(this.apps, app) }, limit, after);
     return {
       authorizations: rows.map((row) => ({
         id: row.id,
+        app: this.apps.idOf(row.appKey),
         tenant_id: row.tenantId,
         open_id: row.openId,
         seller_name: row.sellerName,

@@ -9,6 +9,8 @@ import { Shop } from './entities/shop.entity';
 /** The authorization a consent lands on, and what it was before. */
 export interface ConsentTarget {
   id: string;
+  /** The app the seller consents to (the authorization's, as given). */
+  appKey: string;
   inserted: boolean;
   /** The tenant that owns the authorization (before this consent); null: none. */
   tenantId: string | null;
@@ -75,7 +77,7 @@ export class AuthorizationsRepository {
       `INSERT INTO seller_authorizations (id, app_key, open_id)
        VALUES ($1, $2, $3)
        ON CONFLICT (app_key, open_id) DO UPDATE SET updated_at = now()
-       RETURNING id, (xmax = 0) AS inserted, tenant_id AS "tenantId", status AS "previousStatus", expiring_notified_at IS NOT NULL AS "wasExpiring"`,
+       RETURNING id, app_key AS "appKey", (xmax = 0) AS inserted, tenant_id AS "tenantId", status AS "previousStatus", expiring_notified_at IS NOT NULL AS "wasExpiring"`,
       [randomUUID(), requireId(appKey, 'an app key'), requireId(openId, 'an open_id')],
     );
     return row;
@@ -208,21 +210,25 @@ export class AuthorizationsRepository {
   }
 
   /**
-   * Locks the shop and its authorization for a revocation, with this transaction's own
-   * idle_in_transaction_session_timeout (the lock may be held across TikTok's deauthorize call). Null: no such shop.
+   * Locks the shop of one app (a shop id is unique per app) and its authorization for a revocation, with this
+   * transaction's own idle_in_transaction_session_timeout (the lock may be held across TikTok's deauthorize
+   * call). Null: that app has no such shop.
    */
-  async lockShop(manager: EntityManager, shopId: string, idleTimeoutMs: number): Promise<LockedShop | null> {
+  async lockShop(manager: EntityManager, shopId: string, appKey: string, idleTimeoutMs: number): Promise<LockedShop | null> {
     const [row] = await manager.query<Record<string, unknown>[]>(
-      `SELECT ${LOCKED_SHOP}, set_config('idle_in_transaction_session_timeout', $2, true) AS idle_timeout
+      `SELECT ${LOCKED_SHOP}, set_config('idle_in_transaction_session_timeout', $3, true) AS idle_timeout
          FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
-        WHERE s.id = $1 FOR UPDATE OF s, a`,
-      [requireId(shopId, 'a shop id'), `${idleTimeoutMs}ms`],
+        WHERE s.id = $1 AND s.app_key = $2 FOR UPDATE OF s, a`,
+      [requireId(shopId, 'a shop id'), requireId(appKey, 'an app key'), `${idleTimeoutMs}ms`],
     );
     return row ? nestRow<LockedShop>(row) : null;
   }
 
-  async revokeShop(manager: EntityManager, shopId: string): Promise<void> {
-    await manager.query(`UPDATE shops SET status = 'revoked', updated_at = now() WHERE id = $1`, [requireId(shopId, 'a shop id')]);
+  async revokeShop(manager: EntityManager, shopId: string, appKey: string): Promise<void> {
+    await manager.query(`UPDATE shops SET status = 'revoked', updated_at = now() WHERE id = $1 AND app_key = $2`, [
+      requireId(shopId, 'a shop id'),
+      requireId(appKey, 'an app key'),
+    ]);
   }
 
   /** Revokes the authorization and destroys its tokens; false if that was already so. */

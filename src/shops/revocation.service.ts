@@ -19,6 +19,8 @@ export type RevocationSource = 'admin' | 'webhook';
 
 export interface RevocationResult {
   shop_id: string;
+  /** The app the shop was granted to (its id): only that app's shop is revoked. */
+  app: string;
   status: 'revoked';
   /** True when this was the authorization's last active shop: its tokens are destroyed. */
   authorization_revoked: boolean;
@@ -52,30 +54,36 @@ export class RevocationService {
     private readonly bus: InvalidationBus,
   ) {}
 
-  /** Pass `manager` to revoke inside the caller's transaction (a webhook delivery and its effect commit together). */
+  /**
+   * Revokes the shop `shopId` of the app `appKey` (a shop id is unique per app; the same shop granted to another
+   * app is left alone). Pass `manager` to revoke inside the caller's transaction (a webhook delivery and its
+   * effect commit together).
+   */
   async revokeShop(
     shopId: string,
+    appKey: string,
     source: RevocationSource,
     options: RevocationOptions = {},
     manager?: EntityManager,
   ): Promise<RevocationResult> {
     return manager
-      ? this.revokeIn(manager, shopId, source, options)
-      : this.dataSource.transaction((own) => this.revokeIn(own, shopId, source, options));
+      ? this.revokeIn(manager, shopId, appKey, source, options)
+      : this.dataSource.transaction((own) => this.revokeIn(own, shopId, appKey, source, options));
   }
 
   private async revokeIn(
     manager: EntityManager,
     shopId: string,
+    appKey: string,
     source: RevocationSource,
     options: RevocationOptions,
   ): Promise<RevocationResult> {
-    const locked = await this.authorizations.lockShop(manager, shopId, lockIdleTimeoutMs(this.config.tiktok.timeoutMs));
+    const locked = await this.authorizations.lockShop(manager, shopId, appKey, lockIdleTimeoutMs(this.config.tiktok.timeoutMs));
     if (!locked) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
     const { shop, authorization } = locked;
     const deauthorized = options.deauthorizeAtTiktok ? await this.deauthorizeAtTiktok(locked) : false;
     const alreadyRevoked = shop.status === 'revoked';
-    await this.authorizations.revokeShop(manager, shopId);
+    await this.authorizations.revokeShop(manager, shopId, appKey);
     await this.bus.publish(manager, { kind: 'authorization', id: shop.authorizationId });
     const remaining = await this.authorizations.activeShopIds(manager, shop.authorizationId);
     const base = { authorizationId: shop.authorizationId, openId: authorization.openId };
@@ -88,6 +96,7 @@ export class RevocationService {
         status: 'revoked',
         previousStatus: shop.status,
         authorizationId: shop.authorizationId,
+        appKey: authorization.appKey,
         tenantId: authorization.tenantId,
         openId: authorization.openId,
         shopIds: [shopId],
@@ -98,9 +107,12 @@ export class RevocationService {
     if (authorizationRevoked && (await this.authorizations.revokeAuthorization(manager, shop.authorizationId))) {
       await this.events.record({ ...base, type: 'revoked', detail: { source, last_shop_id: shopId } }, manager);
     }
-    this.logger.log(`shop ${shopId} revoked (${source})${authorizationRevoked ? '; authorization revoked, tokens destroyed' : ''}`);
+    this.logger.log(
+      `shop ${shopId} of app ${this.apps.idOf(appKey)} revoked (${source})${authorizationRevoked ? '; authorization revoked, tokens destroyed' : ''}`,
+    );
     return {
       shop_id: shopId,
+      app: this.apps.idOf(authorization.appKey),
       status: 'revoked',
       authorization_revoked: authorizationRevoked,
       already_revoked: alreadyRevoked,
@@ -115,7 +127,7 @@ export class RevocationService {
    */
   async revokeAuthorization(
     manager: EntityManager,
-    authorization: Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId' | 'status'>,
+    authorization: Pick<SellerAuthorization, 'id' | 'appKey' | 'openId' | 'tenantId' | 'status'>,
     reason: string,
   ): Promise<boolean> {
     if (!(await this.authorizations.revokeAuthorization(manager, authorization.id))) return false;
@@ -129,6 +141,7 @@ export class RevocationService {
         status: 'revoked',
         previousStatus: authorization.status,
         authorizationId: authorization.id,
+        appKey: authorization.appKey,
         tenantId: authorization.tenantId,
         openId: authorization.openId,
         shopIds: [],

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { appFilter, appRequired } from '../common/http/apps';
+import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationEventsRepository } from './authorization-events.repository';
 import { AdminShopRow, AuthorizationViewsRepository } from './authorization-views.repository';
 import type { ShopViewStatus } from './derived-status';
@@ -11,6 +13,8 @@ export type { ShopViewStatus } from './derived-status';
 /** What a shop is, who granted it, and where its authorization's refreshes stand. */
 export interface AdminShopView extends RefreshStateView {
   shop_id: string;
+  /** The app the shop is granted to (its id, as TIKTOK_APPS lists it): a shop id is unique per app. */
+  app: string;
   shop_name: string;
   region: string;
   seller_type: string | null;
@@ -38,27 +42,55 @@ export class ShopsQueryService {
   constructor(
     private readonly views: AuthorizationViewsRepository,
     private readonly events: AuthorizationEventsRepository,
+    private readonly apps: TiktokApps,
   ) {}
 
+  /** `app`: only the shops of this app id (400 `unknown_app` for one not configured). */
   async list(
-    filter: { status?: ShopViewStatus; region?: string; tenantId?: string },
+    filter: { status?: ShopViewStatus; region?: string; tenantId?: string; app?: string },
     page: number,
     limit: number,
   ): Promise<{ shops: AdminShopView[]; page: number; limit: number; total: number }> {
-    const { rows, total } = await this.views.adminShops(filter, page, limit);
-    return { shops: rows.map(toView), page, limit, total };
+    const { app, ...rest } = filter;
+    const { rows, total } = await this.views.adminShops({ ...rest, appKey: appFilter(this.apps, app) }, page, limit);
+    return { shops: rows.map((row) => this.toView(row)), page, limit, total };
   }
 
-  async get(shopId: string): Promise<AdminShopView> {
-    const row = await this.views.adminShop(shopId);
-    if (!row) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
-    return toView(row);
+  /** The shop of app `app` (an app id), or of its only app when none is named: see {@link appKeyOf}. */
+  async get(shopId: string, app?: string): Promise<AdminShopView> {
+    const row = await this.views.adminShop(shopId, await this.appKeyOf(shopId, app));
+    if (!row) throw shopNotFound(shopId);
+    return this.toView(row);
+  }
+
+  /**
+   * The app key of the shop a route addresses by id: the one `app` (an app id) names (400 `unknown_app` if not
+   * configured), else the only app the shop id is stored for; 400 `app_required` when several apps were granted
+   * it, 404 when none was. With one app configured nothing is ever ambiguous.
+   */
+  async appKeyOf(shopId: string, app?: string): Promise<string> {
+    const named = appFilter(this.apps, app);
+    if (named !== undefined) return named;
+    // Every stored shop is the one app's (start-up refuses other app keys).
+    if (!this.apps.several) return this.apps.default.appKey;
+    const appKeys = await this.views.shopAppKeys(shopId);
+    if (appKeys.length === 0) throw shopNotFound(shopId);
+    if (appKeys.length === 1) return appKeys[0];
+    const appIds = appKeys.map((appKey) => this.apps.idOf(appKey));
+    throw appRequired(shopId, appIds);
   }
 
   /** The shop's events and its authorization's own events (those not about another shop), newest first. */
-  async listEvents(shopId: string, page: number, limit: number): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
-    const shop = await this.get(shopId);
-    const rows = await this.events.forShop(shopId, shop.authorization_id, page, limit);
+  async listEvents(
+    shopId: string,
+    app: string | undefined,
+    page: number,
+    limit: number,
+  ): Promise<{ events: AdminEventView[]; page: number; limit: number }> {
+    const appKey = await this.appKeyOf(shopId, app);
+    const shop = await this.views.adminShop(shopId, appKey);
+    if (!shop) throw shopNotFound(shopId);
+    const rows = await this.events.forShop(shopId, appKey, shop.authorization.id, page, limit);
     return {
       events: rows.map((row) => ({
         id: String(row.id),
@@ -71,21 +103,26 @@ export class ShopsQueryService {
       limit,
     };
   }
+
+  private toView({ shop, authorization, viewStatus }: AdminShopRow): AdminShopView {
+    return {
+      shop_id: shop.id,
+      app: this.apps.idOf(shop.appKey),
+      shop_name: shop.name,
+      region: shop.region,
+      seller_type: shop.sellerType,
+      status: viewStatus,
+      authorization_id: authorization.id,
+      tenant_id: authorization.tenantId,
+      authorization_status: authorization.status,
+      open_id: authorization.openId,
+      seller_name: authorization.sellerName,
+      granted_scopes: authorization.grantedScopes,
+      ...refreshStateView(authorization),
+    };
+  }
 }
 
-function toView({ shop, authorization, viewStatus }: AdminShopRow): AdminShopView {
-  return {
-    shop_id: shop.id,
-    shop_name: shop.name,
-    region: shop.region,
-    seller_type: shop.sellerType,
-    status: viewStatus,
-    authorization_id: authorization.id,
-    tenant_id: authorization.tenantId,
-    authorization_status: authorization.status,
-    open_id: authorization.openId,
-    seller_name: authorization.sellerName,
-    granted_scopes: authorization.grantedScopes,
-    ...refreshStateView(authorization),
-  };
+function shopNotFound(shopId: string): AppError {
+  return new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
 }

@@ -18,17 +18,18 @@ export interface TenantCounts {
   shops: Record<ShopViewStatus, number>;
 }
 
-/** A shop an offboarding still has to revoke. */
+/** A shop an offboarding still has to revoke: one app's (a shop id granted to two apps is two of them). */
 export interface TenantShop {
   shopId: string;
+  appKey: string;
   authorizationId: string;
 }
 
 /** An authorization of the tenant locked for an offboarding's revocation. */
-export type LockedTenantAuthorization = Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId' | 'status'>;
+export type LockedTenantAuthorization = Pick<SellerAuthorization, 'id' | 'appKey' | 'openId' | 'tenantId' | 'status'>;
 
 /** An authorization locked by a tenant transfer: whose it is now. */
-export type TransferredAuthorization = Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId'>;
+export type TransferredAuthorization = Pick<SellerAuthorization, 'id' | 'appKey' | 'openId' | 'tenantId'>;
 
 /** Where an authorization of the tenant stands, for the offboarding's last check. */
 export interface OffboardingState {
@@ -37,8 +38,8 @@ export interface OffboardingState {
   done: boolean;
 }
 
-const LOCKED = selectColumns(SellerAuthorization, 'a', ['id', 'openId', 'tenantId', 'status']);
-const TRANSFERRED = selectColumns(SellerAuthorization, 'a', ['id', 'openId', 'tenantId']);
+const LOCKED = selectColumns(SellerAuthorization, 'a', ['id', 'appKey', 'openId', 'tenantId', 'status']);
+const TRANSFERRED = selectColumns(SellerAuthorization, 'a', ['id', 'appKey', 'openId', 'tenantId']);
 
 /** Still to revoke: not revoked, or still holding a token. */
 const NOT_DONE = `(a.status <> 'revoked' OR a.access_token IS NOT NULL OR a.refresh_token IS NOT NULL)`;
@@ -72,12 +73,12 @@ export class TenantAuthorizationsRepository {
     };
   }
 
-  /** The tenant's granted shops, in id order (the order an offboarding revokes them in). */
+  /** The tenant's granted shops of every app, in (id, app key) order (the order an offboarding revokes them in). */
   activeShops(manager: EntityManager, tenantId: string): Promise<TenantShop[]> {
     return manager.query<TenantShop[]>(
-      `SELECT s.id AS "shopId", s.authorization_id AS "authorizationId"
+      `SELECT s.id AS "shopId", s.app_key AS "appKey", s.authorization_id AS "authorizationId"
          FROM seller_authorizations a JOIN shops s ON s.authorization_id = a.id
-        WHERE a.tenant_id = $1 AND s.status = 'active' ORDER BY s.id`,
+        WHERE a.tenant_id = $1 AND s.status = 'active' ORDER BY s.id, s.app_key`,
       [requireId(tenantId, 'a tenant id')],
     );
   }
@@ -92,14 +93,14 @@ export class TenantAuthorizationsRepository {
   }
 
   /**
-   * Locks the shop and its authorization, in the order a revocation does, while the shop is still granted and
-   * its authorization still the tenant's (a transfer or a consent may have moved it since it was listed).
+   * Locks the shop of one app and its authorization, in the order a revocation does, while the shop is still
+   * granted and its authorization still the tenant's (a transfer or a consent may have moved it since it was listed).
    */
-  async lockActiveShop(manager: EntityManager, tenantId: string, shopId: string): Promise<boolean> {
+  async lockActiveShop(manager: EntityManager, tenantId: string, shopId: string, appKey: string): Promise<boolean> {
     const rows = await manager.query<unknown[]>(
       `SELECT 1 FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
-        WHERE a.tenant_id = $1 AND s.id = $2 AND s.status = 'active' FOR UPDATE OF s, a`,
-      [requireId(tenantId, 'a tenant id'), requireId(shopId, 'a shop id')],
+        WHERE a.tenant_id = $1 AND s.id = $2 AND s.app_key = $3 AND s.status = 'active' FOR UPDATE OF s, a`,
+      [requireId(tenantId, 'a tenant id'), requireId(shopId, 'a shop id'), requireId(appKey, 'an app key')],
     );
     return rows.length > 0;
   }

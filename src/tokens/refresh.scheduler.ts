@@ -112,6 +112,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
           status: 'expiring',
           previousStatus: 'active',
           authorizationId: row.id,
+          appKey: row.appKey,
           tenantId: row.tenantId,
           openId: row.openId,
           shopIds: await this.authorizations.activeShopIds(manager, row.id),

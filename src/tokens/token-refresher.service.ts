@@ -241,6 +241,7 @@ export class TokenRefresher {
       status: 'reauthorization_required',
       previousStatus: row.status,
       authorizationId: id,
+      appKey: row.appKey,
       tenantId: row.tenantId,
       openId: row.openId,
       shopIds: await this.authorizations.activeShopIds(manager, id),

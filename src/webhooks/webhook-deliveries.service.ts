@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
@@ -43,6 +44,7 @@ export class WebhookDeliveriesService {
     private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
     private readonly metrics: MetricsService,
+    private readonly apps: TiktokApps,
   ) {}
 
   async process(envelope: WebhookEnvelope): Promise<DeliveryResult> {
@@ -98,7 +100,8 @@ export class WebhookDeliveriesService {
     const shopId = envelope.shopId as string;
     if (await this.olderThanLatestConsent(manager, shopId, envelope.timestamp)) return 'stale';
     try {
-      await this.revocation.revokeShop(shopId, 'webhook', { reason: 'seller_deauthorized' }, manager);
+      // Webhooks are the default app's for now.
+      await this.revocation.revokeShop(shopId, this.apps.default.appKey, 'webhook', { reason: 'seller_deauthorized' }, manager);
       return 'revoked';
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.ShopNotFound) return 'unknown_shop';
@@ -120,6 +123,7 @@ export class WebhookDeliveriesService {
         status: 'expiring',
         previousStatus: 'active',
         authorizationId: authorization.id,
+        appKey: this.apps.default.appKey,
         tenantId: authorization.tenantId,
         openId: authorization.openId,
         shopIds: await this.authorizations.activeShopIds(manager, authorization.id),

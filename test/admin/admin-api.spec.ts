@@ -79,6 +79,27 @@ describe('admin API', () => {
     expect((await admin.get('/admin/shops/bad%20id')).status).toBe(400);
   });
 
+  it('with one app: every view says app `default`, which ?app= accepts; another app is 400 unknown_app', async () => {
+    const shops = (await (await admin.get('/admin/shops?app=default')).json()) as { shops: { app: string }[]; total: number };
+    expect({ total: shops.total, apps: [...new Set(shops.shops.map((shop) => shop.app))] }).toEqual({ total: 5, apps: ['default'] });
+    const authorizations = (await (await admin.get('/admin/authorizations?app=default')).json()) as { authorizations: { app: string }[] };
+    expect(authorizations.authorizations.map((authorization) => authorization.app)).toEqual(['default', 'default', 'default']);
+    expect(await (await admin.get(`/admin/shops/${UK_SHOP}?app=default`)).json()).toMatchObject({ shop_id: UK_SHOP, app: 'default' });
+    for (const path of [
+      '/admin/shops?app=us',
+      '/admin/authorizations?app=us',
+      `/admin/shops/${UK_SHOP}?app=us`,
+      `/admin/shops/${UK_SHOP}/events?app=`,
+    ]) {
+      const response = await admin.get(path);
+      expect({ path, status: response.status, error: ((await response.json()) as { error: string }).error }).toEqual({
+        path,
+        status: 400,
+        error: 'unknown_app',
+      });
+    }
+  });
+
   it('forces a refresh through the same engine', async () => {
     const before = await sandboxStats(browser);
     const response = await admin.postJson(`/admin/shops/${UK_SHOP}/refresh`, {});
@@ -166,6 +187,7 @@ describe('admin API', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       shop_id: UK_OUTLET,
+      app: 'default',
       status: 'revoked',
       authorization_revoked: false,
       already_revoked: false,

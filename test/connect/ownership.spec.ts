@@ -117,6 +117,7 @@ describe('who owns a seller and its shops', () => {
         tenant_id: 'tenant-b',
         connect_session_id: session.id,
         authorization_id: before.id,
+        app: 'default',
         open_id: UK_SELLER,
         seller_name: 'Demo Seller UK',
         shop_ids: UK_SHOPS,
@@ -163,7 +164,7 @@ describe('who owns a seller and its shops', () => {
     await drained(t, receiver);
     expect(receiver.ofType('authorization.connected')).toEqual([]);
     expect(receiver.ofType('authorization.connect_failed').map((e) => e.data)).toEqual([
-      { tenant_id: 'tenant-b', connect_session_id: other.id, error: 'seller_owned_by_other_tenant' },
+      { tenant_id: 'tenant-b', connect_session_id: other.id, app: 'default', error: 'seller_owned_by_other_tenant' },
     ]);
 
     // Without a return_url: the same refusal as JSON, 409.
@@ -302,8 +303,8 @@ describe('who owns a seller and its shops', () => {
     await client.get(callbackUrl({ state: await beginSession(browser(t), session), code: await mintCode(client, US_SELLER) }));
     await drained(t, receiver);
     expect(receiver.events.map((event) => [event.type, event.data])).toEqual([
-      ['authorization.connect_failed', { tenant_id: 'tenant-b', connect_session_id: session.id, error: 'access_denied' }],
-      ['authorization.connect_failed', { tenant_id: 'tenant-b', connect_session_id: session.id, error: 'invalid_code' }],
+      ['authorization.connect_failed', { tenant_id: 'tenant-b', connect_session_id: session.id, app: 'default', error: 'access_denied' }],
+      ['authorization.connect_failed', { tenant_id: 'tenant-b', connect_session_id: session.id, app: 'default', error: 'invalid_code' }],
     ]);
   });
 });

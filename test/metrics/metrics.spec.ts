@@ -36,8 +36,8 @@ describe('GET /metrics', () => {
 
   it('moves when refreshes and token requests happen, and reports stored state', async () => {
     const before = await scrape();
-    expect(value(before, 'tts_authorizations{status="active"}')).toBe(2);
-    expect(value(before, 'tts_earliest_expiry_seconds{token="access"}')).toBeGreaterThan(6 * 86400);
+    expect(value(before, 'tts_authorizations{status="active",app="default"}')).toBe(2);
+    expect(value(before, 'tts_earliest_expiry_seconds{token="access",app="default"}')).toBeGreaterThan(6 * 86400);
 
     await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '100 seconds' WHERE open_id = $1", [
       UK_SELLER,
@@ -59,8 +59,8 @@ describe('GET /metrics', () => {
     expect(delta('tts_token_requests_total{outcome="served"}')).toBe(2);
     expect(delta('tts_token_requests_total{outcome="shop_not_found"}')).toBe(1);
     expect(delta('tts_token_requests_total{outcome="reauthorization_required"}')).toBe(1);
-    expect(value(after, 'tts_authorizations{status="reauthorization_required"}')).toBe(1);
-    expect(value(after, 'tts_earliest_expiry_seconds{token="access"}')).toBeGreaterThan(6 * 86400);
+    expect(value(after, 'tts_authorizations{status="reauthorization_required",app="default"}')).toBe(1);
+    expect(value(after, 'tts_earliest_expiry_seconds{token="access",app="default"}')).toBeGreaterThan(6 * 86400);
     expect(after).toContain('tts_process_');
     // One app, never refused here.
     expect(after).toContain('tts_tiktok_app_failing{app="default"} 0');
@@ -120,7 +120,7 @@ describe('GET /metrics with the default snapshot period and METRICS_TOKEN', () =
     }
     const response = await scrape(`Bearer ${token}`);
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('tts_authorizations{status="active"} 2');
+    expect(await response.text()).toContain('tts_authorizations{status="active",app="default"} 2');
   });
 
   it('reads the stored state once per METRICS_REFRESH_SECONDS (15 by default), not on every scrape', async () => {
@@ -131,17 +131,17 @@ describe('GET /metrics with the default snapshot period and METRICS_TOKEN', () =
     const expiries = jest.spyOn(views, 'earliestExpiries');
     try {
       const first = await (await scrape(`Bearer ${token}`)).text();
-      expect(value(first, 'tts_authorizations{status="active"}')).toBe(2);
+      expect(value(first, 'tts_authorizations{status="active",app="default"}')).toBe(2);
       counts.mockClear();
       expiries.mockClear();
       // The snapshot that scrape loaded (under 15 s old) is served...
       await query(t.db.url, "UPDATE seller_authorizations SET status = 'revoked' WHERE open_id = $1", [US_SELLER]);
       const texts = await Promise.all([1, 2, 3, 4, 5].map(async () => (await scrape(`Bearer ${token}`)).text()));
       for (const text of texts) {
-        expect(value(text, 'tts_authorizations{status="active"}')).toBe(2);
-        expect(value(text, 'tts_authorizations{status="revoked"}')).toBe(0);
+        expect(value(text, 'tts_authorizations{status="active",app="default"}')).toBe(2);
+        expect(value(text, 'tts_authorizations{status="revoked",app="default"}')).toBe(0);
         // ...with the seconds left still counting down from it.
-        expect(value(text, 'tts_earliest_expiry_seconds{token="access"}')).toBeGreaterThan(6 * 86400);
+        expect(value(text, 'tts_earliest_expiry_seconds{token="access",app="default"}')).toBeGreaterThan(6 * 86400);
       }
       expect(counts).not.toHaveBeenCalled();
       expect(expiries).not.toHaveBeenCalled();

@@ -5,7 +5,7 @@ import { RefreshScheduler } from '../../src/tokens/refresh.scheduler';
 import { notification, WebhookSender } from '../webhooks/webhook-sender';
 import { query } from '../support/database';
 import { waitFor } from '../support/wait';
-import { consent, sandboxControl, UK_SELLER, US_SELLER } from '../support/consent';
+import { consent, sandboxControl, TWO_APPS, UK_SELLER, US_SELLER } from '../support/consent';
 import { HttpClient } from '../support/http-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createServiceKey, KeyClient } from '../support/tokens';
@@ -216,6 +216,40 @@ describe('announcements from webhooks and re-consents', () => {
       await consent(browser, UK_SELLER);
       await waitFor(() => statuses().length === 5, 8000);
       expect(statuses()[4]).toMatchObject({ status: 'active', previous_status: 'deauthorized', shop_ids: ['7000000000000002'] });
+    } finally {
+      await t.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe('announcements with two apps', () => {
+  it("names the authorization's app: a us seller's re-consent need and expiry say app us", async () => {
+    const receiver = await startReceiver();
+    const t = await startTestApp({ ...TWO_APPS, NOTIFY_WEBHOOK_URL: receiver.url, NOTIFY_WEBHOOK_SECRET: SECRET, NOTIFY_POLL_MS: '100' });
+    try {
+      const browser = new HttpClient(t.baseUrl);
+      expect((await consent(browser, UK_SELLER, 'global')).status).toBe(200);
+      expect((await consent(browser, US_SELLER, 'us')).status).toBe(200);
+      const data = () => receiver.received.map((delivery) => (JSON.parse(delivery.body) as { data: Record<string, unknown> }).data);
+
+      // The refresher finds the us grant revoked at TikTok.
+      await sandboxControl(browser, `authorizations/${US_SELLER}/revoke?app=us`, {});
+      await query(t.db.url, "UPDATE seller_authorizations SET access_token_expires_at = now() + interval '1 minute' WHERE open_id = $1", [
+        US_SELLER,
+      ]);
+      const service = new KeyClient(t.baseUrl, await createServiceKey(t.baseUrl, t.adminKey, 'svc'));
+      expect((await service.get('/v1/shops/7000000000000101/token')).status).toBe(409);
+      await waitFor(() => data().length === 1, 8000);
+      expect(data()[0]).toMatchObject({ status: 'reauthorization_required', app: 'us', open_id: US_SELLER });
+
+      // The scheduler announces the global grant's last 30 days.
+      await query(t.db.url, "UPDATE seller_authorizations SET refresh_token_expires_at = now() + interval '20 days' WHERE open_id = $1", [
+        UK_SELLER,
+      ]);
+      await t.app.get(RefreshScheduler).runOnce();
+      await waitFor(() => data().length === 2, 8000);
+      expect(data()[1]).toMatchObject({ status: 'expiring', app: 'global', open_id: UK_SELLER });
     } finally {
       await t.close();
       await receiver.close();

@@ -12,6 +12,10 @@ import { AuthorizationEventsRepository } from '../../src/shops/authorization-eve
 import { AuthorizationViewsRepository } from '../../src/shops/authorization-views.repository';
 import { ShopsMetrics } from '../../src/shops/shops.metrics';
 import { createTestDatabase, TestDatabase } from '../support/database';
+import { TiktokApp, TiktokApps } from '../../src/config/tiktok-apps';
+
+/** The one app of the seeded rows (app key `app`). */
+const APPS = new TiktokApps([new TiktokApp('default', 'app', 'secret', 'service', 'https://example.test/authorize')]);
 
 // The admin filters and the gauges test stored columns in forms an index can serve (derived-status.ts
 // authorizationStatusIsSql, shopStatusIsSql). Here they must select exactly what the one definition, the CASE
@@ -84,7 +88,7 @@ describe('status filters on indexed columns', () => {
     ).map((row) => row.id);
 
   it('GET /admin/shops selects, counts and pages exactly the shops with the derived status', async () => {
-    const shops = new ShopsQueryService(new AuthorizationViewsRepository(source), new AuthorizationEventsRepository(source));
+    const shops = new ShopsQueryService(new AuthorizationViewsRepository(source), new AuthorizationEventsRepository(source), APPS);
     for (const status of [undefined, ...SHOP_VIEW_STATUSES]) {
       for (const region of [undefined, 'US']) {
         const expected = await expectedShops(status ?? null, region ?? null);
@@ -114,7 +118,7 @@ describe('status filters on indexed columns', () => {
   });
 
   it('GET /admin/authorizations selects exactly the authorizations with the derived status, in keyset pages', async () => {
-    const authorizations = new AuthorizationsQueryService(new AuthorizationViewsRepository(source));
+    const authorizations = new AuthorizationsQueryService(new AuthorizationViewsRepository(source), APPS);
     for (const status of [undefined, ...AUTHORIZATION_VIEW_STATUSES]) {
       const expected = (
         await source.query<{ id: string }[]>(
@@ -140,11 +144,14 @@ describe('status filters on indexed columns', () => {
       `SELECT ${authorizationStatusSql('a')} AS status, count(*)::int AS n FROM seller_authorizations a GROUP BY 1`,
     );
     const metrics = new MetricsService({ metrics: { refreshSeconds: 0, token: null } } as AppConfig);
-    new ShopsMetrics(metrics, new AuthorizationViewsRepository(source));
+    new ShopsMetrics(metrics, new AuthorizationViewsRepository(source), APPS);
     const text = await metrics.render();
     for (const status of AUTHORIZATION_VIEW_STATUSES) {
       const expected = counts.find((row) => row.status === status)?.n ?? 0;
-      expect({ status, n: Number(new RegExp(`^tts_authorizations\\{status="${status}"\\} (\\d+)$`, 'm').exec(text)?.[1]) }).toEqual({
+      expect({
+        status,
+        n: Number(new RegExp(`^tts_authorizations\\{status="${status}",app="default"\\} (\\d+)$`, 'm').exec(text)?.[1]),
+      }).toEqual({
         status,
         n: expected,
       });

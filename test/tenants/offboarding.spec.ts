@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
+import { TiktokApps } from '../../src/config/tiktok-apps';
 import { NotificationsService } from '../../src/notifications/notifications.service';
 import { ConnectSessionsRepository } from '../../src/tenants/connect-sessions.repository';
 import { query } from '../support/database';
@@ -95,6 +96,7 @@ describe('DELETE /admin/tenants/{tenant_id}: offboarding', () => {
         tenantId,
         connectSessionId: randomUUID(),
         authorizationId: authorizationOf[openId],
+        appKey: t.app.get(TiktokApps).default.appKey,
         openId,
         sellerName,
         shopIds: [],
@@ -171,6 +173,7 @@ describe('DELETE /admin/tenants/{tenant_id}: offboarding', () => {
     expect(body.shops).toEqual([
       {
         shop_id: UK_SHOP,
+        app: 'default',
         authorization_id: authorizationOf[UK_SELLER],
         result: 'failed',
         deauthorized_at_tiktok: false,
@@ -180,6 +183,7 @@ describe('DELETE /admin/tenants/{tenant_id}: offboarding', () => {
       },
       {
         shop_id: UK_OUTLET,
+        app: 'default',
         authorization_id: authorizationOf[UK_SELLER],
         result: 'revoked',
         deauthorized_at_tiktok: true,
@@ -189,6 +193,7 @@ describe('DELETE /admin/tenants/{tenant_id}: offboarding', () => {
       },
       {
         shop_id: US_SHOP,
+        app: 'default',
         authorization_id: authorizationOf[US_SELLER],
         result: 'revoked',
         deauthorized_at_tiktok: true,
@@ -258,6 +263,7 @@ describe('DELETE /admin/tenants/{tenant_id}: offboarding', () => {
       shops: [
         {
           shop_id: UK_SHOP,
+          app: 'default',
           authorization_id: authorizationOf[UK_SELLER],
           result: 'revoked',
           deauthorized_at_tiktok: true,

@@ -284,6 +284,7 @@ describe('tenants (admin key): PUT, GET, paging, counts, transfer', () => {
         expect(response.status).toBe(200);
         expect(await response.json()).toEqual({
           authorization_id: authorizationOf[UK_SELLER],
+          app: 'default',
           tenant_id: 'acme',
           previous_tenant_id: null,
           shop_ids: ['7000000000000001', UK_OUTLET],
@@ -362,6 +363,7 @@ describe('tenants (admin key): PUT, GET, paging, counts, transfer', () => {
       const detached = await put(`/admin/authorizations/${authorizationOf[CB_SELLER]}/tenant`, { tenant_id: null });
       expect(await detached.json()).toEqual({
         authorization_id: authorizationOf[CB_SELLER],
+        app: 'default',
         tenant_id: null,
         previous_tenant_id: 'keep',
         shop_ids: ['7000000000000201', '7000000000000202'],

@@ -12,6 +12,9 @@ export class AdminShopResponse extends RefreshStateResponse implements AdminShop
   @ApiProperty()
   shop_id!: string;
 
+  @ApiProperty({ example: 'us', description: 'the app the shop is granted to (an id of TIKTOK_APPS; `default` with one app)' })
+  app!: string;
+
   @ApiProperty()
   shop_name!: string;
 
@@ -93,6 +96,9 @@ export class AdminEventListResponse {
 export class RevocationResponse implements RevocationResult {
   @ApiProperty()
   shop_id!: string;
+
+  @ApiProperty({ example: 'us', description: 'the app the shop was granted to (an id of TIKTOK_APPS)' })
+  app!: string;
 
   @ApiProperty({ enum: ['revoked'] })
   status!: 'revoked';

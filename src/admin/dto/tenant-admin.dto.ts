@@ -51,6 +51,8 @@ export class TenantDetailResponse extends TenantResponse implements TenantDetail
 /** One shop an offboarding call revoked, or failed to. */
 export interface OffboardingShopReport {
   shop_id: string;
+  /** The app the shop is granted to (its id): a shop id granted to two apps is two entries. */
+  app: string;
   authorization_id: string;
   result: 'revoked' | 'failed';
   deauthorized_at_tiktok: boolean;
@@ -77,6 +79,12 @@ export interface OffboardingReport {
 export class OffboardingShopResponse implements OffboardingShopReport {
   @ApiProperty()
   shop_id!: string;
+
+  @ApiProperty({
+    example: 'us',
+    description: 'the app the shop is granted to (an id of TIKTOK_APPS): a shop id granted to two apps is two entries',
+  })
+  app!: string;
 
   @ApiProperty({ format: 'uuid' })
   authorization_id!: string;
@@ -145,6 +153,8 @@ export class TransferTenantDto {
 /** The answer of a transfer. */
 export interface TenantTransferView {
   authorization_id: string;
+  /** The app the seller granted (its id). */
+  app: string;
   tenant_id: string | null;
   previous_tenant_id: string | null;
   /** The shops the authorization grants, which moved with it. */
@@ -154,6 +164,9 @@ export interface TenantTransferView {
 export class TenantTransferResponse implements TenantTransferView {
   @ApiProperty({ format: 'uuid' })
   authorization_id!: string;
+
+  @ApiProperty({ example: 'us', description: 'the app the seller granted (an id of TIKTOK_APPS)' })
+  app!: string;
 
   @ApiProperty(STRING_OR_NULL)
   tenant_id!: string | null;

@@ -10,6 +10,9 @@ export class AuthorizationResponse extends RefreshStateResponse implements Autho
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
+  @ApiProperty({ example: 'us', description: 'the app the seller granted (an id of TIKTOK_APPS; `default` with one app)' })
+  app!: string;
+
   @ApiProperty({ ...STRING_OR_NULL, description: 'the tenant that owns the seller and its shops; null: none' })
   tenant_id!: string | null;
 
