@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { appFilter } from '../common/http/apps';
+import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationViewsRepository } from './authorization-views.repository';
 import type { AuthorizationViewStatus, ShopViewStatus } from './derived-status';
 import { refreshStateView, RefreshStateView } from './refresh-state';
@@ -23,6 +25,8 @@ export interface AuthorizationView extends RefreshStateView {
 /** An authorization in the original single-seller summary, GET /auth/status. */
 export interface AuthStatusEntry {
   authorization_id: string;
+  /** The app the seller authorized (its id). */
+  app: string;
   open_id: string;
   seller_name: string | null;
   status: string;
@@ -37,6 +41,8 @@ export interface AuthStatusEntry {
 /** A seller's authorization and its shops as the development pages show them. */
 export interface ConnectedSellerView {
   authorization_id: string;
+  /** The app the seller authorized (its id). */
+  app: string;
   seller_name: string | null;
   status: AuthorizationViewStatus;
   access_token_expires_at: string | null;
@@ -46,7 +52,10 @@ export interface ConnectedSellerView {
 /** Read-only views of authorizations for operators. Never a token. */
 @Injectable()
 export class AuthorizationsQueryService {
-  constructor(private readonly views: AuthorizationViewsRepository) {}
+  constructor(
+    private readonly views: AuthorizationViewsRepository,
+    private readonly apps: TiktokApps,
+  ) {}
 
   async list(
     filter: { status?: AuthorizationViewStatus; tenantId?: string },
@@ -75,6 +84,7 @@ export class AuthorizationsQueryService {
     const rows = await this.views.connectedSellers(limit, authorizationId);
     return rows.map((row) => ({
       authorization_id: row.id,
+      app: this.apps.idOf(row.appKey),
       seller_name: row.sellerName,
       status: row.viewStatus,
       access_token_expires_at: row.accessTokenExpiresAt?.toISOString() ?? null,
@@ -85,9 +95,10 @@ export class AuthorizationsQueryService {
   /**
    * One entry per authorization in creation order, in pages: its answer stays bounded with any number of
    * sellers; a caller that ignores `next_after` sees the first page, as before for all but large seller bases.
+   * `app`: only that app's (an app id; unknown: 400 `unknown_app`).
    */
-  async authStatus(limit: number, after?: string): Promise<{ authorizations: AuthStatusEntry[]; next_after: string | null }> {
-    const rows = await this.views.authStatus(limit, after);
+  async authStatus(limit: number, after?: string, app?: string): Promise<{ authorizations: AuthStatusEntry[]; next_after: string | null }> {
+    const rows = await this.views.authStatus(limit, after, appFilter(this.apps, app));
     // An empty page after an unknown cursor would read as "no more sellers": say it instead.
     if (rows.length === 0 && after !== undefined && !(await this.views.authorizationExists(after))) {
       throw new AppError(ErrorCode.InvalidRequest, 'after is not the id of a stored authorization; start from the first page');
@@ -95,6 +106,7 @@ export class AuthorizationsQueryService {
     return {
       authorizations: rows.map((row) => ({
         authorization_id: row.id,
+        app: this.apps.idOf(row.appKey),
         open_id: row.openId,
         seller_name: row.sellerName,
         status: row.status,

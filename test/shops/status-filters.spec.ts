@@ -4,6 +4,7 @@ import { dataSourceOptions } from '../../src/database/data-source-options';
 import { ENTITIES } from '../../src/entities';
 import { runMigrations } from '../../src/database/migration-runner';
 import { AppConfig } from '../../src/config/app-config';
+import { TiktokApp, TiktokApps } from '../../src/config/tiktok-apps';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { AuthorizationsQueryService } from '../../src/shops/authorizations-query.service';
 import { AUTHORIZATION_VIEW_STATUSES, authorizationStatusSql, SHOP_VIEW_STATUSES, shopStatusSql } from '../../src/shops/derived-status';
@@ -114,7 +115,10 @@ describe('status filters on indexed columns', () => {
   });
 
   it('GET /admin/authorizations selects exactly the authorizations with the derived status, in keyset pages', async () => {
-    const authorizations = new AuthorizationsQueryService(new AuthorizationViewsRepository(source));
+    const apps = new TiktokApps([
+      new TiktokApp('default', 'sandbox-app-key', 'sandbox-app-secret', 'sandbox-service-id', 'http://127.0.0.1/'),
+    ]);
+    const authorizations = new AuthorizationsQueryService(new AuthorizationViewsRepository(source), apps);
     for (const status of [undefined, ...AUTHORIZATION_VIEW_STATUSES]) {
       const expected = (
         await source.query<{ id: string }[]>(

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { toInteger } from '../../common/http/query-transforms';
 import { TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../../common/ids';
 import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/shops-query.service';
@@ -61,4 +61,9 @@ export class AuthStatusQueryDto {
   @IsOptional()
   @IsUUID()
   after?: string;
+
+  @ApiPropertyOptional({ description: "only this app's authorizations: an id of TIKTOK_APPS (else 400 `unknown_app`)", example: 'us' })
+  @IsOptional()
+  @IsString()
+  app?: string;
 }
