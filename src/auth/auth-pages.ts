@@ -120,7 +120,7 @@ function consentStart(anonymousConsent: boolean, apps: readonly string[]): SafeH
  * page's main button when there is no authorize button.
  */
 function sandboxNote(anonymousConsent: boolean, apps: readonly string[]): SafeHtml {
-  const opens = anonymousConsent ? html`the button opens` : html`connect links open`;
+  const opens = !anonymousConsent ? html`connect links open` : apps.length > 1 ? html`the buttons open` : html`the button opens`;
   const demo = apps.length > 1 ? demoLinks(anonymousConsent, apps) : demoLink(anonymousConsent, 'demo-connect', '/auth/connect-demo', '');
   return html`<p class="note" id="sandbox-note">
       <strong>Sandbox mode.</strong> No TikTok credentials are configured, so ${opens} the built-in TikTok Shop emulator: choose a demo
