@@ -166,3 +166,25 @@ describe('connect sessions with one app configured the single-app way', () => {
     expect(await answer.json()).toMatchObject({ app: 'default', tenant_id: 'merchant-a' });
   });
 });
+
+describe('the home page of two apps without anonymous consent', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ...TWO_APPS, AUTH_ANONYMOUS_CONSENT: 'false' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it("offers each app's demo connect link as a button, and no authorize button", async () => {
+    const client = new HttpClient(t.baseUrl);
+    const page = await (await client.get('/', 'text/html')).text();
+    for (const app of ['global', 'us']) {
+      expect(page).toContain(`<a class="button" id="demo-connect-${app}" href="/auth/connect-demo?app=${app}">`);
+      expect(page).not.toContain(`/auth/tiktok?app=${app}`);
+    }
+    expect(page).toContain('id="connect-link-note"');
+    expect(await errorOf(await client.get('/auth/tiktok?app=us'))).toEqual([404, 'not_found']);
+  });
+});
