@@ -21,10 +21,10 @@ export class AuthStatusController {
   constructor(private readonly authorizations: AuthorizationsQueryService) {}
 
   @Get()
-  @ApiOperation({ summary: 'One entry per seller authorization: status, expiries, shops (pages of up to 1,000)' })
+  @ApiOperation({ summary: 'One entry per seller authorization: its app, status, expiries, shops (pages of up to 1,000)' })
   @ApiOkResponse({ type: AuthStatusResponse })
-  @ApiErrors(ErrorCode.InvalidRequest)
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.UnknownApp)
   status(@Query() query: AuthStatusQueryDto = {}): Promise<{ authorizations: AuthStatusEntry[]; next_after: string | null }> {
-    return this.authorizations.authStatus(query.limit ?? DEFAULT_LIMIT, query.after);
+    return this.authorizations.authStatus(query.limit ?? DEFAULT_LIMIT, query.after, query.app);
   }
 }

@@ -78,7 +78,7 @@ export class AuthController {
     summary: "A connect link: starts a seller's consent for the connect session's tenant, as /auth/tiktok does",
     description:
       'The state is bound to this browser and to the session; the callback then stores the seller for its tenant and sends the ' +
-      "browser to the session's `return_url`. An unknown, expired, cancelled or completed link answers 400 " +
+      "browser to the session's `return_url`. The consent is for the session's `app`. An unknown, expired, cancelled or completed link answers 400 " +
       '`invalid_connect_session` (an HTML page for a browser), never a redirect.',
   })
   @ApiParam({ name: 'token', description: 'the token of the link `POST /v1/connect-sessions` answered' })
@@ -87,9 +87,9 @@ export class AuthController {
   async connect(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     // The token is in the URL: never cached, never sent on as a Referer (the security headers say so too).
     response.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
-    const session = await this.connectSessions.usable(token);
+    const { session, app } = await this.connectSessions.usable(token);
     const browserId = this.cookies.ensureBrowserId(request, response);
-    response.redirect(302, await this.auth.begin(browserId, session.id));
+    response.redirect(302, await this.auth.begin(browserId, session.id, app));
   }
 
   @Get('auth/connect-demo')
@@ -97,14 +97,19 @@ export class AuthController {
     summary: 'Sandbox mode only: a fresh connect link of the `demo` tenant (created on demand), followed at once',
     description: "The home page's demo of the tenant flow. Without the sandbox: 404 `not_found`.",
   })
+  @ApiQuery({
+    name: 'app',
+    required: false,
+    description: 'the app the link asks the seller to authorize, an id of TIKTOK_APPS (default: the first listed)',
+  })
   @ApiFoundResponse({
     description: 'redirect to a new connect link (`/connect/{token}`)',
     headers: { Location: { schema: { type: 'string' } } },
   })
-  @ApiErrors(ErrorCode.NotFound, ErrorCode.ServiceUnavailable)
-  async connectDemo(@Res() response: Response): Promise<void> {
+  @ApiErrors(ErrorCode.NotFound, ErrorCode.UnknownApp, ErrorCode.ServiceUnavailable)
+  async connectDemo(@Query('app') appId: unknown, @Res() response: Response): Promise<void> {
     response.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
-    response.redirect(302, await this.connectSessions.demoLink());
+    response.redirect(302, await this.connectSessions.demoLink(appId));
   }
 
   @Get('auth/callback')
@@ -198,6 +203,7 @@ export class AuthController {
       if (!outcome.ok) throw outcome.error;
       const { seller } = outcome;
       response.json({
+        app: seller.app,
         open_id: seller.open_id,
         seller_name: seller.seller_name,
         tenant_id: seller.tenant_id,

@@ -168,6 +168,7 @@ export class AuthService {
     );
     return {
       authorization_id: saved.authorizationId,
+      app: app.id,
       open_id: saved.openId,
       seller_name: saved.sellerName,
       re_granted: saved.reGranted,

@@ -20,10 +20,11 @@ export class ConnectSessionsController {
     summary: "Create a connect link for a tenant's merchant: the seller who consents through it belongs to the tenant",
     description:
       'The admin key, or a service key with the `connect` permission for this tenant (any other tenant: 403 `forbidden`). ' +
-      'Send the merchant to `url`: it works for CONNECT_SESSION_TTL_SECONDS and until one consent completes through it.',
+      'Send the merchant to `url`: it works for CONNECT_SESSION_TTL_SECONDS and until one consent completes through it. ' +
+      "The seller authorizes the session's `app` (default: the first of TIKTOK_APPS).",
   })
   @ApiCreatedResponse({ type: ConnectSessionResponse })
-  @ApiErrors(ErrorCode.ReturnUrlNotAllowed, ErrorCode.TenantNotFound)
+  @ApiErrors(ErrorCode.ReturnUrlNotAllowed, ErrorCode.UnknownApp, ErrorCode.TenantNotFound)
   create(@Body() body: CreateConnectSessionDto, @CurrentCaller() caller: Caller): Promise<ConnectSessionResponse> {
     return this.sessions.create(caller, body);
   }

@@ -9,10 +9,11 @@ function shellQuote(value: string): string {
 }
 
 /**
- * Commands to paste into a shell: take the admin key, create a service key for `shopId`, fetch its token.
- * `node` reads the key out of the answer, so nothing beyond curl and the service's own runtime is needed.
+ * Commands to paste into a shell: take the admin key, create a service key for `shopId`, fetch its token
+ * (`app`: of that app, for a deployment with several). `node` reads the key out of the answer, so nothing
+ * beyond curl and the service's own runtime is needed.
  */
-export function developmentCommands(config: AppConfig, shopId: string): string {
+export function developmentCommands(config: AppConfig, shopId: string, app?: string): string {
   const base = config.publicBaseUrl;
   const adminKey =
     config.adminApiKey === null
@@ -25,7 +26,7 @@ export function developmentCommands(config: AppConfig, shopId: string): string {
     `  -H "Authorization: Bearer $ADMIN_KEY" -H 'content-type: application/json' \\`,
     `  -d ${shellQuote(body)} \\`,
     `  | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')"`,
-    `curl -s ${shellQuote(`${base}/v1/shops/${shopId}/token`)} \\`,
+    `curl -s ${shellQuote(`${base}/v1/shops/${shopId}/token${app === undefined ? '' : `?app=${encodeURIComponent(app)}`}`)} \\`,
     `  -H "Authorization: Bearer $KEY"`,
   ].join('\n');
 }
@@ -34,7 +35,7 @@ export function developmentCommands(config: AppConfig, shopId: string): string {
  * What to do after a consent. Outside production: where the admin key is, and commands that create a key
  * and fetch the shop's token (never the admin key itself: it is a secret and pages are not the place).
  */
-export function nextSteps(config: AppConfig, shopId: string | undefined): SafeHtml {
+export function nextSteps(config: AppConfig, shopId: string | undefined, app?: string): SafeHtml {
   if (config.nodeEnv === 'production' || shopId === undefined) {
     return html`<section id="next-steps">
       <h2>What next</h2>
@@ -55,7 +56,7 @@ export function nextSteps(config: AppConfig, shopId: string | undefined): SafeHt
     <h2>What next</h2>
     <p>The service keeps these tokens valid. To use one from a service of yours, create an API key and fetch this shop's token.</p>
     <p>${where}</p>
-    <pre id="curl"><code>${developmentCommands(config, shopId)}</code></pre>
+    <pre id="curl"><code>${developmentCommands(config, shopId, app)}</code></pre>
     <p class="hint">
       The create call answers the new key once (here kept in <code>$KEY</code>): store it in your service's configuration. Shown outside
       production only.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationsQueryService } from '../shops/authorizations-query.service';
 import { connectedPage, homePage, isGranted } from './auth-pages';
 import { ConsentResult } from './consent-result';
@@ -14,12 +15,20 @@ const HOME_SELLERS = 50;
 export class PagesService {
   constructor(
     private readonly config: AppConfig,
+    private readonly apps: TiktokApps,
     private readonly authorizations: AuthorizationsQueryService,
   ) {}
 
-  /** Outside production the home page also lists who is connected; in production it lists nothing. */
+  /**
+   * Outside production the home page also lists who is connected; in production it lists nothing. With several
+   * apps it offers one authorize button per app.
+   */
   async home(): Promise<string> {
-    const options = { sandbox: this.config.sandbox.enabled, anonymousConsent: this.config.tenancy.anonymousConsent };
+    const options = {
+      sandbox: this.config.sandbox.enabled,
+      anonymousConsent: this.config.tenancy.anonymousConsent,
+      apps: this.apps.all.map((app) => app.id),
+    };
     if (this.config.nodeEnv === 'production') return homePage(options, null);
     const sellers = await this.authorizations.connectedSellers(HOME_SELLERS + 1);
     return homePage(options, { sellers: sellers.slice(0, HOME_SELLERS), more: sellers.length > HOME_SELLERS });
@@ -38,10 +47,13 @@ export class PagesService {
         'this browser has no recent authorization result: results are kept for an hour in the browser that completed the authorization',
       );
     }
+    const several = this.apps.several;
     return connectedPage(
       seller,
       result?.outcome === 'connected' && result.reGranted,
-      nextSteps(this.config, seller.shops.find(isGranted)?.shop_id),
+      // With several apps a shop id may be granted to more than one: the token call names the app.
+      nextSteps(this.config, seller.shops.find(isGranted)?.shop_id, several ? seller.app : undefined),
+      several,
     );
   }
 }

@@ -53,7 +53,7 @@ export type AuthorizationRow = Pick<
 /** An authorization in the original single-seller summary of GET /auth/status. */
 export type AuthStatusRow = Pick<
   SellerAuthorization,
-  'id' | 'openId' | 'sellerName' | 'status' | 'accessTokenExpiresAt' | 'refreshTokenExpiresAt'
+  'id' | 'appKey' | 'openId' | 'sellerName' | 'status' | 'accessTokenExpiresAt' | 'refreshTokenExpiresAt'
 > & {
   authorized: boolean;
   accessTokenExpired: boolean;
@@ -62,7 +62,7 @@ export type AuthStatusRow = Pick<
 };
 
 /** An authorization and its shops with their view statuses, for the development pages. Never a token. */
-export type ConnectedSellerRow = Pick<SellerAuthorization, 'id' | 'sellerName' | 'accessTokenExpiresAt'> & {
+export type ConnectedSellerRow = Pick<SellerAuthorization, 'id' | 'appKey' | 'sellerName' | 'accessTokenExpiresAt'> & {
   viewStatus: AuthorizationViewStatus;
   shops: { id: string; name: string; region: string; status: ShopViewStatus }[];
 };
@@ -105,6 +105,7 @@ const AUTHORIZATION = selectColumns(SellerAuthorization, 'a', [
 ]);
 const AUTH_STATUS = selectColumns(SellerAuthorization, 'a', [
   'id',
+  'appKey',
   'openId',
   'sellerName',
   'status',
@@ -257,15 +258,19 @@ export class AuthorizationViewsRepository {
   }
 
   /**
-   * GET /auth/status in creation order. The cursor's own row gives the keyset position; an unknown id gives no
-   * position and so no rows.
+   * GET /auth/status in creation order, of the app `appKey` names (undefined: every app). The cursor's own row
+   * gives the keyset position; an unknown id gives no position and so no rows.
    */
-  async authStatus(limit: number, after?: string): Promise<AuthStatusRow[]> {
+  async authStatus(limit: number, after?: string, appKey?: string): Promise<AuthStatusRow[]> {
     const params: unknown[] = [limit];
-    const from =
-      after === undefined
-        ? ''
-        : `WHERE (a.created_at, a.id) > (SELECT c.created_at, c.id FROM seller_authorizations c WHERE c.id = $${params.push(after)})`;
+    const conditions: string[] = [];
+    if (after !== undefined) {
+      conditions.push(
+        `(a.created_at, a.id) > (SELECT c.created_at, c.id FROM seller_authorizations c WHERE c.id = $${params.push(after)})`,
+      );
+    }
+    if (appKey !== undefined) conditions.push(`a.app_key = $${params.push(requireId(appKey, 'an app key'))}`);
+    const from = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     return this.dataSource.query<AuthStatusRow[]>(
       `SELECT ${AUTH_STATUS},
               (a.status = 'active' AND a.refresh_token IS NOT NULL) AS authorized,
@@ -285,7 +290,7 @@ export class AuthorizationViewsRepository {
    */
   async connectedSellers(limit: number, authorizationId?: string): Promise<ConnectedSellerRow[]> {
     return this.dataSource.query<ConnectedSellerRow[]>(
-      `SELECT ${selectColumns(SellerAuthorization, 'a', ['id', 'sellerName', 'accessTokenExpiresAt'])},
+      `SELECT ${selectColumns(SellerAuthorization, 'a', ['id', 'appKey', 'sellerName', 'accessTokenExpiresAt'])},
               ${authorizationStatusSql('a')} AS "viewStatus",
               COALESCE((SELECT json_agg(json_build_object('id', s.id, 'name', s.name, 'region', s.region,
                                                           'status', ${shopStatusSql('s', 'a')}) ORDER BY s.id)

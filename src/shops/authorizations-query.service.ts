@@ -27,6 +27,8 @@ export interface AuthorizationView extends RefreshStateView {
 /** An authorization in the original single-seller summary, GET /auth/status. */
 export interface AuthStatusEntry {
   authorization_id: string;
+  /** The app the seller authorized (its id). */
+  app: string;
   open_id: string;
   seller_name: string | null;
   status: string;
@@ -41,6 +43,8 @@ export interface AuthStatusEntry {
 /** A seller's authorization and its shops as the development pages show them. */
 export interface ConnectedSellerView {
   authorization_id: string;
+  /** The app the seller authorized (its id). */
+  app: string;
   seller_name: string | null;
   status: AuthorizationViewStatus;
   access_token_expires_at: string | null;
@@ -85,6 +89,7 @@ export class AuthorizationsQueryService {
     const rows = await this.views.connectedSellers(limit, authorizationId);
     return rows.map((row) => ({
       authorization_id: row.id,
+      app: this.apps.idOf(row.appKey),
       seller_name: row.sellerName,
       status: row.viewStatus,
       access_token_expires_at: row.accessTokenExpiresAt?.toISOString() ?? null,
@@ -95,9 +100,10 @@ export class AuthorizationsQueryService {
   /**
    * One entry per authorization in creation order, in pages: its answer stays bounded with any number of
    * sellers; a caller that ignores `next_after` sees the first page, as before for all but large seller bases.
+   * `app`: only that app's (an app id; unknown: 400 `unknown_app`).
    */
-  async authStatus(limit: number, after?: string): Promise<{ authorizations: AuthStatusEntry[]; next_after: string | null }> {
-    const rows = await this.views.authStatus(limit, after);
+  async authStatus(limit: number, after?: string, app?: string): Promise<{ authorizations: AuthStatusEntry[]; next_after: string | null }> {
+    const rows = await this.views.authStatus(limit, after, appFilter(this.apps, app));
     // An empty page after an unknown cursor would read as "no more sellers": say it instead.
     if (rows.length === 0 && after !== undefined && !(await this.views.authorizationExists(after))) {
       throw new AppError(ErrorCode.InvalidRequest, 'after is not the id of a stored authorization; start from the first page');
@@ -105,6 +111,7 @@ export class AuthorizationsQueryService {
     return {
       authorizations: rows.map((row) => ({
         authorization_id: row.id,
+        app: this.apps.idOf(row.appKey),
         open_id: row.openId,
         seller_name: row.sellerName,
         status: row.status,

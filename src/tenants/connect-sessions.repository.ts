@@ -5,9 +5,9 @@ import { requireId, selectColumns } from '../database/columns';
 import { DeleteResult, retentionBatch } from '../database/retention-batch';
 import { ConnectSession } from './entities/connect-session.entity';
 
-export type SessionRow = Pick<ConnectSession, 'id' | 'tenantId' | 'returnUrl' | 'status' | 'expiresAt'>;
+export type SessionRow = Pick<ConnectSession, 'id' | 'tenantId' | 'returnUrl' | 'status' | 'appKey' | 'expiresAt'>;
 
-const SESSION = selectColumns(ConnectSession, 'c', ['id', 'tenantId', 'returnUrl', 'status', 'expiresAt']);
+const SESSION = selectColumns(ConnectSession, 'c', ['id', 'tenantId', 'returnUrl', 'status', 'appKey', 'expiresAt']);
 
 /**
  * connect_sessions: connect links, stored only as the SHA-256 digest of their token. Every method takes the
@@ -17,14 +17,18 @@ const SESSION = selectColumns(ConnectSession, 'c', ['id', 'tenantId', 'returnUrl
 export class ConnectSessionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Stores a new pending session valid `ttlSeconds` from now (the database's clock); returns its expiry. */
+  /**
+   * Stores a new pending session valid `ttlSeconds` from now (the database's clock); returns its expiry.
+   * `appKey`: the app its consent is for (null or absent: the default app). The service stores the default's
+   * key too, so a later change of TIKTOK_APPS' order moves no session to another app.
+   */
   async insert(
-    session: Pick<ConnectSession, 'id' | 'tokenHash' | 'tenantId' | 'returnUrl' | 'createdByKeyId'>,
+    session: Pick<ConnectSession, 'id' | 'tokenHash' | 'tenantId' | 'returnUrl' | 'createdByKeyId'> & { appKey?: string | null },
     ttlSeconds: number,
   ): Promise<Date> {
     const [row] = await this.dataSource.query<{ expiresAt: Date }[]>(
-      `INSERT INTO connect_sessions (id, token_hash, tenant_id, return_url, created_by_key_id, expires_at)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+      `INSERT INTO connect_sessions (id, token_hash, tenant_id, return_url, created_by_key_id, app_key, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
        RETURNING expires_at AS "expiresAt"`,
       [
         requireId(session.id, 'a connect session id'),
@@ -32,6 +36,7 @@ export class ConnectSessionsRepository {
         requireId(session.tenantId, 'a tenant id'),
         session.returnUrl,
         requireId(session.createdByKeyId, 'a key id'),
+        session.appKey ?? null,
         ttlSeconds,
       ],
     );

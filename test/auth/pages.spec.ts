@@ -147,7 +147,8 @@ describe('pages in production', () => {
       {
         ...secrets,
         NODE_ENV: 'production',
-        TIKTOK_APP_KEY: 'real-app-key',
+        // The app the development instance's seller authorized: start-up refuses authorizations of an app not configured.
+        TIKTOK_APP_KEY: 'sandbox-app-key',
         TIKTOK_APP_SECRET: 'real-app-secret',
         TIKTOK_SERVICE_ID: '7123456789',
         // Unreachable on purpose: nothing in this test may call TikTok.

@@ -9,13 +9,22 @@ import {
   UnauthorizedError,
 } from '../../packages/client/src/index.ts';
 import { freePort } from '../../src/database/embedded-postgres';
-import { UK_SELLER } from '../support/consent';
-import { browser, createTenant, redirectQuery, sessionConsent, tenantKey } from '../support/connect';
+import { callbackUrl, mintCode, TWO_APPS, UK_SELLER } from '../support/consent';
+import { beginSession, browser, createTenant, redirectQuery, sessionConsent, tenantKey } from '../support/connect';
 import { query } from '../support/database';
 import { startTestApp, TestApp } from '../support/test-app';
 import { recordingFetch } from './client-helpers';
 
 const PRODUCT = 'https://app.example.com';
+
+async function rejection(promise: Promise<unknown>): Promise<TokenServiceError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(TokenServiceError);
+  return error as TokenServiceError;
+}
 
 /** createConnectSession against the whole service: what a product backend holding a `connect` key does. */
 describe('TokenClient.createConnectSession', () => {
@@ -28,15 +37,6 @@ describe('TokenClient.createConnectSession', () => {
       client: new TokenClient({ baseUrl: t.baseUrl, apiKey: connectKey, fetch: recorder.fetch, retryBaseDelayMs: 20, ...options }),
       calls: recorder.calls,
     };
-  }
-
-  async function rejection(promise: Promise<unknown>): Promise<TokenServiceError> {
-    const error = await promise.then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
-    expect(error).toBeInstanceOf(TokenServiceError);
-    return error as TokenServiceError;
   }
 
   beforeAll(async () => {
@@ -56,6 +56,7 @@ describe('TokenClient.createConnectSession', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
       url: expect.stringMatching(/\/connect\//) as unknown,
       expiresAt: expect.any(Date) as unknown,
+      app: 'default',
     });
     expect(session.expiresAt.getTime()).toBeGreaterThan(Date.now() + 1700_000);
     expect(calls).toEqual([expect.objectContaining({ method: 'POST', path: '/v1/connect-sessions', status: 201 })]);
@@ -123,6 +124,41 @@ describe('TokenClient.createConnectSession', () => {
     await expect(connect.createConnectSession('merchant 42')).rejects.toThrow(TypeError);
     await expect(connect.createConnectSession('a'.repeat(129))).rejects.toThrow(TypeError);
     await expect(connect.createConnectSession('merchant-42', { returnUrl: 42 as unknown as string })).rejects.toThrow(TypeError);
+    for (const app of ['US', '', 'a'.repeat(33), 5 as unknown as string]) {
+      await expect(connect.createConnectSession('merchant-42', { app })).rejects.toThrow(TypeError);
+    }
     expect(calls).toEqual([]);
+  });
+});
+
+describe('TokenClient.createConnectSession with two apps (global, us)', () => {
+  let t: TestApp;
+  let connect: TokenClient;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ...TWO_APPS, CONNECT_RETURN_ORIGINS: PRODUCT });
+    await createTenant(t, 'merchant-42');
+    connect = new TokenClient({ baseUrl: t.baseUrl, apiKey: (await tenantKey(t, ['merchant-42'])).key, retryBaseDelayMs: 20 });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('creates a session for the app it names (the first listed when none), whose consent is through that app', async () => {
+    const us = await connect.createConnectSession('merchant-42', { app: 'us', returnUrl: `${PRODUCT}/tiktok` });
+    expect(us.app).toBe('us');
+    expect((await connect.createConnectSession('merchant-42')).app).toBe('global');
+    const client = browser(t);
+    const state = await beginSession(client, { path: new URL(us.url).pathname });
+    const response = await client.get(callbackUrl({ code: await mintCode(client, UK_SELLER, 'us'), state }), 'text/html');
+    expect(redirectQuery(response)).toMatchObject({ connect_session_id: us.id, status: 'success', open_id: UK_SELLER });
+    const rows = await query<{ app_key: string }>(t.db.url, 'SELECT app_key FROM seller_authorizations WHERE open_id = $1', [UK_SELLER]);
+    expect(rows).toEqual([{ app_key: 'sandbox-us-app-key' }]);
+  });
+
+  it('throws a TokenServiceError unknown_app for an app the service does not serve, never retried', async () => {
+    const error = await rejection(connect.createConnectSession('merchant-42', { app: 'eu' }));
+    expect(error.constructor).toBe(TokenServiceError);
+    expect(error).toMatchObject({ status: 400, code: 'unknown_app', attempts: 1 });
   });
 });

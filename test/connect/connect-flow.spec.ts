@@ -163,6 +163,7 @@ describe("the callback of a connect session's consent", () => {
     const response = await sessionConsent(browser(t), session, UK_SELLER);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
+      app: 'default',
       open_id: UK_SELLER,
       seller_name: 'Demo Seller UK',
       tenant_id: 'merchant-a',

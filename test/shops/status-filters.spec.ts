@@ -4,6 +4,7 @@ import { dataSourceOptions } from '../../src/database/data-source-options';
 import { ENTITIES } from '../../src/entities';
 import { runMigrations } from '../../src/database/migration-runner';
 import { AppConfig } from '../../src/config/app-config';
+import { TiktokApp, TiktokApps } from '../../src/config/tiktok-apps';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { AuthorizationsQueryService } from '../../src/shops/authorizations-query.service';
 import { AUTHORIZATION_VIEW_STATUSES, authorizationStatusSql, SHOP_VIEW_STATUSES, shopStatusSql } from '../../src/shops/derived-status';
@@ -12,7 +13,6 @@ import { AuthorizationEventsRepository } from '../../src/shops/authorization-eve
 import { AuthorizationViewsRepository } from '../../src/shops/authorization-views.repository';
 import { ShopsMetrics } from '../../src/shops/shops.metrics';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { TiktokApp, TiktokApps } from '../../src/config/tiktok-apps';
 
 /** The one app of the seeded rows (app key `app`). */
 const APPS = new TiktokApps([new TiktokApp('default', 'app', 'secret', 'service', 'https://example.test/authorize')]);

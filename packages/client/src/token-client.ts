@@ -43,6 +43,11 @@ export interface ConnectSessionOptions {
    * service lists in CONNECT_RETURN_ORIGINS (else 400 `return_url_not_allowed`). Omitted: the service's own result page.
    */
   returnUrl?: string;
+  /**
+   * The app the seller is asked to authorize, for a service that serves several (its TIKTOK_APPS lists their
+   * ids, e.g. `us`); an id it does not serve is a TokenServiceError `unknown_app`. Omitted: the first listed.
+   */
+  app?: string;
 }
 
 export interface ConnectSession {
@@ -52,6 +57,8 @@ export interface ConnectSession {
   url: string;
   /** The link starts no consent after this. */
   expiresAt: Date;
+  /** The app the link asks the seller to authorize (`default` in a service configured for one app). */
+  app: string;
 }
 
 interface Flight {
@@ -68,6 +75,8 @@ interface ShopState {
 }
 
 const SHOP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** An app id as the service's TIKTOK_APPS lists it. */
+const APP_ID = /^[a-z0-9-]{1,32}$/;
 const TENANT_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const MAX_MIN_TTL = 86400;
 /** How many in-flight requests a getToken waits on before sending its own. */
@@ -157,18 +166,23 @@ export class TokenClient {
    * key with the `connect` permission for that tenant (or the admin key): send the merchant to `url`; the seller
    * who consents through it belongs to the tenant. Retried like the other calls (a retry may leave an unused
    * session behind, which simply expires). Throws the errors of errors.ts: ForbiddenError for a tenant not the
-   * key's, TenantNotFoundError, a TokenServiceError `return_url_not_allowed`.
+   * key's, TenantNotFoundError, a TokenServiceError `return_url_not_allowed` or `unknown_app`.
    */
   async createConnectSession(tenantId: string, options: ConnectSessionOptions = {}): Promise<ConnectSession> {
     if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId))
       throw new TypeError('tenantId must be 1-128 characters of [A-Za-z0-9._:@-]');
-    const { returnUrl } = options;
+    const { returnUrl, app } = options;
     if (returnUrl !== undefined && typeof returnUrl !== 'string') throw new TypeError('returnUrl must be a string');
+    if (app !== undefined && (typeof app !== 'string' || !APP_ID.test(app)))
+      throw new TypeError('app must be 1-32 characters of [a-z0-9-]');
+    const body: Record<string, string> = { tenant_id: tenantId };
+    if (returnUrl !== undefined) body.return_url = returnUrl;
+    if (app !== undefined) body.app = app;
     const request: ServiceRequest = {
       method: 'POST',
       url: new URL('v1/connect-sessions', this.#baseUrl),
       headers: { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify(returnUrl === undefined ? { tenant_id: tenantId } : { tenant_id: tenantId, return_url: returnUrl }),
+      body: JSON.stringify(body),
       subject: `tenant ${tenantId}`,
     };
     return parseConnectSession(await callService(this.#fetch, request, this.#policy), request);
@@ -235,13 +249,14 @@ function parseToken(body: unknown, request: ServiceRequest): ShopToken {
 }
 
 function parseConnectSession(body: unknown, request: ServiceRequest): ConnectSession {
-  const { id, url, expires_at: expiresAt } = (body ?? {}) as Record<string, unknown>;
+  const { id, url, expires_at: expiresAt, app } = (body ?? {}) as Record<string, unknown>;
   if (typeof id !== 'string' || id === '' || typeof url !== 'string' || url === '' || typeof expiresAt !== 'string') {
     throw invalidResponse(201, request, 'id, url or expires_at missing');
   }
   const expiry = new Date(expiresAt);
   if (Number.isNaN(expiry.getTime())) throw invalidResponse(201, request, 'expires_at is not a date');
-  return { id, url, expiresAt: expiry };
+  // A service from before several apps answers no app: it served one, `default`.
+  return { id, url, expiresAt: expiry, app: typeof app === 'string' ? app : 'default' };
 }
 
 function isFresh(token: ShopToken, minTtlSeconds: number): boolean {

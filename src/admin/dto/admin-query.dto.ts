@@ -98,4 +98,9 @@ export class AuthStatusQueryDto {
   @IsOptional()
   @IsUUID()
   after?: string;
+
+  @ApiPropertyOptional({ description: "only this app's authorizations: an id of TIKTOK_APPS (else 400 `unknown_app`)", example: 'us' })
+  @IsOptional()
+  @IsString()
+  app?: string;
 }

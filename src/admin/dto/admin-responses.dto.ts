@@ -131,6 +131,9 @@ export class AuthStatusResponseEntry implements AuthStatusEntry {
   @ApiProperty({ format: 'uuid' })
   authorization_id!: string;
 
+  @ApiProperty({ description: 'the app the seller authorized, an id of TIKTOK_APPS (`default` with one app)', example: 'us' })
+  app!: string;
+
   @ApiProperty()
   open_id!: string;
 

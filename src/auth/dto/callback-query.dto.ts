@@ -35,6 +35,8 @@ export class CallbackQueryDto {
 /** What a completed consent connected (the JSON answer leaves out `authorization_id` and `re_granted`). */
 export interface ConnectedSeller {
   authorization_id: string;
+  /** The app the seller authorized (its id in TIKTOK_APPS). */
+  app: string;
   open_id: string;
   seller_name: string | null;
   re_granted: boolean;
@@ -62,8 +64,11 @@ class ConnectedShop {
 /** The callback's JSON answer (`Accept: application/json`). */
 export class ConnectedSellerResponse implements Pick<
   ConnectedSeller,
-  'open_id' | 'seller_name' | 'tenant_id' | 'shops' | 'conflicting_shop_ids'
+  'app' | 'open_id' | 'seller_name' | 'tenant_id' | 'shops' | 'conflicting_shop_ids'
 > {
+  @ApiProperty({ description: 'the app the seller authorized, an id of TIKTOK_APPS (`default` with one app)', example: 'us' })
+  app!: string;
+
   @ApiProperty()
   open_id!: string;
 

@@ -25,6 +25,16 @@ export class CreateConnectSessionDto {
   @IsOptional()
   @IsString()
   return_url?: string | null;
+
+  @ApiPropertyOptional({
+    description:
+      'the app the seller is asked to authorize, an id of TIKTOK_APPS (else 400 `unknown_app`); omitted: the first listed ' +
+      '(`default` in a deployment configured the single-app way)',
+    example: 'us',
+  })
+  @IsOptional()
+  @IsString()
+  app?: string;
 }
 
 export class ConnectSessionResponse {
@@ -39,4 +49,7 @@ export class ConnectSessionResponse {
 
   @ApiProperty({ format: 'date-time', description: 'the link starts no consent after this (CONNECT_SESSION_TTL_SECONDS)' })
   expires_at!: string;
+
+  @ApiProperty({ description: 'the app the link asks the seller to authorize (an id of TIKTOK_APPS)', example: 'us' })
+  app!: string;
 }
