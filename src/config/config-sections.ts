@@ -1,25 +1,16 @@
 import { validateCronExpression } from 'cron';
 import type { AppConfig, NotifyConfig, RefreshConfig, SandboxConfig, TiktokConfig } from './app-config';
 import { DEFAULT_CACHE_MAX_ENTRIES, TIKTOK_DEFAULTS } from './app-config';
-import type { ConfigProblems } from './config.error';
 import { parseEncryptionKeys } from './encryption-keys';
 import type { EnvironmentVariables } from './environment';
+import type { SectionContext } from './section-context';
 import { appCredentialsGiven, tiktokAppsSection } from './tiktok-apps-config';
 
 // One function per domain of AppConfig, each resolving its variables (already validated one by one; a bad
 // one is left out) and the rules that span several of them. Each records every problem it finds and goes
 // on, so that loadConfig reports them all at once; loadConfig calls them in a fixed order.
 
-type NodeEnv = AppConfig['nodeEnv'];
-
-/** What every section reads: the validated variables, the environment, where problems go. */
-export interface SectionContext {
-  env: EnvironmentVariables;
-  /** The environment as given, for the per-app variables whose names depend on TIKTOK_APPS (tiktok-apps-config.ts). */
-  source: NodeJS.ProcessEnv;
-  nodeEnv: NodeEnv;
-  problems: ConfigProblems;
-}
+export type { SectionContext } from './section-context';
 
 export function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');

@@ -1,6 +1,6 @@
 import { validateCronExpression } from 'cron';
 import type { AppConfig } from './app-config';
-import type { SectionContext } from './config-sections';
+import type { SectionContext } from './section-context';
 
 /** The origin of an absolute http(s) URL, or null (a relative URL, another scheme, credentials in it). */
 export function httpOrigin(text: string): string | null {

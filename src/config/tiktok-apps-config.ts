@@ -1,5 +1,5 @@
 import { SANDBOX_CREDENTIALS, TIKTOK_DEFAULTS } from './app-config';
-import type { SectionContext } from './config-sections';
+import type { SectionContext } from './section-context';
 import { APP_ID_RULE, DEFAULT_APP_ID, isAppId, TiktokApp } from './tiktok-apps';
 
 // The only code that reads the TIKTOK_APP_* variables. Two forms:
