@@ -29,6 +29,8 @@ export interface RevocationResult {
 export interface RevocationOptions {
   deauthorizeAtTiktok?: boolean;
   reason?: string;
+  /** The app whose shop it is (the same shop id may be another app's too); default: the default app. */
+  appKey?: string;
 }
 
 /**
@@ -70,12 +72,13 @@ export class RevocationService {
     source: RevocationSource,
     options: RevocationOptions,
   ): Promise<RevocationResult> {
-    const locked = await this.authorizations.lockShop(manager, shopId, lockIdleTimeoutMs(this.config.tiktok.timeoutMs));
+    const appKey = options.appKey ?? this.apps.default.appKey;
+    const locked = await this.authorizations.lockShop(manager, appKey, shopId, lockIdleTimeoutMs(this.config.tiktok.timeoutMs));
     if (!locked) throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
     const { shop, authorization } = locked;
     const deauthorized = options.deauthorizeAtTiktok ? await this.deauthorizeAtTiktok(locked) : false;
     const alreadyRevoked = shop.status === 'revoked';
-    await this.authorizations.revokeShop(manager, shopId);
+    await this.authorizations.revokeShop(manager, appKey, shopId);
     await this.bus.publish(manager, { kind: 'authorization', id: shop.authorizationId });
     const remaining = await this.authorizations.activeShopIds(manager, shop.authorizationId);
     const base = { authorizationId: shop.authorizationId, openId: authorization.openId };
