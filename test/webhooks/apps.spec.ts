@@ -18,16 +18,15 @@ import {
 
 const DAY = 86400;
 
-interface ShopRow {
-  app: string;
+type ShopRow = {
   status: string;
   authorization_status: string;
   reported_expires_at: Date | null;
   has_tokens: boolean;
-}
+};
 
 /** Each app's row of the shop, by app id: the same TikTok shop id is one row per app. */
-async function rowsOf(t: TestApp, shopId: string): Promise<Record<string, Omit<ShopRow, 'app'>>> {
+async function rowsOf(t: TestApp, shopId: string): Promise<Record<string, ShopRow>> {
   const rows = await query<ShopRow & { app_key: string }>(
     t.db.url,
     `SELECT s.app_key, s.status, a.status AS authorization_status, a.reported_expires_at,
@@ -191,7 +190,7 @@ describe('webhooks per app (TIKTOK_APPS=global,us)', () => {
       const response = await new HttpClient(t.baseUrl).request(path, {
         method: 'POST',
         headers: { authorization: signature, 'content-type': 'application/json' },
-        body: global.bytes(delivery),
+        body: new Uint8Array(global.bytes(delivery)),
       });
       const error = await expectError(response, 400, 'unknown_app');
       const text = JSON.stringify(error);
@@ -199,7 +198,7 @@ describe('webhooks per app (TIKTOK_APPS=global,us)', () => {
       for (const app of t.config.tiktok.apps) expect(text).not.toContain(app.appKey);
     }
     // Unsigned too: the unknown app is said first, and at once.
-    for (const headers of [{ authorization: signature }, {}]) {
+    for (const headers of [{ authorization: signature }, {}] as Record<string, string>[]) {
       expect(await answerBeforeBody(t, '/webhooks/tiktok/eu', headers)).toEqual({
         status: 400,
         connection: 'close',
@@ -210,7 +209,7 @@ describe('webhooks per app (TIKTOK_APPS=global,us)', () => {
   });
 
   it('refuses a delivery to an app route without a well-formed signature with 401 before its body has arrived', async () => {
-    for (const headers of [{}, { authorization: 'Bearer abc' }]) {
+    for (const headers of [{}, { authorization: 'Bearer abc' }] as Record<string, string>[]) {
       expect(await answerBeforeBody(t, '/webhooks/tiktok/us', headers)).toMatchObject({
         status: 401,
         connection: 'close',

@@ -61,10 +61,7 @@ export class WebhookSender {
   readonly path: string;
   private readonly credentials: { appKey: string; appSecret: string };
 
-  constructor(
-    private readonly t: TestApp,
-    appId?: string,
-  ) {
+  constructor(t: TestApp, appId?: string) {
     this.http = new HttpClient(t.baseUrl);
     this.path = appId === undefined ? '/webhooks/tiktok' : `/webhooks/tiktok/${appId}`;
     const app = appId === undefined ? t.config.tiktok.apps[0] : t.config.tiktok.apps.find((candidate) => candidate.id === appId);
