@@ -12,6 +12,7 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import { appLogger } from './common/logging/app-logger';
 import { runInRequestScope } from './common/logging/nest-logger';
 import { AppConfig } from './config/app-config';
+import { TiktokApps } from './config/tiktok-apps';
 import { setupOpenApi } from './openapi/openapi';
 import { RequestPipeline } from './pipeline/request-pipeline';
 import { TokenFastPath } from './tokens/token-fast-path';
@@ -50,10 +51,11 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     // Every line logged while Nest handles the request carries it (id, method, path).
     runInRequestScope(request, next);
   });
-  // TikTok signs the exact bytes it sends: a delivery without a well-formed signature header is refused
-  // before its body is read; the others get the bytes raw (JSON.parse happens after the signature check),
-  // and the JSON parser below skips bodies already read.
-  app.use('/webhooks/tiktok', refuseUnsignedWebhooks);
+  // TikTok signs the exact bytes it sends: a delivery for an unknown app or without a well-formed signature
+  // header is refused before its body is read (on /webhooks/tiktok and every /webhooks/tiktok/{app}); the
+  // others get the bytes raw (JSON.parse happens after the signature check), and the JSON parser below skips
+  // bodies already read.
+  app.use('/webhooks/tiktok', refuseUnsignedWebhooks(app.get(TiktokApps)));
   app.use('/webhooks', raw({ type: () => true, limit: '256kb', inflate: false }));
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });

@@ -18,19 +18,22 @@ export function appVariable(id: string, field: Field): string {
   return `TIKTOK_APP_${id.toUpperCase().replace(/-/g, '_')}_${field}`;
 }
 
-/** The ids TIKTOK_APPS lists, or null when unset (the single-app form). Invalid or repeated ids are problems. */
-function listedAppIds({ env, problems }: SectionContext): string[] | null {
+/**
+ * The ids TIKTOK_APPS lists, null when it is unset (the single-app form), or `invalid` (an invalid or repeated
+ * id, recorded as a problem).
+ */
+function listedAppIds({ env, problems }: SectionContext): string[] | null | 'invalid' {
   if (env.TIKTOK_APPS === undefined) return null;
   const ids = env.TIKTOK_APPS.split(',').map((item) => item.trim());
   const bad = ids.find((id): boolean => !isAppId(id));
   if (bad !== undefined) {
     problems.add('TIKTOK_APPS', `must be comma-separated app ids of ${APP_ID_RULE}, not ${JSON.stringify(bad.slice(0, 40))}`);
-    return [];
+    return 'invalid';
   }
   const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
   if (repeated !== undefined) {
     problems.add('TIKTOK_APPS', `lists "${repeated}" twice`);
-    return [];
+    return 'invalid';
   }
   return ids;
 }
@@ -83,9 +86,21 @@ export function sandboxCredentials(id: string): { appKey: string; appSecret: str
  * are the emulator's and every consent page is the emulator's.
  */
 export function tiktokAppsSection(context: SectionContext, sandbox: boolean, publicBaseUrl: string): TiktokApp[] {
-  const { env, source, problems } = context;
-  const sandboxAuthorizeUrl = `${publicBaseUrl}/sandbox/open/authorize`;
+  const consentPage = (configured: string | undefined): string =>
+    sandbox ? `${publicBaseUrl}/sandbox/open/authorize` : (configured ?? TIKTOK_DEFAULTS.authorizeUrl);
   const ids = listedAppIds(context);
+  // With TIKTOK_APPS itself wrong, which per-app variables are stray cannot be told: that one line says it all.
+  if (ids === 'invalid') return [];
+  refuseStrayVariables(context, ids);
+  if (ids === null) return [singleApp(context, sandbox, consentPage)];
+  refuseSingleAppVariables(context);
+  const apps = ids.map((id) => listedApp(context, id, sandbox, consentPage));
+  refuseSharedKeys(context, apps);
+  return apps;
+}
+
+/** Per-app variables of no listed app (or set without TIKTOK_APPS): a typo that would silently do nothing. */
+function refuseStrayVariables({ source, problems }: SectionContext, ids: string[] | null): void {
   const stray = Object.keys(source)
     .filter((name) => PER_APP_VARIABLE.test(name) && (source[name]?.trim() ?? '') !== '')
     .filter((name) => !(ids ?? []).some((id) => FIELDS.some((field) => appVariable(id, field) === name)))
@@ -93,60 +108,70 @@ export function tiktokAppsSection(context: SectionContext, sandbox: boolean, pub
   for (const name of stray) {
     problems.add(name, ids === null ? 'is set but TIKTOK_APPS is not (list the app ids there)' : 'names an app TIKTOK_APPS does not list');
   }
+}
 
-  if (ids === null) {
-    if (!sandbox) {
-      for (const name of ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SERVICE_ID'] as const) {
-        if (env[name] === undefined) problems.add(name, credentialsReason(context, false));
-      }
+/** The single-app form: app `default` from TIKTOK_APP_KEY and friends. */
+function singleApp(context: SectionContext, sandbox: boolean, consentPage: (configured: string | undefined) => string): TiktokApp {
+  const { env, problems } = context;
+  if (!sandbox) {
+    for (const name of ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SERVICE_ID'] as const) {
+      if (env[name] === undefined) problems.add(name, credentialsReason(context, false));
     }
-    const fallback = sandboxCredentials(DEFAULT_APP_ID);
-    return [
-      new TiktokApp(
-        DEFAULT_APP_ID,
-        env.TIKTOK_APP_KEY ?? fallback.appKey,
-        env.TIKTOK_APP_SECRET ?? fallback.appSecret,
-        env.TIKTOK_SERVICE_ID ?? fallback.serviceId,
-        sandbox ? sandboxAuthorizeUrl : (env.TIKTOK_AUTHORIZE_URL ?? TIKTOK_DEFAULTS.authorizeUrl),
-      ),
-    ];
   }
+  const fallback = sandboxCredentials(DEFAULT_APP_ID);
+  return new TiktokApp(
+    DEFAULT_APP_ID,
+    env.TIKTOK_APP_KEY ?? fallback.appKey,
+    env.TIKTOK_APP_SECRET ?? fallback.appSecret,
+    env.TIKTOK_SERVICE_ID ?? fallback.serviceId,
+    consentPage(env.TIKTOK_AUTHORIZE_URL),
+  );
+}
 
+/** Both forms at once: which one was meant cannot be guessed. */
+function refuseSingleAppVariables({ source, problems }: SectionContext): void {
   for (const name of SINGLE_APP_VARIABLES) {
     if (source[name] !== undefined && source[name]?.trim() !== '') {
       problems.add(name, `cannot be set with TIKTOK_APPS; configure each app as ${appVariable('<id>', field(name))}`);
     }
   }
-  const apps: TiktokApp[] = [];
-  const keyOwners = new Map<string, string>();
-  for (const id of ids) {
-    const value = (name: Field): string | undefined => perAppValue(context, id, name);
-    const fallback = sandboxCredentials(id);
-    const given = { KEY: value('KEY'), SECRET: value('SECRET'), SERVICE_ID: value('SERVICE_ID') };
-    if (!sandbox) {
-      for (const name of ['KEY', 'SECRET', 'SERVICE_ID'] as const) {
-        if (given[name] === undefined && !problems.has(appVariable(id, name)))
-          problems.add(appVariable(id, name), credentialsReason(context, true));
-      }
+}
+
+/** One app TIKTOK_APPS lists, from its TIKTOK_APP_{ID}_* variables. */
+function listedApp(
+  context: SectionContext,
+  id: string,
+  sandbox: boolean,
+  consentPage: (configured: string | undefined) => string,
+): TiktokApp {
+  const { problems } = context;
+  const value = (name: Field): string | undefined => perAppValue(context, id, name);
+  const given = { KEY: value('KEY'), SECRET: value('SECRET'), SERVICE_ID: value('SERVICE_ID') };
+  if (!sandbox) {
+    for (const name of ['KEY', 'SECRET', 'SERVICE_ID'] as const) {
+      if (given[name] === undefined && !problems.has(appVariable(id, name)))
+        problems.add(appVariable(id, name), credentialsReason(context, true));
     }
-    const appKey = given.KEY ?? fallback.appKey;
-    const owner = keyOwners.get(appKey);
-    if (owner !== undefined) {
-      problems.add(appVariable(id, 'KEY'), `is the same app key as ${appVariable(owner, 'KEY')}: each app is configured once`);
-    }
-    keyOwners.set(appKey, id);
-    const authorizeUrl = value('AUTHORIZE_URL') ?? TIKTOK_DEFAULTS.authorizeUrl;
-    apps.push(
-      new TiktokApp(
-        id,
-        appKey,
-        given.SECRET ?? fallback.appSecret,
-        given.SERVICE_ID ?? fallback.serviceId,
-        sandbox ? sandboxAuthorizeUrl : authorizeUrl,
-      ),
-    );
   }
-  return apps;
+  const fallback = sandboxCredentials(id);
+  return new TiktokApp(
+    id,
+    given.KEY ?? fallback.appKey,
+    given.SECRET ?? fallback.appSecret,
+    given.SERVICE_ID ?? fallback.serviceId,
+    consentPage(value('AUTHORIZE_URL')),
+  );
+}
+
+/** Two ids for one Partner Center app: its authorizations and webhooks could not be told apart. */
+function refuseSharedKeys({ problems }: SectionContext, apps: readonly TiktokApp[]): void {
+  const keyOwners = new Map<string, string>();
+  for (const app of apps) {
+    const owner = keyOwners.get(app.appKey);
+    if (owner !== undefined) {
+      problems.add(appVariable(app.id, 'KEY'), `is the same app key as ${appVariable(owner, 'KEY')}: each app is configured once`);
+    } else keyOwners.set(app.appKey, app.id);
+  }
 }
 
 function field(single: (typeof SINGLE_APP_VARIABLES)[number]): Field {

@@ -10,7 +10,7 @@ describe('sandbox pages', () => {
   it('echoes state and seller names escaped', () => {
     const sellers = defaultSellers();
     sellers[0].seller_name = '<script>alert(1)</script>';
-    const html = consentPage({ serviceId: 'svc', state: '"><img src=x>', sellers, scopes: ['seller.shop.info'] });
+    const html = consentPage({ appId: 'us', serviceId: 'svc', state: '"><img src=x>', sellers, scopes: ['seller.shop.info'] });
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('"><img');
     expect(html).toContain('value="&quot;&gt;&lt;img src=x&gt;"');
@@ -18,6 +18,7 @@ describe('sandbox pages', () => {
     expect(html).toContain('<label for="seller-1">Demo Seller US</label>');
     expect(html).toContain('value="sbx-open-cb-001"');
     expect(html).toContain('TikTok Shop <span>(sandbox)</span>');
+    expect(html).toContain('<strong id="app-id">us</strong>');
   });
 
   it('escapes error messages', () => {

@@ -244,12 +244,14 @@ export class AuthorizationsRepository {
   }
 
   /**
-   * Stores the end TikTok announced for the authorization of a granted shop of an active authorization, and
-   * marks it announced as `expiring` the first time the end is within the expiring window. Null: no such shop
-   * (or it is not granted, or its authorization is not active). `announce`: this call made it `expiring`.
+   * Stores the end TikTok announced for the authorization of the app's granted shop of an active authorization,
+   * and marks it announced as `expiring` the first time the end is within the expiring window. Null: no such
+   * shop in that app (or it is not granted, or its authorization is not active). `announce`: this call made it
+   * `expiring`.
    */
   async recordReportedEnd(
     manager: EntityManager,
+    appKey: string,
     shopId: string,
     endsAtUnixSeconds: number,
   ): Promise<(Pick<SellerAuthorization, 'id' | 'openId' | 'tenantId'> & { announce: boolean }) | null> {
@@ -258,20 +260,20 @@ export class AuthorizationsRepository {
               expiring_notified_at = CASE WHEN a.expiring_notified_at IS NULL AND to_timestamp($2) < now() + ${EXPIRING_WINDOW_SQL}
                                           THEN now() ELSE a.expiring_notified_at END
          FROM shops s, (SELECT expiring_notified_at AS before FROM seller_authorizations x
-                          JOIN shops y ON y.authorization_id = x.id WHERE y.id = $1 FOR UPDATE OF x) previous
-        WHERE s.id = $1 AND a.id = s.authorization_id AND s.status = 'active' AND a.status = 'active'
+                          JOIN shops y ON y.authorization_id = x.id WHERE y.id = $1 AND y.app_key = $3 FOR UPDATE OF x) previous
+        WHERE s.id = $1 AND s.app_key = $3 AND a.id = s.authorization_id AND s.status = 'active' AND a.status = 'active'
         RETURNING ${REPORTED_END}, (previous.before IS NULL AND a.expiring_notified_at IS NOT NULL) AS announce`,
-      [requireId(shopId, 'a shop id'), endsAtUnixSeconds],
+      [requireId(shopId, 'a shop id'), endsAtUnixSeconds, requireId(appKey, 'an app key')],
     );
     return updated[0] ?? null;
   }
 
-  /** Whether the shop's seller consented after `unixSeconds` (+30 s of slack for clock skew). */
-  async consentedAfter(manager: EntityManager, shopId: string, unixSeconds: number): Promise<boolean> {
+  /** Whether the seller of the app's shop consented after `unixSeconds` (+30 s of slack for clock skew). */
+  async consentedAfter(manager: EntityManager, appKey: string, shopId: string, unixSeconds: number): Promise<boolean> {
     const rows = await manager.query<unknown[]>(
       `SELECT 1 FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id
-        WHERE s.id = $1 AND a.last_granted_at > to_timestamp($2) + interval '30 seconds'`,
-      [requireId(shopId, 'a shop id'), unixSeconds],
+        WHERE s.id = $1 AND s.app_key = $3 AND a.last_granted_at > to_timestamp($2) + interval '30 seconds'`,
+      [requireId(shopId, 'a shop id'), unixSeconds, requireId(appKey, 'an app key')],
     );
     return rows.length > 0;
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { TiktokApps } from '../config/tiktok-apps';
+import type { TiktokApp } from '../config/tiktok-apps';
 import { DeadlineExceededError, withinDeadline } from './deadline';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { parseWebhookEnvelope } from './webhook-envelope';
@@ -21,21 +21,19 @@ const INVALID_SIGNATURE = ErrorCode.InvalidSignature;
 export class TiktokWebhooksService {
   private readonly logger = new Logger(TiktokWebhooksService.name);
 
-  constructor(
-    private readonly apps: TiktokApps,
-    private readonly deliveries: WebhookDeliveriesService,
-  ) {}
+  constructor(private readonly deliveries: WebhookDeliveriesService) {}
 
-  async receive(body: Buffer, signature: string | undefined): Promise<void> {
+  /** A delivery to `app`'s route: signed with that app's credentials, applied to that app's shops only. */
+  async receive(app: TiktokApp, body: Buffer, signature: string | undefined): Promise<void> {
     // Nothing about the body is read, not even whether it is JSON, before the signature matches.
     if (signature === undefined) throw new AppError(INVALID_SIGNATURE, 'the Authorization header with the webhook signature is missing');
-    if (!webhookSignatureMatches(this.apps.default, body, signature)) {
-      this.logger.warn('webhook refused: the signature does not match the body');
+    if (!webhookSignatureMatches(app, body, signature)) {
+      this.logger.warn(`webhook for app ${app.id} refused: the signature does not match the body`);
       throw new AppError(INVALID_SIGNATURE, 'the Authorization header is not a valid signature of this body');
     }
     const envelope = parseWebhookEnvelope(body);
-    const label = `notification ${envelope.notificationId} (type ${envelope.type}${envelope.shopId ? `, shop ${envelope.shopId}` : ''})`;
-    const work = this.deliveries.process(envelope).then((result) => {
+    const label = `notification ${envelope.notificationId} (app ${app.id}, type ${envelope.type}${envelope.shopId ? `, shop ${envelope.shopId}` : ''})`;
+    const work = this.deliveries.process(app, envelope).then((result) => {
       this.logger.log(`${label}: ${result}`);
       return result;
     });

@@ -13,13 +13,17 @@ export class WebhookDeliveriesRepository {
   /**
    * Records the delivery as pending, in the transaction that applies it. ON CONFLICT DO NOTHING makes a
    * concurrent duplicate wait for the first delivery's transaction and then find the row; false: seen before.
+   * `appKey`: the app whose route received it and whose credentials signed it.
    */
-  async claim(manager: EntityManager, delivery: Pick<WebhookDelivery, 'notificationId' | 'type' | 'shopId'>): Promise<boolean> {
+  async claim(
+    manager: EntityManager,
+    delivery: Pick<WebhookDelivery, 'notificationId' | 'type' | 'shopId'> & { appKey: string },
+  ): Promise<boolean> {
     const claimed = await manager.query<unknown[]>(
-      `INSERT INTO webhook_deliveries (notification_id, type, shop_id, outcome) VALUES ($1, $2, $3, 'pending')
+      `INSERT INTO webhook_deliveries (notification_id, type, shop_id, app_key, outcome) VALUES ($1, $2, $3, $4, 'pending')
        ON CONFLICT (notification_id) DO NOTHING
        RETURNING notification_id`,
-      [requireId(delivery.notificationId, 'a notification id'), delivery.type, delivery.shopId],
+      [requireId(delivery.notificationId, 'a notification id'), delivery.type, delivery.shopId, requireId(delivery.appKey, 'an app key')],
     );
     return claimed.length > 0;
   }

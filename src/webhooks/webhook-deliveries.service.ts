@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
-import { TiktokApps } from '../config/tiktok-apps';
+import type { TiktokApp } from '../config/tiktok-apps';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthorizationEventsRepository } from '../shops/authorization-events.repository';
@@ -31,7 +31,9 @@ export type DeliveryResult = WebhookOutcome | 'duplicate';
  * Applies each TikTok notification once. The delivery row is inserted first, in the transaction
  * that applies the effect: INSERT ... ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first
  * delivery's transaction and then find the row (nothing to do), or, if that transaction failed, apply the
- * notification itself. A delivery is never recorded without its effect.
+ * notification itself. A delivery is never recorded without its effect. Each delivery is for one app (the
+ * route it came to, whose credentials signed it): it is recorded with that app's key and only that app's shop
+ * and authorization are touched, though another app may hold the same shop id.
  */
 @Injectable()
 export class WebhookDeliveriesService {
@@ -44,25 +46,25 @@ export class WebhookDeliveriesService {
     private readonly events: AuthorizationEventsRepository,
     private readonly notifications: NotificationsService,
     private readonly metrics: MetricsService,
-    private readonly apps: TiktokApps,
   ) {}
 
-  async process(envelope: WebhookEnvelope): Promise<DeliveryResult> {
-    const result = await this.dataSource.transaction((manager) => this.claimAndApply(manager, envelope));
+  async process(app: TiktokApp, envelope: WebhookEnvelope): Promise<DeliveryResult> {
+    const result = await this.dataSource.transaction((manager) => this.claimAndApply(manager, app.appKey, envelope));
     this.metrics.webhookEvents.inc({ type: webhookTypeLabel(envelope.type), outcome: result });
     return result;
   }
 
-  private async claimAndApply(manager: EntityManager, envelope: WebhookEnvelope): Promise<DeliveryResult> {
+  private async claimAndApply(manager: EntityManager, appKey: string, envelope: WebhookEnvelope): Promise<DeliveryResult> {
     const fresh = await this.deliveries.claim(manager, {
       notificationId: envelope.notificationId,
       type: envelope.type,
       shopId: envelope.shopId,
+      appKey,
     });
     if (!fresh) return 'duplicate';
     // Judged after the claim: a replay sent again and again records one event, then counts as a duplicate.
     const problem = webhookTimestampProblem(envelope.timestamp, Date.now(), this.config.retention.webhooksDays);
-    const outcome = problem ? await this.ignoreOutsideWindow(manager, envelope, problem) : await this.apply(manager, envelope);
+    const outcome = problem ? await this.ignoreOutsideWindow(manager, envelope, problem) : await this.apply(manager, appKey, envelope);
     await this.deliveries.setOutcome(manager, envelope.notificationId, outcome);
     return outcome;
   }
@@ -84,24 +86,23 @@ export class WebhookDeliveriesService {
     return 'outside_window';
   }
 
-  private apply(manager: EntityManager, envelope: WebhookEnvelope): Promise<WebhookOutcome> {
+  private apply(manager: EntityManager, appKey: string, envelope: WebhookEnvelope): Promise<WebhookOutcome> {
     switch (envelope.type) {
       case SELLER_DEAUTHORIZATION:
-        return envelope.shopId ? this.revokeShop(manager, envelope) : Promise.resolve('invalid_data');
+        return envelope.shopId ? this.revokeShop(manager, appKey, envelope) : Promise.resolve('invalid_data');
       case UPCOMING_AUTHORIZATION_EXPIRATION:
-        return this.recordExpiration(manager, envelope);
+        return this.recordExpiration(manager, appKey, envelope);
       default:
         return Promise.resolve('ignored');
     }
   }
 
   /** In this delivery's transaction: the revocation and the delivery record commit together. */
-  private async revokeShop(manager: EntityManager, envelope: WebhookEnvelope): Promise<WebhookOutcome> {
+  private async revokeShop(manager: EntityManager, appKey: string, envelope: WebhookEnvelope): Promise<WebhookOutcome> {
     const shopId = envelope.shopId as string;
-    if (await this.olderThanLatestConsent(manager, shopId, envelope.timestamp)) return 'stale';
+    if (await this.olderThanLatestConsent(manager, appKey, shopId, envelope.timestamp)) return 'stale';
     try {
-      // Webhooks are the default app's for now.
-      await this.revocation.revokeShop(shopId, this.apps.default.appKey, 'webhook', { reason: 'seller_deauthorized' }, manager);
+      await this.revocation.revokeShop(shopId, appKey, 'webhook', { reason: 'seller_deauthorized' }, manager);
       return 'revoked';
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.ShopNotFound) return 'unknown_shop';
@@ -109,21 +110,21 @@ export class WebhookDeliveriesService {
     }
   }
 
-  private async recordExpiration(manager: EntityManager, envelope: WebhookEnvelope): Promise<WebhookOutcome> {
+  private async recordExpiration(manager: EntityManager, appKey: string, envelope: WebhookEnvelope): Promise<WebhookOutcome> {
     const seconds = parseExpirationTime(envelope.data);
     const shopId = envelope.shopId;
     if (seconds === null || !shopId) return 'invalid_data';
-    if (await this.olderThanLatestConsent(manager, shopId, envelope.timestamp)) return 'stale';
+    if (await this.olderThanLatestConsent(manager, appKey, shopId, envelope.timestamp)) return 'stale';
     // Only a granted shop of an active authorization can be expiring; TikTok repeats the notice daily, so
     // other systems hear about it once, and only when the end is within the 30 days that make it `expiring`.
-    const authorization = await this.authorizations.recordReportedEnd(manager, shopId, seconds);
+    const authorization = await this.authorizations.recordReportedEnd(manager, appKey, shopId, seconds);
     if (!authorization) return 'unknown_shop';
     if (authorization.announce) {
       await this.notifications.statusChanged(manager, {
         status: 'expiring',
         previousStatus: 'active',
         authorizationId: authorization.id,
-        appKey: this.apps.default.appKey,
+        appKey,
         tenantId: authorization.tenantId,
         openId: authorization.openId,
         shopIds: await this.authorizations.activeShopIds(manager, authorization.id),
@@ -147,7 +148,7 @@ export class WebhookDeliveriesService {
    * A notification TikTok emitted before the seller's latest consent (a late retry) must not undo that
    * consent; 30 s of slack absorbs clock skew between TikTok and this service.
    */
-  private olderThanLatestConsent(manager: EntityManager, shopId: string, timestamp: number): Promise<boolean> {
-    return this.authorizations.consentedAfter(manager, shopId, timestamp);
+  private olderThanLatestConsent(manager: EntityManager, appKey: string, shopId: string, timestamp: number): Promise<boolean> {
+    return this.authorizations.consentedAfter(manager, appKey, shopId, timestamp);
   }
 }

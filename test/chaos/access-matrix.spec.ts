@@ -105,6 +105,7 @@ describe('access matrix: every documented route x every kind of caller', () => {
     'GET /auth/result': { expected: PUBLIC(404), request: fixed('/auth/result') },
     // The webhook's Authorization header is TikTok's signature, never an API key.
     'POST /webhooks/tiktok': { expected: PUBLIC(401), request: fixed('/webhooks/tiktok', 'POST', '{"type":1}') },
+    'POST /webhooks/tiktok/{app}': { expected: PUBLIC(401), request: fixed('/webhooks/tiktok/default', 'POST', '{"type":1}') },
     'GET /v1/shops': { expected: { ...SERVICE, 'key for another shop': 200 }, request: fixed('/v1/shops') },
     'GET /v1/shops/{shop_id}/token': { expected: SERVICE, request: fixed(`/v1/shops/${UK_SHOP}/token`) },
     'POST /v1/shops/{shop_id}/token/refresh': { expected: SERVICE, request: fixed(`/v1/shops/${UK_SHOP}/token/refresh`, 'POST') },

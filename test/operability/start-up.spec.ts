@@ -1,11 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres';
 import { ensureBuilt, spawnService } from '../support/built-service';
-import { createTestDatabase, TestDatabase } from '../support/database';
+import { consent, rememberAdminKey, US_SELLER } from '../support/consent';
+import { createTestDatabase, query, TestDatabase } from '../support/database';
+import { HttpClient } from '../support/http-client';
 import { waitFor } from '../support/wait';
 
 // `node dist/main.js` as an operator runs it, in an empty working directory (no stray `.env`) unless a test
@@ -233,4 +236,129 @@ describe('start-up of node dist/main.js', () => {
     expect(fs.existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     await service.stop();
   }, 120000);
+
+  describe('with several apps (TIKTOK_APPS)', () => {
+    const GLOBAL = { TIKTOK_APP_GLOBAL_KEY: 'gk', TIKTOK_APP_GLOBAL_SECRET: 'gs', TIKTOK_APP_GLOBAL_SERVICE_ID: 'gi' };
+    const US = { TIKTOK_APP_US_KEY: 'uk', TIKTOK_APP_US_SECRET: 'us-secret', TIKTOK_APP_US_SERVICE_ID: 'ui' };
+    const TWO = { TIKTOK_APPS: 'global,us', ...GLOBAL, ...US };
+    const without = (env: NodeJS.ProcessEnv, name: string): NodeJS.ProcessEnv =>
+      Object.fromEntries(Object.entries(env).filter(([key]) => key !== name));
+
+    it.each([
+      ['both forms at once', { ...TWO, TIKTOK_APP_KEY: 'k' }, 'TIKTOK_APP_KEY: cannot be set with TIKTOK_APPS'],
+      ['a single-app secret beside TIKTOK_APPS', { ...TWO, TIKTOK_APP_SECRET: 's' }, 'TIKTOK_APP_SECRET: cannot be set with TIKTOK_APPS'],
+      ['a missing secret', without(TWO, 'TIKTOK_APP_US_SECRET'), "TIKTOK_APP_US_SECRET: is required when any listed app's key is set"],
+      ['one app key for two apps', { ...TWO, TIKTOK_APP_US_KEY: 'gk' }, 'TIKTOK_APP_US_KEY: is the same app key as TIKTOK_APP_GLOBAL_KEY'],
+      ['an invalid app id', { ...TWO, TIKTOK_APPS: 'global,US' }, 'TIKTOK_APPS: must be comma-separated app ids'],
+      ['a repeated app id', { ...TWO, TIKTOK_APPS: 'global,us,global' }, 'TIKTOK_APPS: lists "global" twice'],
+      ['a variable of an app not listed', { ...TWO, TIKTOK_APP_EU_KEY: 'ek' }, 'TIKTOK_APP_EU_KEY: names an app TIKTOK_APPS does not list'],
+    ])('refuses %s in one line naming the variable, and exits 1', async (_name, env, line) => {
+      const { code, lines } = await runToExit({ NODE_ENV: 'test', DATA_DIR: tempDir('tts-start-data-'), ...env });
+      expect(code).toBe(1);
+      expect(lines).toHaveLength(1);
+      expect(lines[0].startsWith(`configuration error: ${line}`)).toBe(true);
+      expect(lines[0]).not.toContain('us-secret');
+    });
+
+    describe('on a database', () => {
+      let db: TestDatabase;
+      let secrets: NodeJS.ProcessEnv;
+
+      beforeAll(async () => {
+        db = await createTestDatabase();
+        secrets = {
+          ADMIN_API_KEY: randomBytes(32).toString('base64url'),
+          API_KEY_HMAC_SECRET: randomBytes(32).toString('base64url'),
+          TOKEN_ENCRYPTION_KEYS: `startup-apps:${randomBytes(32).toString('base64')}`,
+        };
+      });
+      afterAll(async () => {
+        await db?.drop();
+      });
+
+      /** A test-mode service on this database and a port of its own; `env` says which apps. */
+      async function serviceEnv(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+        const port = await freePort();
+        return {
+          NODE_ENV: 'test',
+          PORT: String(port),
+          PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+          DATABASE_URL: db.url,
+          DATA_DIR: tempDir('tts-start-data-'),
+          REFRESH_SCHEDULER_ENABLED: 'false',
+          HOUSEKEEPING_ENABLED: 'false',
+          ...secrets,
+          ...env,
+        };
+      }
+
+      it("sends each app's consent to its own consent host, the global one by default", async () => {
+        const env = await serviceEnv({ ...TWO, TIKTOK_APP_US_AUTHORIZE_URL: 'https://services.us.tiktokshop.com/open/authorize' });
+        const service = start(env);
+        await service.until('listening on 127.0.0.1:');
+        try {
+          const consentPage = async (app: string): Promise<URL> => {
+            const response = await fetch(`${env.PUBLIC_BASE_URL}/auth/tiktok?app=${app}`, { redirect: 'manual' });
+            expect(response.status).toBe(302);
+            return new URL(response.headers.get('location') ?? '');
+          };
+          const us = await consentPage('us');
+          expect([us.origin + us.pathname, us.searchParams.get('service_id')]).toEqual([
+            'https://services.us.tiktokshop.com/open/authorize',
+            'ui',
+          ]);
+          const global = await consentPage('global');
+          expect([global.origin + global.pathname, global.searchParams.get('service_id')]).toEqual([
+            'https://services.tiktokshop.com/open/authorize',
+            'gi',
+          ]);
+        } finally {
+          await service.stop();
+        }
+      }, 60000);
+
+      it('serves two sandbox apps without credentials, and refuses to start once an app with stored authorizations is gone', async () => {
+        const env = await serviceEnv({ TIKTOK_APPS: 'global,us' });
+        const baseUrl = String(env.PUBLIC_BASE_URL);
+        const first = start(env);
+        await first.until('listening on 127.0.0.1:');
+        try {
+          for (const app of ['global', 'us']) {
+            const redirect = await fetch(`${baseUrl}/auth/tiktok?app=${app}`, { redirect: 'manual' });
+            const location = new URL(redirect.headers.get('location') ?? '');
+            expect([location.origin + location.pathname, location.searchParams.get('service_id')]).toEqual([
+              `${baseUrl}/sandbox/open/authorize`,
+              `sandbox-${app}-service-id`,
+            ]);
+            const page = await (await fetch(location)).text();
+            expect(page).toContain(`<strong id="app-id">${app}</strong>`);
+          }
+          rememberAdminKey(baseUrl, String(secrets.ADMIN_API_KEY));
+          expect((await consent(new HttpClient(baseUrl), US_SELLER, 'us')).status).toBe(200);
+        } finally {
+          rememberAdminKey(baseUrl, undefined);
+          await first.stop();
+        }
+        const stored = await query<{ app_key: string }>(db.url, 'SELECT app_key FROM seller_authorizations');
+        expect(stored).toEqual([{ app_key: 'sandbox-us-app-key' }]);
+
+        const orphaned = 'authorizations are stored for app key(s) "sandbox-us-app-key" (1 authorization(s)) that no configured app has';
+        const withoutUs = await runToExit(await serviceEnv({ TIKTOK_APPS: 'global' }));
+        expect(withoutUs.code).toBe(1);
+        expect(errorsOf(withoutUs.lines)).toEqual([`configuration error: TIKTOK_APPS: ${orphaned}; configure that app again`]);
+        const singleApp = await runToExit(await serviceEnv({}));
+        expect(singleApp.code).toBe(1);
+        expect(errorsOf(singleApp.lines)).toEqual([`configuration error: TIKTOK_APP_KEY: ${orphaned}; configure that app again`]);
+        for (const output of [withoutUs.lines, singleApp.lines]) expect(output.join('\n')).not.toContain('start-up failed');
+
+        // Configured again, the app's sellers are all there.
+        const again = start(await serviceEnv({ TIKTOK_APPS: 'us,global' }));
+        await again.until('listening on 127.0.0.1:');
+        await again.stop();
+        expect(await query(db.url, 'SELECT app_key, open_id FROM seller_authorizations')).toEqual([
+          { app_key: 'sandbox-us-app-key', open_id: US_SELLER },
+        ]);
+      }, 120000);
+    });
+  });
 });

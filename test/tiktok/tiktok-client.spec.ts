@@ -186,3 +186,57 @@ describe('TiktokClient against the sandbox over HTTP', () => {
     expect(logged).not.toMatch(/SBX[ARC]_/);
   });
 });
+
+describe('TiktokClient with two apps against one sandbox', () => {
+  const GLOBAL = { id: 'global', appKey: 'client-global-key', appSecret: 'client-global-secret', serviceId: 'client-global-service' };
+  const US = { id: 'us', appKey: 'client-us-key', appSecret: 'client-us-secret', serviceId: 'client-us-service' };
+  let server: SandboxServer;
+  let client: TiktokClient;
+  let global: TiktokApp;
+  let us: TiktokApp;
+
+  beforeAll(async () => {
+    server = await startSandboxServer({
+      apps: [GLOBAL, US].map((app) => ({ ...app, redirectUrl: `http://127.0.0.1:9/auth/callback/${app.id}` })),
+      accessTokenTtlSeconds: 3600,
+      refreshTokenTtlSeconds: 86400,
+    });
+    const config = loadConfig({
+      TIKTOK_APPS: 'global,us',
+      TIKTOK_APP_GLOBAL_KEY: GLOBAL.appKey,
+      TIKTOK_APP_GLOBAL_SECRET: GLOBAL.appSecret,
+      TIKTOK_APP_GLOBAL_SERVICE_ID: GLOBAL.serviceId,
+      TIKTOK_APP_US_KEY: US.appKey,
+      TIKTOK_APP_US_SECRET: US.appSecret,
+      TIKTOK_APP_US_SERVICE_ID: US.serviceId,
+      TIKTOK_APP_US_AUTHORIZE_URL: 'https://services.us.tiktokshop.com/open/authorize',
+      TIKTOK_AUTH_BASE_URL: server.url,
+      TIKTOK_API_BASE_URL: server.url,
+      TIKTOK_HTTP_TIMEOUT_MS: '300',
+    });
+    ({ client } = clientOf(config));
+    [global, us] = config.tiktok.apps;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("sends each app's seller to that app's consent page with its service id", () => {
+    const usUrl = new URL(client.authorizeUrl(us, 'abc'));
+    expect(usUrl.origin + usUrl.pathname).toBe('https://services.us.tiktokshop.com/open/authorize');
+    expect(usUrl.searchParams.get('service_id')).toBe(US.serviceId);
+    const globalUrl = new URL(client.authorizeUrl(global, 'abc'));
+    expect(globalUrl.origin).toBe('https://services.tiktokshop.com');
+    expect(globalUrl.searchParams.get('service_id')).toBe(GLOBAL.serviceId);
+  });
+
+  it("calls TikTok with the app's own credentials: one app's code and tokens are refused for the other", async () => {
+    const { code } = (await control(server, 'codes', { open_id: UK_SELLER, app: 'us' })) as { code: string };
+    expect(await failure(client.exchangeCode(global, code))).toMatchObject({ step: 'token_get', tiktokCode: 36004004 });
+    const tokens = await client.exchangeCode(us, code);
+    expect(await failure(client.authorizedShops(global, tokens.accessToken))).toMatchObject({ tiktokCode: 105001 });
+    expect(await failure(client.refresh(global, tokens.refreshToken))).toMatchObject({ tiktokCode: 36004005 });
+    expect((await client.authorizedShops(us, tokens.accessToken)).map((shop) => shop.id)).toEqual(['7000000000000001', '7000000000000002']);
+    await expect(client.refresh(us, tokens.refreshToken)).resolves.toMatchObject({ openId: UK_SELLER });
+  });
+});

@@ -52,12 +52,21 @@ export interface SendOptions {
   contentType?: string | null;
 }
 
-/** Delivers notifications to POST /webhooks/tiktok the way TikTok does, signed with the app's credentials. */
+/**
+ * Delivers notifications the way TikTok does, signed with the app's credentials: to POST /webhooks/tiktok for
+ * the default app (the first configured), or to POST /webhooks/tiktok/{app} for the app `appId` names.
+ */
 export class WebhookSender {
   private readonly http: HttpClient;
+  readonly path: string;
+  private readonly credentials: { appKey: string; appSecret: string };
 
-  constructor(private readonly t: TestApp) {
+  constructor(t: TestApp, appId?: string) {
     this.http = new HttpClient(t.baseUrl);
+    this.path = appId === undefined ? '/webhooks/tiktok' : `/webhooks/tiktok/${appId}`;
+    const app = appId === undefined ? t.config.tiktok.apps[0] : t.config.tiktok.apps.find((candidate) => candidate.id === appId);
+    if (!app) throw new Error(`no app ${appId} is configured in this test app`);
+    this.credentials = app;
   }
 
   bytes(body: Notification | Buffer | string): Buffer {
@@ -66,7 +75,7 @@ export class WebhookSender {
   }
 
   signatureOf(body: Notification | Buffer | string): string {
-    return sign(this.t.config.tiktok.apps[0].appKey, this.t.config.tiktok.apps[0].appSecret, this.bytes(body));
+    return sign(this.credentials.appKey, this.credentials.appSecret, this.bytes(body));
   }
 
   send(body: Notification | Buffer | string, options: SendOptions = {}): Promise<Response> {
@@ -76,7 +85,7 @@ export class WebhookSender {
     if (signature !== null) headers.set('authorization', signature);
     const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
     if (contentType !== null) headers.set('content-type', contentType);
-    return this.http.request('/webhooks/tiktok', { method: 'POST', headers, body: new Uint8Array(bytes) });
+    return this.http.request(this.path, { method: 'POST', headers, body: new Uint8Array(bytes) });
   }
 
   /** Sends and expects TikTok's success answer: 200 with an empty body. Returns how long it took. */
