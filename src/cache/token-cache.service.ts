@@ -3,13 +3,20 @@ import { AppConfig, DEFAULT_CACHE_MAX_ENTRIES } from '../config/app-config';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { ExpiringMap, ShopEntryMap } from './expiring-map';
 
+/** A token's key: shop ids have no `/`, so this is one key per (shop id, app key). */
+function tokenKey(shopId: string, appKey: string): string {
+  return `${shopId}/${appKey}`;
+}
+
 /**
- * One shop's token as the token API answers it: the JSON body serialized once, so that a cache hit builds no
- * object, date string or JSON of its own (less garbage per request, so fewer and shorter collections).
+ * One shop's token, in one app, as the token API answers it: the JSON body serialized once, so that a cache hit
+ * builds no object, date string or JSON of its own (less garbage per request, so fewer and shorter collections).
  */
 export interface CachedToken {
   authorizationId: string;
   shopId: string;
+  /** The app whose shop it is: the same shop id may be granted to several apps, each with its own token. */
+  appKey: string;
   /** When the access token expires, in epoch milliseconds: min_ttl is checked against it. */
   expiresAtMs: number;
   /** The token API's answer (ShopTokenResponse), as JSON. */
@@ -22,7 +29,7 @@ export interface CachedCaller {
 }
 
 /**
- * In-process caches of decrypted tokens (per shop) and of resolved API keys (per digest), emptied through
+ * In-process caches of decrypted tokens (per shop and app) and of resolved API keys (per digest), emptied through
  * {@link InvalidationBus} on every replica when a refresh, consent, revocation or key deletion commits. They
  * answer nothing while the bus is unhealthy. Each holds at most TOKEN_CACHE_MAX_ENTRIES entries, and only
  * those stored in the last minute (about 0.7 KB of heap per token, and V8 lets the heap grow to a few times
@@ -39,7 +46,7 @@ export class TokenCache {
     @Optional() config?: AppConfig,
   ) {
     const maxEntries = config?.tokens.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
-    this.tokens = new ShopEntryMap<CachedToken>(maxEntries);
+    this.tokens = new ShopEntryMap<CachedToken>(maxEntries, (token) => token.authorizationId);
     this.keys = new ExpiringMap<CachedCaller>(maxEntries);
     bus.subscribe((message) => {
       this.generationCounter += 1;
@@ -58,8 +65,9 @@ export class TokenCache {
     });
   }
 
-  getToken(shopId: string): CachedToken | undefined {
-    return this.bus.healthy ? this.tokens.get(shopId, Date.now()) : undefined;
+  /** The token of the shop `shopId` in the app `appKey`. */
+  getToken(shopId: string, appKey: string): CachedToken | undefined {
+    return this.bus.healthy ? this.tokens.get(tokenKey(shopId, appKey), Date.now()) : undefined;
   }
 
   /**
@@ -72,7 +80,7 @@ export class TokenCache {
 
   setToken(token: CachedToken, generation: number): void {
     if (!this.bus.healthy || generation !== this.generationCounter) return;
-    this.tokens.set(token, Date.now());
+    this.tokens.set(tokenKey(token.shopId, token.appKey), token, Date.now());
   }
 
   getCaller(digest: string): CachedCaller | undefined {
