@@ -1,12 +1,18 @@
 import type { AppConfig } from '../config/app-config';
 import type { Invalidation, InvalidationBus } from '../database/invalidation-bus.service';
+import { TiktokApp, TiktokApps } from '../config/tiktok-apps';
 import { CachedToken, TokenCache } from './token-cache.service';
 
-function setup(maxEntries: number): { cache: TokenCache; notify: (message: Invalidation) => void } {
+const APPS = new TiktokApps([
+  new TiktokApp('global', 'global-key', 'global-secret', 'global-service', 'https://consent.example'),
+  new TiktokApp('us', 'us-key', 'us-secret', 'us-service', 'https://consent.example'),
+]);
+
+function setup(maxEntries: number, apps?: TiktokApps): { cache: TokenCache; notify: (message: Invalidation) => void } {
   let listener: (message: Invalidation) => void = () => undefined;
   const bus = { healthy: true, subscribe: (l: (message: Invalidation) => void) => (listener = l) } as unknown as InvalidationBus;
   const config = { tokens: { cacheMaxEntries: maxEntries } } as AppConfig;
-  return { cache: new TokenCache(bus, config), notify: (message) => listener(message) };
+  return { cache: new TokenCache(bus, config, apps), notify: (message) => listener(message) };
 }
 
 function token(shopId: string, authorizationId = `auth-${shopId}`, appKey = 'app-key'): CachedToken {
@@ -59,8 +65,11 @@ describe('TokenCache bounds', () => {
     expect(['s2', 'other'].map((shop) => cache.getToken(shop, 'app-key'))).toEqual([undefined, undefined]);
   });
 
-  it("keeps one shop id's tokens of two apps apart, each forgotten with its own authorization", () => {
-    const { cache, notify } = setup(100);
+  it.each([
+    ['without the apps', undefined],
+    ['with the default app stored by shop id', APPS],
+  ])("keeps one shop id's tokens of two apps apart, each forgotten with its own authorization (%s)", (_label, apps) => {
+    const { cache, notify } = setup(100, apps);
     cache.setToken(token('s1', 'auth-global', 'global-key'), cache.generation);
     cache.setToken({ ...token('s1', 'auth-us', 'us-key'), body: '{"access_token":"us"}' }, cache.generation);
     expect([cache.getToken('s1', 'global-key')?.authorizationId, cache.getToken('s1', 'us-key')?.body]).toEqual([

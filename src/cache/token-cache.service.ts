@@ -1,12 +1,8 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { AppConfig, DEFAULT_CACHE_MAX_ENTRIES } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { ExpiringMap, ShopEntryMap } from './expiring-map';
-
-/** A token's key: shop ids have no `/`, so this is one key per (shop id, app key). */
-function tokenKey(shopId: string, appKey: string): string {
-  return `${shopId}/${appKey}`;
-}
 
 /**
  * One shop's token, in one app, as the token API answers it: the JSON body serialized once, so that a cache hit
@@ -40,11 +36,15 @@ export class TokenCache {
   private readonly tokens: ShopEntryMap<CachedToken>;
   private readonly keys: ExpiringMap<CachedCaller>;
   private generationCounter = 0;
+  /** The default app's key: its tokens are stored by shop id alone (see tokenKey). */
+  private readonly defaultAppKey: string | undefined;
 
   constructor(
     private readonly bus: InvalidationBus,
     @Optional() config?: AppConfig,
+    @Optional() apps?: TiktokApps,
   ) {
+    this.defaultAppKey = apps?.default.appKey;
     const maxEntries = config?.tokens.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
     this.tokens = new ShopEntryMap<CachedToken>(maxEntries, (token) => token.authorizationId);
     this.keys = new ExpiringMap<CachedCaller>(maxEntries);
@@ -67,7 +67,7 @@ export class TokenCache {
 
   /** The token of the shop `shopId` in the app `appKey`. */
   getToken(shopId: string, appKey: string): CachedToken | undefined {
-    return this.bus.healthy ? this.tokens.get(tokenKey(shopId, appKey), Date.now()) : undefined;
+    return this.bus.healthy ? this.tokens.get(this.tokenKey(shopId, appKey), Date.now()) : undefined;
   }
 
   /**
@@ -80,7 +80,16 @@ export class TokenCache {
 
   setToken(token: CachedToken, generation: number): void {
     if (!this.bus.healthy || generation !== this.generationCounter) return;
-    this.tokens.set(tokenKey(token.shopId, token.appKey), token, Date.now());
+    this.tokens.set(this.tokenKey(token.shopId, token.appKey), token, Date.now());
+  }
+
+  /**
+   * One key per (shop id, app key): the default app's tokens (every token, with one app) by shop id alone, as
+   * before there were several apps (no string to build and hash on each hit); the other apps' as
+   * `shop id/app key`. Shop ids have no `/`, so the two never meet.
+   */
+  private tokenKey(shopId: string, appKey: string): string {
+    return appKey === this.defaultAppKey ? shopId : `${shopId}/${appKey}`;
   }
 
   getCaller(digest: string): CachedCaller | undefined {
