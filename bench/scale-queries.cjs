@@ -56,7 +56,7 @@ const OUTBOX_LEASE_SECONDS = 120;
  * @param {{ midShopId: string, midAuthorizationId: string, limitedShopIds: string[], runStartedAt: string, seenCount: number, totalShops: number }} p
  */
 function cases(services, p) {
-  const { shops, authorizations, tokens, refreshes, outbox, metrics, views, refresh, transaction } = services;
+  const { shops, authorizations, tokens, refreshes, outbox, metrics, views, refresh, transaction, appKey } = services;
   const claim = (runStartedAt) =>
     method(refreshes, 'claimDue')(refresh.aheadSeconds, refresh.batchSize, refresh.claimSeconds, runStartedAt);
   const admin = { kind: 'admin' };
@@ -73,15 +73,17 @@ function cases(services, p) {
     { label: 'GET /admin/shops?status=active&region=US&page=100', run: () => shops.list({ status: 'active', region: 'US' }, 100, 50) },
     { label: 'GET /admin/shops/{id}', run: () => shops.get(p.midShopId) },
     { label: 'GET /admin/shops/{id}/events', run: () => shops.listEvents(p.midShopId, undefined, 1, 50) },
-    { label: 'GET /v1/shops (admin key, first page of 1000)', run: () => tokens.listShops(admin, 1000) },
-    { label: 'GET /v1/shops?after={mid}', run: () => tokens.listShops(admin, 1000, p.midShopId) },
+    // A full page is followed by a read of its last shop id's other apps: the page's own statement is measured.
+    { label: 'GET /v1/shops (admin key, first page of 1000)', run: () => tokens.listShops(admin, { limit: 1000 }), pick: 0 },
+    { label: 'GET /v1/shops?after={mid}', run: () => tokens.listShops(admin, { limit: 1000, after: p.midShopId }), pick: 0 },
     {
       label: 'GET /v1/shops (key limited to 3 shops)',
       run: () =>
         tokens.listShops(
           { kind: 'service', keyId: 'k', name: 'k', shopIds: p.limitedShopIds, tenantIds: null, permissions: ['tokens'] },
-          1000,
+          { limit: 1000 },
         ),
+      pick: 0,
     },
     { label: 'GET /admin/authorizations (first page)', run: () => authorizations.list({}, 100) },
     { label: 'GET /admin/authorizations?after={mid}', run: () => authorizations.list({}, 100, p.midAuthorizationId) },
@@ -97,7 +99,11 @@ function cases(services, p) {
     { label: 'notification outbox poll', run: () => method(outbox, 'claimDue')(OUTBOX_BATCH, OUTBOX_LEASE_SECONDS), pick: 0 },
     { label: 'metrics gauge tts_authorizations', run: () => metrics.render(), pick: 0 },
     { label: 'metrics gauge tts_earliest_expiry_seconds', run: () => metrics.render(), pick: 1 },
-    { label: 'token lookup by shop id (cache miss)', run: () => method(views, 'shopGrant')(p.midShopId) },
+    { label: 'token lookup by shop id (cache miss)', run: () => method(views, 'shopGrant')(p.midShopId, appKey) },
+    {
+      label: "a shop id's owners in every app (tenant-scoped key, or no app named with several)",
+      run: () => method(views, 'shopOwners')(p.midShopId),
+    },
     { label: 'GET /auth/status (first page of 1000)', run: () => authorizations.authStatus(1000) },
     { label: 'GET /auth/status?after={mid}', run: () => authorizations.authStatus(1000, p.midAuthorizationId) },
   ];
@@ -114,11 +120,13 @@ async function capture(client, config, parameters) {
     views,
     shops: new ShopsQueryService(views, new AuthorizationEventsRepository(ds), apps),
     authorizations: new AuthorizationsQueryService(views, apps),
-    tokens: new ShopTokensService(config, views, null, null, null),
+    tokens: new ShopTokensService(config, apps, views, null, null, null, null),
     refreshes: new AuthorizationRefreshRepository(ds, null),
     outbox: new NotificationOutboxRepository(ds),
     metrics,
     refresh: config.refresh,
+    // The one app the seeded rows belong to.
+    appKey: config.tiktok.apps[0].appKey,
     transaction: { query: ds.query },
   };
   const statements = [];

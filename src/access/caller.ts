@@ -40,24 +40,46 @@ export function isTenantScoped(caller: Caller): caller is ServiceCaller & { tena
 }
 
 /**
- * Throws 403 `forbidden` unless the caller may see this shop. `owner`: the shop's owner, needed for a
- * tenant-scoped key only (null: no such shop, which such a key may not see either).
+ * Throws 403 `forbidden` unless the caller may see this shop. `owners`: the shop id's rows (one per app), needed
+ * for a tenant-scoped key only (empty: no such shop, which such a key may not see either); `appKey`: the app
+ * the request names, whose row alone then counts.
  */
-export function assertShopAccess(caller: Caller, shopId: string, owner?: ShopOwner | null): void {
-  if (mayAccessShop(caller, shopId, owner)) return;
+export function assertShopAccess(caller: Caller, shopId: string, owners?: readonly ShopOwner[], appKey?: string): void {
+  if (mayAccessShop(caller, shopId, owners, appKey)) return;
   throw new AppError(ErrorCode.Forbidden, 'this API key may not access this shop');
 }
 
 /**
- * Whether the caller may see the shop: the admin key any, a key with shop_ids those listed, a key with
- * tenant_ids those its tenants own (`owner`; undefined or null: not known to be theirs, so no).
+ * Whether the caller may see the shop: the admin key any, a key with shop_ids those listed (the shop id in
+ * every app), a key with tenant_ids a shop id with a row its tenants own (`owners`, one per app; undefined:
+ * not known, so no), in the app `appKey` when the request names one.
  */
-export function mayAccessShop(caller: Caller, shopId: string, owner?: ShopOwner | null): boolean {
+export function mayAccessShop(caller: Caller, shopId: string, owners?: readonly ShopOwner[], appKey?: string): boolean {
   if (caller.kind === 'admin') return true;
   if (caller.shopIds !== null && !caller.shopIds.includes(shopId)) return false;
-  if (caller.tenantIds === null) return true;
-  const tenantId = owner?.tenantId;
-  return typeof tenantId === 'string' && caller.tenantIds.includes(tenantId);
+  const tenantIds = caller.tenantIds;
+  if (tenantIds === null) return true;
+  return owners !== undefined && owners.some((owner) => ownerVisible(tenantIds, owner, appKey));
+}
+
+function ownerVisible(tenantIds: readonly string[] | null, owner: ShopOwner, appKey: string | undefined): boolean {
+  if (appKey !== undefined && owner.appKey !== appKey) return false;
+  return tenantIds === null || (typeof owner.tenantId === 'string' && tenantIds.includes(owner.tenantId));
+}
+
+/** Which of a shop id's rows a request means: the one row, or several (no app named: `app_required`), or none. */
+export type RequestedShop = { kind: 'one'; owner: ShopOwner } | { kind: 'several'; owners: ShopOwner[] } | { kind: 'none' };
+
+/**
+ * The row of a shop id (`owners`, one per app) a request means, among those the caller may see: the named
+ * app's (`appKey`), else the only one. A tenant-scoped key counts only its tenants' rows, so being told that
+ * a name is needed never reveals another tenant's shop.
+ */
+export function requestedShop(caller: Caller, owners: readonly ShopOwner[], appKey?: string): RequestedShop {
+  const tenantIds = visibleTenantIds(caller);
+  const seen = owners.filter((owner) => ownerVisible(tenantIds, owner, appKey));
+  if (seen.length === 1) return { kind: 'one', owner: seen[0] };
+  return seen.length === 0 ? { kind: 'none' } : { kind: 'several', owners: seen };
 }
 
 /** Null: every shop. */

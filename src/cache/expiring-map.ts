@@ -11,7 +11,7 @@ export class ExpiringMap<T> {
 
   constructor(
     private readonly maxEntries: number,
-    private readonly onRemove: (value: T) => void = () => undefined,
+    private readonly onRemove: (value: T, key: string) => void = () => undefined,
   ) {}
 
   get(key: string, now: number): T | undefined {
@@ -37,7 +37,7 @@ export class ExpiringMap<T> {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
-    this.onRemove(entry.value);
+    this.onRemove(entry.value, key);
   }
 
   deleteWhere(predicate: (value: T) => boolean): void {
@@ -49,61 +49,68 @@ export class ExpiringMap<T> {
   }
 }
 
-/** What a per-shop cache holds: something about one shop, true of it while its authorization is unchanged. */
-export interface ShopEntry {
-  shopId: string;
-  authorizationId: string;
-}
-
 /**
- * An {@link ExpiringMap} by shop id, with the reverse index an invalidation needs: `{ kind: 'authorization', id }`
- * is all a refresh, consent, revocation or tenant transfer announces, and it must empty every shop of that
- * authorization (also one that moved to another authorization since it was stored: the message of either
- * authorization removes it).
+ * An {@link ExpiringMap} of things true of a shop while the authorizations they were read from are unchanged,
+ * with the reverse index an invalidation needs: `{ kind: 'authorization', id }` is all a refresh, consent,
+ * revocation or tenant transfer announces, and it must empty every entry read from that authorization (also one
+ * stored again under another authorization since: the message of either removes it). `authorizationsOf` names
+ * an entry's authorizations: one for a token, every app's for the list of a shop id's owners.
  */
-export class ShopEntryMap<T extends ShopEntry> {
+export class ShopEntryMap<T> {
   private readonly entries: ExpiringMap<T>;
-  /** Authorization id to the shops stored for it: one shop id (the usual case, no array) or several. */
-  private readonly shopsByAuthorization = new Map<string, string | string[]>();
+  /** Authorization id to the keys stored for it: one key (the usual case, no array) or several. */
+  private readonly keysByAuthorization = new Map<string, string | string[]>();
 
-  constructor(maxEntries: number) {
-    this.entries = new ExpiringMap<T>(maxEntries, (entry) => this.unindex(entry));
+  constructor(
+    maxEntries: number,
+    private readonly authorizationsOf: (entry: T) => string | readonly string[],
+  ) {
+    this.entries = new ExpiringMap<T>(maxEntries, (entry, key) => this.unindex(entry, key));
   }
 
-  get(shopId: string, now: number): T | undefined {
-    return this.entries.get(shopId, now);
+  get(key: string, now: number): T | undefined {
+    return this.entries.get(key, now);
   }
 
-  set(entry: T, now: number): void {
-    this.entries.set(entry.shopId, entry, now);
-    const shops = this.shopsByAuthorization.get(entry.authorizationId);
-    if (shops === undefined) this.shopsByAuthorization.set(entry.authorizationId, entry.shopId);
-    else if (typeof shops === 'string') this.shopsByAuthorization.set(entry.authorizationId, [shops, entry.shopId]);
-    else shops.push(entry.shopId);
+  set(key: string, entry: T, now: number): void {
+    this.entries.set(key, entry, now);
+    const authorizations = this.authorizationsOf(entry);
+    if (typeof authorizations === 'string') this.index(authorizations, key);
+    else for (const id of authorizations) this.index(id, key);
   }
 
   forgetAuthorization(id: string): void {
-    const shops = this.shopsByAuthorization.get(id);
-    if (shops === undefined) return;
+    const keys = this.keysByAuthorization.get(id);
+    if (keys === undefined) return;
     // Removing an entry unindexes it, which edits the array being walked: walk a copy.
-    for (const shopId of typeof shops === 'string' ? [shops] : [...shops]) this.entries.delete(shopId);
-    this.shopsByAuthorization.delete(id);
+    for (const key of typeof keys === 'string' ? [keys] : [...keys]) this.entries.delete(key);
+    this.keysByAuthorization.delete(id);
   }
 
   clear(): void {
     this.entries.clear();
-    this.shopsByAuthorization.clear();
+    this.keysByAuthorization.clear();
+  }
+
+  private index(authorizationId: string, key: string): void {
+    const keys = this.keysByAuthorization.get(authorizationId);
+    if (keys === undefined) this.keysByAuthorization.set(authorizationId, key);
+    else if (typeof keys === 'string') this.keysByAuthorization.set(authorizationId, [keys, key]);
+    else keys.push(key);
   }
 
   /** Called for every entry leaving the map (replaced, expired, evicted or invalidated). */
-  private unindex(entry: T): void {
-    const shops = this.shopsByAuthorization.get(entry.authorizationId);
-    if (shops === entry.shopId) {
-      this.shopsByAuthorization.delete(entry.authorizationId);
-    } else if (Array.isArray(shops)) {
-      const rest = shops.filter((shopId) => shopId !== entry.shopId);
-      if (rest.length === 1) this.shopsByAuthorization.set(entry.authorizationId, rest[0]);
-      else this.shopsByAuthorization.set(entry.authorizationId, rest);
+  private unindex(entry: T, key: string): void {
+    const authorizations = this.authorizationsOf(entry);
+    for (const id of typeof authorizations === 'string' ? [authorizations] : authorizations) {
+      const keys = this.keysByAuthorization.get(id);
+      if (keys === key) {
+        this.keysByAuthorization.delete(id);
+      } else if (Array.isArray(keys)) {
+        const rest = keys.filter((stored) => stored !== key);
+        if (rest.length === 0) this.keysByAuthorization.delete(id);
+        else this.keysByAuthorization.set(id, rest.length === 1 ? rest[0] : rest);
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/app-config';
 import type { Invalidation, InvalidationBus } from '../database/invalidation-bus.service';
-import { CachedShopOwner, ShopOwnerCache } from './shop-owner-cache.service';
+import { CachedShop, ShopOwnerCache } from './shop-owner-cache.service';
 
 function setup(maxEntries = 100): { cache: ShopOwnerCache; bus: { healthy: boolean }; notify: (message: Invalidation) => void } {
   let listener: (message: Invalidation) => void = () => undefined;
@@ -9,10 +9,9 @@ function setup(maxEntries = 100): { cache: ShopOwnerCache; bus: { healthy: boole
   return { cache: new ShopOwnerCache(bus as unknown as InvalidationBus, config), bus, notify: (message) => listener(message) };
 }
 
-const owner = (shopId: string, authorizationId: string, tenantId: string | null = 'tenant-a'): CachedShopOwner => ({
+const owner = (shopId: string, authorizationId: string, tenantId: string | null = 'tenant-a'): CachedShop => ({
   shopId,
-  authorizationId,
-  tenantId,
+  owners: [{ appKey: 'app-key', authorizationId, tenantId }],
 });
 
 describe('ShopOwnerCache', () => {
@@ -21,7 +20,7 @@ describe('ShopOwnerCache', () => {
     for (const shop of ['s1', 's2']) cache.set(owner(shop, 'auth-1'), cache.generation);
     cache.set(owner('s3', 'auth-2', 'tenant-b'), cache.generation);
     notify({ kind: 'authorization', id: 'auth-1' });
-    expect(['s1', 's2', 's3'].map((shop) => cache.get(shop)?.tenantId ?? null)).toEqual([null, null, 'tenant-b']);
+    expect(['s1', 's2', 's3'].map((shop) => cache.get(shop)?.[0].tenantId ?? null)).toEqual([null, null, 'tenant-b']);
   });
 
   it('forgets a shop taken over by another authorization on the message of either one', () => {
@@ -31,11 +30,44 @@ describe('ShopOwnerCache', () => {
       // Read again after the take-over (its consent's own message came before this read): stored under auth-2.
       cache.set(owner('s1', 'auth-2', 'tenant-b'), cache.generation);
       notify({ kind: 'authorization', id: announced });
-      expect({ announced, owner: cache.get('s1')?.tenantId }).toEqual({
+      expect({ announced, owner: cache.get('s1')?.[0].tenantId }).toEqual({
         announced,
         owner: announced === 'auth-2' ? undefined : 'tenant-b',
       });
     }
+  });
+
+  it("forgets a shop id held by two apps on the message of either app's authorization", () => {
+    for (const announced of ['auth-global', 'auth-us']) {
+      const { cache, notify } = setup();
+      const shop: CachedShop = {
+        shopId: 's1',
+        owners: [
+          { appKey: 'global-key', authorizationId: 'auth-global', tenantId: 'tenant-a' },
+          { appKey: 'us-key', authorizationId: 'auth-us', tenantId: 'tenant-b' },
+        ],
+      };
+      cache.set(shop, cache.generation);
+      cache.set(owner('s2', 'auth-global'), cache.generation);
+      cache.set(owner('s3', 'auth-us'), cache.generation);
+      expect(cache.get('s1')).toEqual(shop.owners);
+      notify({ kind: 'authorization', id: announced });
+      expect({ announced, s1: cache.get('s1'), s2: cache.get('s2') !== undefined, s3: cache.get('s3') !== undefined }).toEqual({
+        announced,
+        s1: undefined,
+        s2: announced === 'auth-us',
+        s3: announced === 'auth-global',
+      });
+      // The other authorization's message finds nothing left of s1, and leaves the rest as it is.
+      notify({ kind: 'authorization', id: announced === 'auth-us' ? 'auth-global' : 'auth-us' });
+      expect([cache.get('s2'), cache.get('s3')]).toEqual([undefined, undefined]);
+    }
+  });
+
+  it('does not remember a shop id no app holds', () => {
+    const { cache } = setup();
+    cache.set({ shopId: 's1', owners: [] }, cache.generation);
+    expect(cache.get('s1')).toBeUndefined();
   });
 
   it('empties on `all`, and ignores a key deletion', () => {

@@ -10,6 +10,7 @@ import { Caller, RequestWithCaller } from '../access/caller';
 import { AdminAccess, Public, ServiceAccess } from '../common/http/route-access';
 import type { ShopOwner, ShopOwners } from '../access/shop-owners';
 import { RequirePermission } from './machine-route';
+import { TiktokApp, TiktokApps } from '../config/tiktok-apps';
 
 const ADMIN = 'admin-key-0123456789-0123456789-0123456789';
 const SERVICE = `tts_${'s'.repeat(43)}`;
@@ -22,15 +23,24 @@ const SERVICE_CALLER: Caller = {
   permissions: ['tokens'],
 };
 
-/** Shops of tenant-a and tenant-b; any other shop does not exist. */
-const OWNED: Record<string, ShopOwner> = {
-  'shop-a': { authorizationId: 'auth-1', tenantId: 'tenant-a' },
-  'shop-b': { authorizationId: 'auth-2', tenantId: 'tenant-b' },
-  'shop-n': { authorizationId: 'auth-3', tenantId: null },
+const APPS = new TiktokApps([
+  new TiktokApp('global', 'global-key', 'global-secret', 'global-service', 'https://consent.example'),
+  new TiktokApp('us', 'us-key', 'us-secret', 'us-service', 'https://consent.example'),
+]);
+
+/** Shops of tenant-a and tenant-b (shop-2 in both apps, tenant-b's in the US one); any other shop does not exist. */
+const OWNED: Record<string, ShopOwner[]> = {
+  'shop-a': [{ appKey: 'global-key', authorizationId: 'auth-1', tenantId: 'tenant-a' }],
+  'shop-b': [{ appKey: 'global-key', authorizationId: 'auth-2', tenantId: 'tenant-b' }],
+  'shop-n': [{ appKey: 'global-key', authorizationId: 'auth-3', tenantId: null }],
+  'shop-2': [
+    { appKey: 'global-key', authorizationId: 'auth-1', tenantId: 'tenant-a' },
+    { appKey: 'us-key', authorizationId: 'auth-4', tenantId: 'tenant-b' },
+  ],
 };
 const OWNERS: ShopOwners = {
   cached: () => undefined,
-  find: (shopId: string) => Promise.resolve(OWNED[shopId] ?? null),
+  find: (shopId: string) => Promise.resolve(OWNED[shopId] ?? []),
 };
 
 const TENANT = `tts_${'t'.repeat(43)}`;
@@ -78,8 +88,9 @@ function contextFor(
   method: string,
   authorization?: string,
   params?: Record<string, string>,
+  query?: Record<string, unknown>,
 ): { context: ExecutionContext; request: RequestWithCaller } {
-  const request = { headers: authorization === undefined ? {} : { authorization }, params } as RequestWithCaller;
+  const request = { headers: authorization === undefined ? {} : { authorization }, params, query } as RequestWithCaller;
   const handler = (target.prototype as Record<string, () => void>)[method];
   const context = {
     getHandler: () => handler,
@@ -102,6 +113,7 @@ function guardWith(): { guard: ApiKeyGuard; authenticate: jest.Mock } {
     { authenticate } as unknown as ApiKeysService,
     {} as MetricsService,
     OWNERS,
+    APPS,
   );
   return { guard: new ApiKeyGuard(new Reflector(), pipeline), authenticate };
 }
@@ -182,6 +194,19 @@ describe("ApiKeyGuard: a tenant-scoped key and the shop a route names (the shop'
   ])('%s', async (_label, header, params, expected) => {
     const { guard } = guardWith();
     expect(await outcome(guard, contextFor(ServiceClass, 'handler', header, params).context)).toBe(expected);
+  });
+
+  it.each<[string, string, Record<string, unknown> | undefined, true | ErrorCode]>([
+    ["a shop id in two apps, one the key's tenant's: no app named", TENANT, undefined, true],
+    ["the app of the tenant's row named", TENANT, { app: 'global' }, true],
+    ["the app of another tenant's row named", TENANT, { app: 'us' }, ErrorCode.Forbidden],
+    ['an unknown app', TENANT, { app: 'nope' }, ErrorCode.UnknownApp],
+    ['an app given twice', TENANT, { app: ['us', 'global'] }, ErrorCode.UnknownApp],
+    ['any app, for a key limited to the shop id (every app of it)', SERVICE, { app: 'us' }, true],
+  ])('%s', async (_label, key, query, expected) => {
+    const { guard } = guardWith();
+    const params = { shop_id: key === SERVICE ? 'shop-a' : 'shop-2' };
+    expect(await outcome(guard, contextFor(ServiceClass, 'handler', `Bearer ${key}`, params, query).context)).toBe(expected);
   });
 });
 

@@ -11,7 +11,7 @@ import { RequestPipeline } from './request-pipeline';
  * Global guard, deny by default: a route is public only when marked {@link Public}. Others run the pipeline's
  * `authenticate` and `authorize` with the route's access level: no key or an unknown key is 401
  * `unauthorized`; a service key on an admin route, on a route outside its permissions, or on a shop outside
- * its shop_ids or tenants, 403 `forbidden`.
+ * its shop_ids or tenants (in the app `?app=` names, if any), 403 `forbidden`.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -32,7 +32,8 @@ export class ApiKeyGuard implements CanActivate {
     const route = { access, metric, permission };
     this.pipeline.enter(request, route);
     const caller = await this.pipeline.authenticate(request);
-    await this.pipeline.authorize(route, caller, (request.params as Record<string, unknown> | undefined)?.shop_id);
+    const query = request.query as Record<string, unknown> | undefined;
+    await this.pipeline.authorize(route, caller, (request.params as Record<string, unknown> | undefined)?.shop_id, query?.app);
     request.caller = caller;
     return true;
   }

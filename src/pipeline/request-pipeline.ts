@@ -5,11 +5,13 @@ import { assertShopAccess, Caller, isTenantScoped, mayAccessShop } from '../acce
 import { ApiKeysService } from '../access/api-keys.service';
 import { ShopOwners } from '../access/shop-owners';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { appFilter } from '../common/http/apps';
 import { attachContext, contextOf, RequestContext } from '../common/http/request-context';
 import { HeaderList, securityHeadersFor } from '../common/http/security-headers';
 import { isShopId } from '../common/ids';
 import { logRequest } from '../common/logging/request-log';
 import { AppConfig } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { MetricsService } from '../metrics/metrics.service';
 import { DOCS_PATH } from '../openapi/openapi';
 import type { MachineRouteSpec } from './machine-route';
@@ -65,6 +67,7 @@ export class RequestPipeline {
     private readonly keys: ApiKeysService,
     private readonly metrics: MetricsService,
     private readonly owners: ShopOwners,
+    private readonly apps: TiktokApps,
   ) {
     this.headersFor = securityHeadersFor({ https: config.auth.secureCookies, docsPath: DOCS_PATH });
   }
@@ -117,11 +120,13 @@ export class RequestPipeline {
 
   /**
    * 3. 403 `forbidden` unless the caller may use the route (the admin key for admin routes, a service key the
-   * route's permission) and the shop the route names, if any. A malformed shop id names no shop: the route's
-   * ShopIdParam refuses it with 400. Only a tenant-scoped key needs the shop's owner, so only its check may
+   * route's permission) and the shop the route names, if any: a key with shop_ids that shop id in every app,
+   * a tenant-scoped key a shop id with a row its tenants own (that of the app `appId` names, when the request
+   * names one; an unknown app is 400 `unknown_app`). A malformed shop id names no shop: the route's
+   * ShopIdParam refuses it with 400. Only a tenant-scoped key needs the shop's owners, so only its check may
    * wait for the database (a promise); every other one is decided at once.
    */
-  authorize(route: MachineRouteSpec, caller: Caller, shopId: unknown): Promise<void> | undefined {
+  authorize(route: MachineRouteSpec, caller: Caller, shopId: unknown, appId?: unknown): Promise<void> | undefined {
     if (!mayUseRoute(route, caller)) {
       throw new AppError(
         ErrorCode.Forbidden,
@@ -129,17 +134,23 @@ export class RequestPipeline {
       );
     }
     if (!isShopId(shopId)) return undefined;
-    if (isTenantScoped(caller)) return this.owners.find(shopId).then((owner) => assertShopAccess(caller, shopId, owner));
+    if (isTenantScoped(caller)) {
+      const appKey = appFilter(this.apps, appId);
+      return this.owners.find(shopId).then((owners) => assertShopAccess(caller, shopId, owners, appKey));
+    }
     assertShopAccess(caller, shopId);
     return undefined;
   }
 
   /**
    * {@link authorize} as a yes or no, for a path that leaves every refusal to Nest: no for a tenant-scoped key
-   * whose shop's owner this replica does not hold in memory (the Nest path looks it up).
+   * whose shop's owners this replica does not hold in memory (the Nest path looks them up). `appKey`: the app
+   * the request names (a known one).
    */
-  mayServe(route: MachineRouteSpec, caller: Caller, shopId: string): boolean {
-    return mayUseRoute(route, caller) && mayAccessShop(caller, shopId, isTenantScoped(caller) ? this.owners.cached(shopId) : undefined);
+  mayServe(route: MachineRouteSpec, caller: Caller, shopId: string, appKey?: string): boolean {
+    return (
+      mayUseRoute(route, caller) && mayAccessShop(caller, shopId, isTenantScoped(caller) ? this.owners.cached(shopId) : undefined, appKey)
+    );
   }
 
   /** Marks the request as the route's, once routing knows it (Nest path). */

@@ -151,6 +151,13 @@ export class AuthorizationStore {
       rows.filter((row) => !row.contested),
     );
     for (const from of new Set(moved.map((move) => move.from))) await this.bus.publish(manager, { kind: 'authorization', id: from });
+    // A shop id new to this app that other apps hold too: a request naming no app now needs one (app_required).
+    // Caches remember a shop id's owners under its rows' authorizations, which this consent's own message
+    // (this authorization, new to them) does not reach: announce those of the other apps' rows.
+    const newHere = rows.filter((row) => !row.contested && row.previousAuthorizationId === null).map((row) => row.id);
+    for (const id of await this.authorizations.otherAppsAuthorizationIds(manager, target.id, newHere)) {
+      await this.bus.publish(manager, { kind: 'authorization', id });
+    }
     const removedShopIds = await this.authorizations.deauthorizeShopsExcept(
       manager,
       target.id,

@@ -17,9 +17,9 @@ import { SellerAuthorization } from './entities/seller-authorization.entity';
 import { Shop } from './entities/shop.entity';
 import { RefreshState, refreshStateColumns } from './refresh-state';
 
-/** A shop and the authorization that grants it, as the token API reads them. */
+/** A shop (in one app) and the authorization that grants it, as the token API reads them. */
 export interface ShopGrant {
-  shop: Pick<Shop, 'id' | 'name' | 'region' | 'cipher' | 'status'>;
+  shop: Pick<Shop, 'id' | 'appKey' | 'name' | 'region' | 'cipher' | 'status'>;
   authorization: Pick<
     SellerAuthorization,
     'id' | 'tenantId' | 'status' | 'openId' | 'sellerName' | 'accessToken' | 'accessTokenExpiresAt'
@@ -29,9 +29,9 @@ export interface ShopGrant {
   viewStatus: ShopViewStatus;
 }
 
-/** Whose a shop is, as a tenant-scoped key's access is decided. */
+/** Whose a shop is in one app, as a tenant-scoped key's access and a request naming no app are decided. */
 export interface ShopOwnerRow {
-  shopId: string;
+  appKey: string;
   authorizationId: string;
   tenantId: string | null;
 }
@@ -68,7 +68,7 @@ export type ConnectedSellerRow = Pick<SellerAuthorization, 'id' | 'appKey' | 'se
 };
 
 const SHOP_GRANT = `
-  SELECT ${selectColumns(Shop, 's', ['id', 'name', 'region', 'cipher', 'status'], 'shop')},
+  SELECT ${selectColumns(Shop, 's', ['id', 'appKey', 'name', 'region', 'cipher', 'status'], 'shop')},
          ${selectColumns(SellerAuthorization, 'a', ['id', 'tenantId', 'status', 'openId', 'sellerName', 'accessToken', 'accessTokenExpiresAt'], 'authorization')},
          ${authorizationEndSql('a')} AS "authorization.endsAt", ${shopStatusSql('s', 'a')} AS "viewStatus"
     FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id`;
@@ -78,13 +78,16 @@ const SHOP_GRANT = `
  * connection instead of per request, and without TypeORM's query runner around it. With a cold cache this runs
  * for most token requests, and its per-request garbage is what the collector pauses for.
  */
-const LOAD_SHOP_GRANT = { name: 'tts_load_shop', text: `${SHOP_GRANT} WHERE s.id = $1` } as const;
+const LOAD_SHOP_GRANT = { name: 'tts_load_shop', text: `${SHOP_GRANT} WHERE s.id = $1 AND s.app_key = $2` } as const;
 
-/** A shop's owner, on the two primary keys; a named statement for the same reason as LOAD_SHOP_GRANT. */
-const LOAD_SHOP_OWNER = {
-  name: 'tts_load_shop_owner',
-  text: `SELECT s.id AS "shopId", ${selectColumns(Shop, 's', ['authorizationId'])}, ${selectColumns(SellerAuthorization, 'a', ['tenantId'])}
-           FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id WHERE s.id = $1`,
+/**
+ * Every app's owner of a shop id, on the two primary keys (shops_pkey's first column is the shop id); a named
+ * statement for the same reason as LOAD_SHOP_GRANT.
+ */
+const LOAD_SHOP_OWNERS = {
+  name: 'tts_load_shop_owners',
+  text: `SELECT ${selectColumns(Shop, 's', ['appKey', 'authorizationId'])}, ${selectColumns(SellerAuthorization, 'a', ['tenantId'])}
+           FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id WHERE s.id = $1 ORDER BY s.app_key`,
 } as const;
 
 /** One derived status per shop, as operators see it. */
@@ -145,39 +148,54 @@ function shopOfTenants(tenants: string): string {
 export class AuthorizationViewsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The shop and its authorization, whatever their status; null if no such shop. */
-  async shopGrant(shopId: string): Promise<ShopGrant | null> {
+  /** The shop in the app `appKey` and its authorization, whatever their status; null if no such shop there. */
+  async shopGrant(shopId: string, appKey: string): Promise<ShopGrant | null> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const { rows } = await pool.query<Record<string, unknown>>({ ...LOAD_SHOP_GRANT, values: [requireId(shopId, 'a shop id')] });
+    const { rows } = await pool.query<Record<string, unknown>>({
+      ...LOAD_SHOP_GRANT,
+      values: [requireId(shopId, 'a shop id'), requireId(appKey, 'an app key')],
+    });
     return rows.length > 0 ? nestRow<ShopGrant>(rows[0]) : null;
   }
 
-  /** The shop's authorization and tenant; null if no such shop. */
-  async shopOwner(shopId: string): Promise<ShopOwnerRow | null> {
+  /** The shop id's row in every app it is granted to, with its authorization and tenant; empty if no such shop. */
+  async shopOwners(shopId: string): Promise<ShopOwnerRow[]> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const { rows } = await pool.query<ShopOwnerRow>({ ...LOAD_SHOP_OWNER, values: [requireId(shopId, 'a shop id')] });
-    return rows[0] ?? null;
+    const { rows } = await pool.query<ShopOwnerRow>({ ...LOAD_SHOP_OWNERS, values: [requireId(shopId, 'a shop id')] });
+    return rows;
   }
 
   /**
-   * Shops in id order after `after`, among `shopIds` (null: any) and owned by one of `tenantIds` (null: any
-   * owner, also none). The tenants' authorizations come from ix_seller_authorizations_tenant, their shops from
-   * ix_shops_authorization_id.
+   * Shops in (id, app) order after the shop id `after`, among `shopIds` (null: any, in every app), owned by one
+   * of `tenantIds` (null: any owner, also none) and, with `appKey`, of that app only. The tenants'
+   * authorizations come from ix_seller_authorizations_tenant, their shops from ix_shops_authorization_id. A page
+   * never ends inside a shop id: a full page of `limit` rows also has its last shop id's rows in the other apps,
+   * so the next one starts after that id.
    */
   async shopGrants(
     visible: { shopIds: readonly string[] | null; tenantIds: readonly string[] | null },
-    after: string | undefined,
+    filter: { after?: string; appKey?: string },
     limit: number,
   ): Promise<ShopGrant[]> {
-    const params: unknown[] = [limit];
+    const params: unknown[] = [null];
     const conditions: string[] = [];
     if (visible.shopIds !== null) conditions.push(`s.id = ANY($${params.push(visible.shopIds)}::varchar[])`);
     if (visible.tenantIds !== null) conditions.push(shopOfTenants(`$${params.push(visible.tenantIds)}::varchar[]`));
-    if (after !== undefined) conditions.push(`s.id > $${params.push(after)}`);
-    const rows = await this.dataSource.query<Record<string, unknown>[]>(
-      `${SHOP_GRANT} ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY s.id LIMIT $1`,
-      params,
-    );
+    if (filter.appKey !== undefined) conditions.push(`s.app_key = $${params.push(requireId(filter.appKey, 'an app key'))}`);
+    const cursor = params.length;
+    // $1 is the limit; NULL is no limit at all (the rest of one shop id).
+    const page = (rowLimit: number | null, more: string, values: unknown[]) => {
+      const all = more === '' ? conditions : [...conditions, more];
+      return this.dataSource.query<Record<string, unknown>[]>(
+        `${SHOP_GRANT} ${all.length > 0 ? `WHERE ${all.join(' AND ')}` : ''} ORDER BY s.id, s.app_key LIMIT $1`,
+        [rowLimit, ...params.slice(1), ...values],
+      );
+    };
+    const rows = filter.after === undefined ? await page(limit, '', []) : await page(limit, `s.id > $${cursor + 1}`, [filter.after]);
+    const last = rows[rows.length - 1];
+    if (rows.length === limit && last !== undefined) {
+      rows.push(...(await page(null, `s.id = $${cursor + 1} AND s.app_key > $${cursor + 2}`, [last['shop.id'], last['shop.appKey']])));
+    }
     return rows.map((row) => nestRow<ShopGrant>(row));
   }
 

@@ -189,6 +189,20 @@ export class AuthorizationsRepository {
     );
   }
 
+  /**
+   * The authorizations of the other apps' rows of these shop ids: a consent that grants a shop id to one more
+   * app changes what a request naming no app means for them.
+   */
+  async otherAppsAuthorizationIds(manager: EntityManager, authorizationId: string, shopIds: string[]): Promise<string[]> {
+    if (shopIds.length === 0) return [];
+    const rows = await manager.query<{ id: string }[]>(
+      `SELECT DISTINCT s.authorization_id AS id FROM shops s
+        WHERE s.id = ANY($2::varchar[]) AND s.app_key <> (SELECT a.app_key FROM seller_authorizations a WHERE a.id = $1)`,
+      [requireId(authorizationId, 'an authorization id'), shopIds],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Marks the authorization's active shops outside `keep` deauthorized; returns their ids. */
   async deauthorizeShopsExcept(manager: EntityManager, authorizationId: string, keep: string[]): Promise<string[]> {
     const [rows] = await manager.query<[{ id: string }[], number]>(

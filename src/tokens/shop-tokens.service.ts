@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Caller, visibleShopIds, visibleTenantIds } from '../access/caller';
+import { Caller, requestedShop, visibleShopIds, visibleTenantIds } from '../access/caller';
+import { ShopOwner, ShopOwners } from '../access/shop-owners';
 import { TokenCache } from '../cache/token-cache.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
+import { appFilter, appRequired, requireApp } from '../common/http/apps';
 import { AppConfig } from '../config/app-config';
+import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationViewsRepository, ShopGrant } from '../shops/authorization-views.repository';
 import { openToken } from '../shops/token-binding';
 import type { ShopTokenResponse, ShopView } from './dto/token-query.dto';
@@ -10,27 +13,40 @@ import type { RefreshOutcome } from './refresh.types';
 import { reauthorizationRequired, refreshFailure, shopNoLongerGranted, shopNotFound, TiktokUnavailableError } from './token.errors';
 import { TokenRefresher } from './token-refresher.service';
 
+/** What a token request names: the shop id, and the app (`?app=`, an app id; undefined: none named). */
+export interface ShopRequest {
+  shopId: string;
+  appId?: unknown;
+}
+
 /**
  * What internal microservices get: a valid access token per shop. The caller has been checked against the shop
- * already (the request pipeline, on either path); every method here takes that shop id.
+ * already (the request pipeline, on either path); every method here takes that shop id, and the app the
+ * request names. A shop id may be granted to several apps (one shop row, and one token, per app): a request
+ * naming none means the only row the caller may see, and is 400 `app_required` when there are several. With
+ * one app configured that row is always the default app's, known without reading anything.
  */
 @Injectable()
 export class ShopTokensService {
   constructor(
     private readonly config: AppConfig,
+    private readonly apps: TiktokApps,
     private readonly views: AuthorizationViewsRepository,
     private readonly cipher: TokenCipher,
     private readonly refresher: TokenRefresher,
     private readonly cache: TokenCache,
+    private readonly owners: ShopOwners,
   ) {}
 
   /** A token valid for at least `minTtlSeconds`: from memory, from the database, or refreshed first. */
-  async fetchToken(shopId: string, minTtlSeconds = this.config.tokens.minTtlSeconds): Promise<ShopTokenResponse> {
+  async fetchToken(caller: Caller, shop: ShopRequest, minTtlSeconds = this.config.tokens.minTtlSeconds): Promise<ShopTokenResponse> {
     const generation = this.cache.generation;
-    const cached = this.cachedBody(shopId, minTtlSeconds);
+    const { shopId } = shop;
+    const appKey = await this.appKeyOf(caller, shop);
+    const cached = this.cachedBody(shopId, appKey, minTtlSeconds);
     if (cached !== undefined) return JSON.parse(cached) as ShopTokenResponse;
     const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);
-    const grant = await this.grantedShop(shopId);
+    const grant = await this.grantedShop(shopId, appKey);
     const { accessToken, accessTokenExpiresAt } = grant.authorization;
     if (accessToken && accessTokenExpiresAt && accessTokenExpiresAt >= neededUntil) {
       return this.response(
@@ -48,16 +64,30 @@ export class ShopTokensService {
    * The hot path, synchronous: the JSON answer of a token this replica served before (serialized when it was
    * cached), still valid for min_ttl and not invalidated since. Undefined whenever the database must answer.
    */
-  cachedBody(shopId: string, minTtlSeconds: number): string | undefined {
-    const cached = this.cache.getToken(shopId);
+  cachedBody(shopId: string, appKey: string, minTtlSeconds: number): string | undefined {
+    const cached = this.cache.getToken(shopId, appKey);
     if (!cached || cached.expiresAtMs < Date.now() + minTtlSeconds * 1000) return undefined;
     return cached.body;
   }
 
+  /**
+   * The app key of the shop row a request means, when this replica knows it without the database: the named
+   * app's, the one app's when only one is configured, else that of the only row the caller may see among the
+   * shop id's owners held in memory. Undefined whenever the database must answer, or the full path must refuse
+   * (an unknown app, app_required).
+   */
+  cachedAppKey(caller: Caller, shop: ShopRequest): string | undefined {
+    if (shop.appId !== undefined) return typeof shop.appId === 'string' ? this.apps.keyOf(shop.appId) : undefined;
+    if (!this.apps.several) return this.apps.default.appKey;
+    const owners = this.owners.cached(shop.shopId);
+    const requested = owners && requestedShop(caller, owners);
+    return requested?.kind === 'one' ? requested.owner.appKey : undefined;
+  }
+
   /** For a caller whose TikTok call was just refused with 105002: a new token unless one was just issued. */
-  async forceRefresh(shopId: string): Promise<ShopTokenResponse> {
+  async forceRefresh(caller: Caller, shop: ShopRequest): Promise<ShopTokenResponse> {
     const generation = this.cache.generation;
-    const grant = await this.grantedShop(shopId);
+    const grant = await this.grantedShop(shop.shopId, await this.appKeyOf(caller, shop));
     return this.fromOutcome(
       grant,
       await this.refresher.refresh({ authorizationId: grant.authorization.id, trigger: 'forced', force: 'unless_recent' }),
@@ -65,22 +95,26 @@ export class ShopTokensService {
     );
   }
 
-  /** The shops the caller may see, in id order; `tenantId`: only that tenant's (of those). */
+  /**
+   * The shops the caller may see, in id order (a shop id granted to several apps once per app); `tenantId`:
+   * only that tenant's (of those); `appId`: only that app's (400 `unknown_app` for an app not configured).
+   */
   async listShops(
     caller: Caller,
-    limit = 1000,
-    after?: string,
-    tenantId?: string,
+    query: { limit?: number; after?: string; tenantId?: string; appId?: unknown } = {},
   ): Promise<{ shops: ShopView[]; next_after: string | null }> {
+    const { limit = 1000, after, tenantId } = query;
+    const appKey = appFilter(this.apps, query.appId);
     const tenantIds = visibleTenantIds(caller);
     const onlyTenants = tenantId === undefined ? tenantIds : tenantIds === null || tenantIds.includes(tenantId) ? [tenantId] : [];
     const rows =
       onlyTenants?.length === 0
         ? []
-        : await this.views.shopGrants({ shopIds: visibleShopIds(caller), tenantIds: onlyTenants }, after, limit);
+        : await this.views.shopGrants({ shopIds: visibleShopIds(caller), tenantIds: onlyTenants }, { after, appKey }, limit);
     return {
       shops: rows.map(({ shop, authorization, viewStatus }) => ({
         shop_id: shop.id,
+        app: this.apps.idOf(shop.appKey),
         tenant_id: authorization.tenantId,
         shop_name: shop.name,
         region: shop.region,
@@ -91,13 +125,39 @@ export class ShopTokensService {
         access_token_expires_at: authorization.accessTokenExpiresAt?.toISOString() ?? null,
         authorization_expires_at: authorization.endsAt?.toISOString() ?? null,
       })),
-      next_after: rows.length === limit ? rows[rows.length - 1].shop.id : null,
+      // A full page may hold more rows than `limit`: every app's row of its last shop id.
+      next_after: rows.length >= limit ? rows[rows.length - 1].shop.id : null,
     };
   }
 
-  /** The shop, if it is still granted by an active authorization. */
-  private async grantedShop(shopId: string): Promise<ShopGrant> {
-    const grant = await this.views.shopGrant(shopId);
+  /**
+   * The app key a request means: the named app's (400 `unknown_app`), the one app's with one configured, else
+   * that of the only row of the shop id the caller may see: 400 `app_required` (listing the apps) when it may
+   * see several, 404 `shop_not_found` when none.
+   */
+  private async appKeyOf(caller: Caller, shop: ShopRequest): Promise<string> {
+    if (shop.appId !== undefined) return requireApp(this.apps, shop.appId).appKey;
+    if (!this.apps.several) return this.apps.default.appKey;
+    const requested = requestedShop(caller, await this.owners.find(shop.shopId));
+    switch (requested.kind) {
+      case 'one':
+        return requested.owner.appKey;
+      case 'several':
+        throw appRequired(shop.shopId, this.appIdsOf(requested.owners));
+      case 'none':
+        throw shopNotFound(shop.shopId);
+    }
+  }
+
+  /** The ids of the apps of these rows, in the order TIKTOK_APPS lists them. */
+  private appIdsOf(owners: readonly ShopOwner[]): string[] {
+    const keys = new Set(owners.map((owner) => owner.appKey));
+    return this.apps.all.filter((app) => keys.has(app.appKey)).map((app) => app.id);
+  }
+
+  /** The shop in the app `appKey`, if it is still granted by an active authorization. */
+  private async grantedShop(shopId: string, appKey: string): Promise<ShopGrant> {
+    const grant = await this.views.shopGrant(shopId, appKey);
     if (!grant) throw shopNotFound(shopId);
     if (grant.shop.status !== 'active') throw shopNoLongerGranted();
     if (grant.authorization.status !== 'active') throw reauthorizationRequired();
@@ -114,6 +174,7 @@ export class ShopTokensService {
   private response({ shop, authorization }: ShopGrant, accessToken: string, expiresAt: Date, generation: number): ShopTokenResponse {
     const answer: ShopTokenResponse = {
       shop_id: shop.id,
+      app: this.apps.idOf(shop.appKey),
       shop_cipher: shop.cipher,
       access_token: accessToken,
       expires_at: expiresAt.toISOString(),
@@ -123,7 +184,13 @@ export class ShopTokensService {
       tenant_id: authorization.tenantId,
     };
     this.cache.setToken(
-      { authorizationId: authorization.id, shopId: shop.id, expiresAtMs: expiresAt.getTime(), body: JSON.stringify(answer) },
+      {
+        authorizationId: authorization.id,
+        shopId: shop.id,
+        appKey: shop.appKey,
+        expiresAtMs: expiresAt.getTime(),
+        body: JSON.stringify(answer),
+      },
       generation,
     );
     return answer;

@@ -6,12 +6,19 @@ import { ApiShopIdParam, ShopIdParam } from '../common/http/params';
 import { ServiceAccess } from '../common/http/route-access';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { MachineRoute } from '../pipeline/machine-route';
-import { ListShopsQueryDto, ShopListResponse, ShopTokenResponse, ShopView, TokenQueryDto } from './dto/token-query.dto';
+import { AppQueryDto, ListShopsQueryDto, ShopListResponse, ShopTokenResponse, ShopView, TokenQueryDto } from './dto/token-query.dto';
 import { ShopTokensService } from './shop-tokens.service';
 import { TokenFastPath } from './token-fast-path';
 import { TOKEN_ROUTE } from './token.route';
 
-const TOKEN_ERRORS = [ErrorCode.InvalidRequest, ErrorCode.ShopNotFound, ErrorCode.ReauthorizationRequired, ErrorCode.TiktokUnavailable];
+const TOKEN_ERRORS = [
+  ErrorCode.InvalidRequest,
+  ErrorCode.UnknownApp,
+  ErrorCode.AppRequired,
+  ErrorCode.ShopNotFound,
+  ErrorCode.ReauthorizationRequired,
+  ErrorCode.TiktokUnavailable,
+];
 
 @ApiTags('tokens')
 @Controller('v1/shops')
@@ -23,10 +30,11 @@ export class TokensController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The shops this key may see, with status and expiries; never a token' })
+  @ApiOperation({ summary: 'The shops this key may see, with their app, status and expiries; never a token' })
   @ApiOkResponse({ type: ShopListResponse })
+  @ApiErrors(ErrorCode.InvalidRequest, ErrorCode.UnknownApp)
   list(@CurrentCaller() caller: Caller, @Query() query: ListShopsQueryDto): Promise<{ shops: ShopView[]; next_after: string | null }> {
-    return this.tokens.listShops(caller, query.limit, query.after, query.tenant_id);
+    return this.tokens.listShops(caller, { limit: query.limit, after: query.after, tenantId: query.tenant_id, appId: query.app });
   }
 
   @Get(':shop_id/token')
@@ -35,13 +43,18 @@ export class TokensController {
   @ApiShopIdParam()
   @ApiOkResponse({ type: ShopTokenResponse })
   @ApiErrors(...TOKEN_ERRORS)
-  token(@ShopIdParam() shopId: string, @Query() query: TokenQueryDto, @Req() request: object): Promise<ShopTokenResponse> {
+  token(
+    @CurrentCaller() caller: Caller,
+    @ShopIdParam() shopId: string,
+    @Query() query: TokenQueryDto,
+    @Req() request: object,
+  ): Promise<ShopTokenResponse> {
     // A miss the fast path already tried for this very request: its outcome, not the same work again.
     const failed = this.fastPath.failureOf(request);
     // Rethrown as it came: AllExceptionsFilter classifies database errors, which are not always Errors here.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (failed) return Promise.reject(failed.error);
-    return this.tokens.fetchToken(shopId, query.min_ttl);
+    return this.tokens.fetchToken(caller, { shopId, appId: query.app }, query.min_ttl);
   }
 
   @Post(':shop_id/token/refresh')
@@ -54,7 +67,7 @@ export class TokensController {
   @ApiShopIdParam()
   @ApiOkResponse({ type: ShopTokenResponse })
   @ApiErrors(...TOKEN_ERRORS)
-  refresh(@ShopIdParam() shopId: string): Promise<ShopTokenResponse> {
-    return this.tokens.forceRefresh(shopId);
+  refresh(@CurrentCaller() caller: Caller, @ShopIdParam() shopId: string, @Query() query: AppQueryDto): Promise<ShopTokenResponse> {
+    return this.tokens.forceRefresh(caller, { shopId, appId: query.app });
   }
 }

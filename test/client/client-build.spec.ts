@@ -36,11 +36,13 @@ console.log(JSON.stringify({
 
 const TYPED_CONSUMER = `
 import {
+  AppRequiredError,
   isExpiredTokenError,
   ShopNotFoundError,
   TenantNotFoundError,
   TokenClient,
   TokenServiceError,
+  UnknownAppError,
   type ConnectSession,
   type ShopToken,
 } from '${PACKAGE_NAME}';
@@ -55,6 +57,13 @@ export function status(error: TokenServiceError): number {
 }
 // @ts-expect-error shop ids are strings: the declarations are typed, not any
 void client.getToken(7000000000000001);
+export function appOf(): Promise<string> {
+  return client.getToken('7000000000000001', { app: 'us', minTtl: 60 }).then((token: ShopToken) => token.app);
+}
+export const apps: readonly string[] = new AppRequiredError({ status: 400, code: 'app_required', message: 'name one', apps: ['us'] }).apps;
+export const unknown: boolean = new UnknownAppError({ status: 400, code: 'unknown_app', message: 'none' }) instanceof TokenServiceError;
+// @ts-expect-error an app is named by its id, a string
+void client.invalidate('7000000000000001', { app: 1 });
 export function connect(): Promise<ConnectSession> {
   return client.createConnectSession('merchant-42', { returnUrl: 'https://app.example.com/settings/tiktok' });
 }

@@ -161,11 +161,11 @@ describe('OpenAPI document', () => {
 
   it('describes query parameters and bodies', () => {
     const names = (operation: Operation, where: string) => (operation.parameters ?? []).filter((p) => p.in === where).map((p) => p.name);
-    expect(names(document.paths['/v1/shops/{shop_id}/token'].get, 'query')).toEqual(['min_ttl']);
+    expect(names(document.paths['/v1/shops/{shop_id}/token'].get, 'query')).toEqual(['app', 'min_ttl']);
     expect(names(document.paths['/v1/shops/{shop_id}/token'].get, 'path')).toEqual(['shop_id']);
     expect(names(document.paths['/admin/shops'].get, 'query').sort()).toEqual(['app', 'limit', 'page', 'region', 'status', 'tenant_id']);
     expect(names(document.paths['/admin/authorizations'].get, 'query').sort()).toEqual(['after', 'app', 'limit', 'status', 'tenant_id']);
-    expect(names(document.paths['/v1/shops'].get, 'query').sort()).toEqual(['after', 'limit', 'tenant_id']);
+    expect(names(document.paths['/v1/shops'].get, 'query').sort()).toEqual(['after', 'app', 'limit', 'tenant_id']);
     expect(names(document.paths['/auth/callback'].get, 'query').sort()).toEqual(['code', 'error', 'state']);
     expect(document.paths['/admin/api-keys'].post.requestBody).toBeDefined();
   });

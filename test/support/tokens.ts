@@ -19,6 +19,8 @@ export class KeyClient extends HttpClient {
 
 export interface TokenBody {
   shop_id: string;
+  /** The app (an id of TIKTOK_APPS, `default` with one app) whose shop and token this is. */
+  app: string;
   shop_cipher: string;
   access_token: string;
   expires_at: string;

@@ -51,6 +51,8 @@ describe('token API', () => {
     const stats = await sandboxStats(browser);
     expect(body).toEqual({
       shop_id: UK_SHOP,
+      // The one app of a deployment configured the single-app way.
+      app: 'default',
       shop_cipher: expect.any(String),
       access_token: stats.current[UK_SELLER].access_token,
       expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),

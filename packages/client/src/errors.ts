@@ -10,6 +10,8 @@ export interface TokenServiceErrorInit {
   retryAfterSeconds?: number;
   /** Requests made before giving up (1 without retries). */
   attempts?: number;
+  /** The apps the service listed: those holding the shop id, on `app_required`. */
+  apps?: readonly string[];
   cause?: unknown;
 }
 
@@ -63,6 +65,25 @@ export class TenantNotFoundError extends TokenServiceError {
   override readonly name: string = 'TenantNotFoundError';
 }
 
+/**
+ * 400 `app_required`: the shop id is granted to more than one of the service's apps (TIKTOK_APPS), so the call
+ * must name one (`{ app }`). `apps` lists them (for a tenant-scoped key, those of its tenants). Do not retry as is.
+ */
+export class AppRequiredError extends TokenServiceError {
+  override readonly name: string = 'AppRequiredError';
+  readonly apps: readonly string[];
+
+  constructor(init: TokenServiceErrorInit) {
+    super(init);
+    this.apps = [...(init.apps ?? [])];
+  }
+}
+
+/** 400 `unknown_app`: the `app` given is not one the service configures (TIKTOK_APPS). */
+export class UnknownAppError extends TokenServiceError {
+  override readonly name: string = 'UnknownAppError';
+}
+
 /** 409: the seller's grant is dead or revoked; only a new consent by the seller helps. Do not retry. */
 export class ReauthorizationRequiredError extends TokenServiceError {
   override readonly name: string = 'ReauthorizationRequiredError';
@@ -80,6 +101,9 @@ export class ServiceUnavailableError extends TokenServiceError {
 /** The typed error for a status the service answered with; anything unexpected is a plain TokenServiceError. */
 export function errorForStatus(init: TokenServiceErrorInit): TokenServiceError {
   switch (init.status) {
+    case 400:
+      if (init.code === 'app_required') return new AppRequiredError(init);
+      return init.code === 'unknown_app' ? new UnknownAppError(init) : new TokenServiceError(init);
     case 401:
       return new UnauthorizedError(init);
     case 403:

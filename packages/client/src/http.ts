@@ -98,6 +98,7 @@ async function attemptOnce(fetchFn: FetchLike, request: ServiceRequest, timeoutM
     message: `token service answered ${status} ${code} for ${request.subject}: ${detail}`,
     shopId: request.shopId,
     retryAfterSeconds,
+    apps: fields.apps,
   });
   return {
     kind: 'failed',
@@ -115,15 +116,18 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The service's error body: `{ statusCode, error, message, retry_after_seconds? }`. */
-function errorFields(body: unknown): { error?: string; message?: string; retryAfterSeconds?: number } {
+const APP_ID = /^[a-z0-9-]{1,32}$/;
+
+/** The service's error body: `{ statusCode, error, message, retry_after_seconds?, apps? }`. */
+function errorFields(body: unknown): { error?: string; message?: string; retryAfterSeconds?: number; apps?: string[] } {
   if (body === null || typeof body !== 'object') return {};
-  const { error, message, retry_after_seconds: retryAfter } = body as Record<string, unknown>;
+  const { error, message, retry_after_seconds: retryAfter, apps } = body as Record<string, unknown>;
   return {
     error: typeof error === 'string' && /^[a-z0-9_]{1,64}$/.test(error) ? error : undefined,
     // The service's messages name shops and routes, never secrets; cut anyway, a proxy could say anything.
     message: typeof message === 'string' ? message.slice(0, 300) : undefined,
     retryAfterSeconds: typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+    apps: Array.isArray(apps) ? apps.filter((app): app is string => typeof app === 'string' && APP_ID.test(app)).slice(0, 32) : undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 export { TokenClient } from './token-client.ts';
-export type { ConnectSession, ConnectSessionOptions, GetTokenOptions, ShopToken, TokenClientOptions } from './token-client.ts';
+export type { ConnectSession, ConnectSessionOptions, GetTokenOptions, ShopOptions, ShopToken, TokenClientOptions } from './token-client.ts';
 export {
+  AppRequiredError,
   ClientErrorCode,
   ForbiddenError,
   ReauthorizationRequiredError,
@@ -9,6 +10,7 @@ export {
   TenantNotFoundError,
   TokenServiceError,
   UnauthorizedError,
+  UnknownAppError,
 } from './errors.ts';
 export type { TokenServiceErrorInit } from './errors.ts';
 export { isExpiredTokenError, TIKTOK_EXPIRED_TOKEN_CODE } from './expired-token.ts';

@@ -22,12 +22,23 @@ export interface TokenClientOptions {
   fetch?: FetchLike;
 }
 
-export interface GetTokenOptions {
+export interface ShopOptions {
+  /**
+   * The service's app (an id of its TIKTOK_APPS, e.g. `us`) whose shop is meant. Needed only for a shop id
+   * granted to more than one app: without it the service answers `app_required` (AppRequiredError, whose
+   * `apps` lists them). An app the service does not configure is UnknownAppError.
+   */
+  app?: string;
+}
+
+export interface GetTokenOptions extends ShopOptions {
   /** Seconds the token must stay valid at least (0-86400); the client's default otherwise. */
   minTtl?: number;
 }
 
 export interface ShopToken {
+  /** The service's app whose shop and token this is (`default` for a service with one app). */
+  app: string;
   /** The `x-tts-access-token` header of TikTok Shop API calls. */
   accessToken: string;
   /** The `shop_cipher` parameter of calls about this shop. */
@@ -95,6 +106,7 @@ export class TokenClient {
   readonly #policy: RetryPolicy;
   readonly #fetch: FetchLike;
   readonly #isExpired: (error: unknown) => boolean;
+  /** By shop id and the app named (none: the service picks the only one): each has its own token. */
   readonly #shops = new Map<string, ShopState>();
 
   constructor(options: TokenClientOptions) {
@@ -120,9 +132,9 @@ export class TokenClient {
    * callers of one shop sharing one request. Throws the errors of errors.ts.
    */
   async getToken(shopId: string, options: GetTokenOptions = {}): Promise<ShopToken> {
-    checkShopId(shopId);
+    const shop = shopOf(shopId, options);
     const minTtl = options.minTtl === undefined ? this.#minTtl : checkMinTtl(options.minTtl);
-    const state = this.#state(shopId);
+    const state = this.#state(shop);
     for (let joined = 0; joined < MAX_JOINS; joined += 1) {
       if (state.token && isFresh(state.token, minTtl)) return copy(state.token);
       const flight = state.flight;
@@ -131,20 +143,20 @@ export class TokenClient {
       // A read asked with at least this min_ttl is the service's best answer, even if TikTok gave less.
       if (isFresh(token, minTtl) || (flight.kind === 'get' && flight.minTtl >= minTtl)) return copy(token);
     }
-    return copy(await this.#fly(state, shopId, 'get', minTtl));
+    return copy(await this.#fly(state, shop, 'get', minTtl));
   }
 
   /**
    * For a token TikTok refused (105002): forgets the cached token and asks the service for a new one
    * (`POST /v1/shops/{id}/token/refresh`). One refresh in flight per shop; getToken callers meanwhile wait for it.
    */
-  async invalidate(shopId: string): Promise<ShopToken> {
-    checkShopId(shopId);
-    const state = this.#state(shopId);
+  async invalidate(shopId: string, options: ShopOptions = {}): Promise<ShopToken> {
+    const shop = shopOf(shopId, options);
+    const state = this.#state(shop);
     state.token = undefined;
     state.generation += 1;
     if (state.flight?.kind === 'refresh') return copy(await state.flight.promise);
-    return copy(await this.#fly(state, shopId, 'refresh', 0));
+    return copy(await this.#fly(state, shop, 'refresh', 0));
   }
 
   /**
@@ -157,7 +169,7 @@ export class TokenClient {
       return await fn(token);
     } catch (error) {
       if (!this.#isExpired(error)) throw error;
-      return await fn(await this.#renew(shopId, token));
+      return await fn(await this.#renew(shopOf(shopId, options), token));
     }
   }
 
@@ -189,28 +201,29 @@ export class TokenClient {
   }
 
   /** A token other than `rejected`: one already renewed by another caller, else a refresh. */
-  async #renew(shopId: string, rejected: ShopToken): Promise<ShopToken> {
-    const state = this.#state(shopId);
+  async #renew(shop: Shop, rejected: ShopToken): Promise<ShopToken> {
+    const state = this.#state(shop);
     if (state.flight?.kind === 'refresh') return copy(await state.flight.promise);
     if (state.token && state.token.accessToken !== rejected.accessToken && isFresh(state.token, 0)) return copy(state.token);
-    return this.invalidate(shopId);
+    return this.invalidate(shop.id, { app: shop.app });
   }
 
-  #state(shopId: string): ShopState {
-    let state = this.#shops.get(shopId);
+  #state(shop: Shop): ShopState {
+    const key = shop.app === undefined ? shop.id : `${shop.id}/${shop.app}`;
+    let state = this.#shops.get(key);
     if (!state) {
       state = { generation: 0 };
-      this.#shops.set(shopId, state);
+      this.#shops.set(key, state);
     }
     return state;
   }
 
-  #fly(state: ShopState, shopId: string, kind: Flight['kind'], minTtl: number): Promise<ShopToken> {
+  #fly(state: ShopState, shop: Shop, kind: Flight['kind'], minTtl: number): Promise<ShopToken> {
     const generation = state.generation;
     const flight: Flight = {
       kind,
       minTtl,
-      promise: this.#request(kind, shopId, minTtl)
+      promise: this.#request(kind, shop, minTtl)
         .then((token) => {
           if (kind === 'refresh' || state.generation === generation) state.token = token;
           return token;
@@ -223,29 +236,52 @@ export class TokenClient {
     return flight.promise;
   }
 
-  async #request(kind: Flight['kind'], shopId: string, minTtl: number): Promise<ShopToken> {
-    const url = new URL(`v1/shops/${shopId}/token${kind === 'refresh' ? '/refresh' : ''}`, this.#baseUrl);
-    if (kind === 'get') url.search = `min_ttl=${minTtl}`;
+  async #request(kind: Flight['kind'], shop: Shop, minTtl: number): Promise<ShopToken> {
+    const url = new URL(`v1/shops/${shop.id}/token${kind === 'refresh' ? '/refresh' : ''}`, this.#baseUrl);
+    const search = new URLSearchParams();
+    if (kind === 'get') search.set('min_ttl', String(minTtl));
+    if (shop.app !== undefined) search.set('app', shop.app);
+    url.search = search.toString();
     const request: ServiceRequest = {
       method: kind === 'get' ? 'GET' : 'POST',
       url,
       headers: { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json' },
-      subject: `shop ${shopId}`,
-      shopId,
+      subject: shop.app === undefined ? `shop ${shop.id}` : `shop ${shop.id} (app ${shop.app})`,
+      shopId: shop.id,
     };
     return parseToken(await callService(this.#fetch, request, this.#policy), request);
   }
 }
 
+/** A shop the caller asked about: its id, and the app it named (undefined: none). */
+interface Shop {
+  id: string;
+  app: string | undefined;
+}
+
+function shopOf(shopId: unknown, options: ShopOptions): Shop {
+  if (typeof shopId !== 'string' || !SHOP_ID.test(shopId)) throw new TypeError('shopId must be 1-64 characters of [A-Za-z0-9_-]');
+  const { app } = options;
+  if (app !== undefined && (typeof app !== 'string' || !APP_ID.test(app))) throw new TypeError('app must be 1-32 characters of [a-z0-9-]');
+  return { id: shopId, app };
+}
+
 function parseToken(body: unknown, request: ServiceRequest): ShopToken {
   const fields = (body ?? {}) as Record<string, unknown>;
-  const { access_token: accessToken, shop_cipher: shopCipher, expires_at: expiresAt, tenant_id: tenantId } = fields;
+  const { access_token: accessToken, shop_cipher: shopCipher, expires_at: expiresAt, tenant_id: tenantId, app } = fields;
   if (typeof accessToken !== 'string' || accessToken === '' || typeof shopCipher !== 'string' || typeof expiresAt !== 'string') {
     throw invalidResponse(200, request, 'access_token, shop_cipher or expires_at missing');
   }
   const expiry = new Date(expiresAt);
   if (Number.isNaN(expiry.getTime())) throw invalidResponse(200, request, 'expires_at is not a date');
-  return { accessToken, shopCipher, expiresAt: expiry, tenantId: typeof tenantId === 'string' ? tenantId : null };
+  return {
+    // A service from before several apps names none: it had one, `default`.
+    app: typeof app === 'string' ? app : 'default',
+    accessToken,
+    shopCipher,
+    expiresAt: expiry,
+    tenantId: typeof tenantId === 'string' ? tenantId : null,
+  };
 }
 
 function parseConnectSession(body: unknown, request: ServiceRequest): ConnectSession {
@@ -266,6 +302,7 @@ function isFresh(token: ShopToken, minTtlSeconds: number): boolean {
 /** Callers get their own object: changing it cannot change what others are handed. */
 function copy(token: ShopToken): ShopToken {
   return {
+    app: token.app,
     accessToken: token.accessToken,
     shopCipher: token.shopCipher,
     expiresAt: new Date(token.expiresAt.getTime()),
@@ -287,10 +324,6 @@ function baseUrlOf(value: string | URL): URL {
   url.hash = '';
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
-}
-
-function checkShopId(shopId: unknown): asserts shopId is string {
-  if (typeof shopId !== 'string' || !SHOP_ID.test(shopId)) throw new TypeError('shopId must be 1-64 characters of [A-Za-z0-9_-]');
 }
 
 function checkMinTtl(value: number): number {

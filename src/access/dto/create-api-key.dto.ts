@@ -31,7 +31,8 @@ export class CreateApiKeyDto {
     type: [String],
     maxItems: 10000,
     uniqueItems: true,
-    description: 'the shops the key may see (each 1-64 characters of [A-Za-z0-9_-]); omitted: every shop',
+    description:
+      'the shops the key may see (each 1-64 characters of [A-Za-z0-9_-]), each in every app it is granted to (name the app with `?app=` where a shop id is in several); omitted: every shop',
   })
   @IsOptional()
   @IsArray()
@@ -47,7 +48,7 @@ export class CreateApiKeyDto {
     uniqueItems: true,
     items: { type: 'string', pattern: `^${TENANT_ID_PATTERN}$` },
     description:
-      'instead of shop_ids: the key sees every shop of these tenants, also those connected after it was made, and no other ' +
+      'instead of shop_ids: the key sees every shop of these tenants (a tenant owns authorizations, whatever their app), also those connected after it was made, and no other ' +
       `(each ${TENANT_ID_RULE}; every one must exist)`,
   })
   @IsOptional()
@@ -76,7 +77,7 @@ export class CreateApiKeyDto {
 
 /** What a key may see and do, as the listing and the create answer show it. */
 export class ApiKeyScope {
-  @ApiProperty({ type: [String], nullable: true, description: 'null: not limited to listed shops' })
+  @ApiProperty({ type: [String], nullable: true, description: 'null: not limited to listed shops; a listed shop id in every app' })
   shop_ids!: string[] | null;
 
   @ApiProperty({

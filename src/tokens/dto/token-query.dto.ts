@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { APP_ID_PATTERN } from '../../config/tiktok-apps';
 import { toInteger } from '../../common/http/query-transforms';
 import { SHOP_VIEW_STATUSES, ShopViewStatus } from '../../shops/derived-status';
 import { SHOP_ID_PATTERN, SHOP_ID_REGEXP, TENANT_ID_PATTERN, TENANT_ID_REGEXP, TENANT_ID_RULE } from '../../common/ids';
@@ -8,7 +9,20 @@ import { SHOP_ID_PATTERN, SHOP_ID_REGEXP, TENANT_ID_PATTERN, TENANT_ID_REGEXP, T
 /** The largest min_ttl a caller may ask for: a day. */
 export const MAX_MIN_TTL_SECONDS = 86400;
 
-export class TokenQueryDto {
+/** `?app=`: an app id of TIKTOK_APPS; any other value is 400 `unknown_app` (the service's answer, naming the apps). */
+export class AppQueryDto {
+  @ApiPropertyOptional({
+    pattern: `^${APP_ID_PATTERN}$`,
+    example: 'us',
+    description:
+      "the app whose shop is meant (an id of TIKTOK_APPS; `default` with one app configured the single-app way). Needed only for a shop id granted to more than one app: without it that is 400 `app_required`, whose `apps` lists them. For a tenant-scoped key only its tenants' shops count. Unknown: 400 `unknown_app`",
+  })
+  @IsOptional()
+  @IsString({ message: 'app must be one app id' })
+  app?: string;
+}
+
+export class TokenQueryDto extends AppQueryDto {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 0,
@@ -42,11 +56,23 @@ export class ListShopsQueryDto {
   @IsOptional()
   @Matches(TENANT_ID_REGEXP, { message: `tenant_id must be ${TENANT_ID_RULE}` })
   tenant_id?: string;
+
+  @ApiPropertyOptional({
+    pattern: `^${APP_ID_PATTERN}$`,
+    example: 'us',
+    description: "only this app's shops (an id of TIKTOK_APPS); unknown: 400 `unknown_app`",
+  })
+  @IsOptional()
+  @IsString({ message: 'app must be one app id' })
+  app?: string;
 }
 
 export class ShopTokenResponse {
   @ApiProperty()
   shop_id!: string;
+
+  @ApiProperty({ example: 'default', description: 'the app (an id of TIKTOK_APPS) whose shop and token this is; `default` with one app' })
+  app!: string;
 
   @ApiProperty({ description: 'the shop_cipher parameter of TikTok Shop API calls' })
   shop_cipher!: string;
@@ -71,8 +97,11 @@ export class ShopTokenResponse {
 }
 
 export class ShopView {
-  @ApiProperty()
+  @ApiProperty({ description: 'a shop id granted to several apps is listed once per app' })
   shop_id!: string;
+
+  @ApiProperty({ example: 'default', description: 'the app (an id of TIKTOK_APPS) the shop is granted to; `default` with one app' })
+  app!: string;
 
   @ApiProperty({ type: String, nullable: true, description: 'the tenant that owns the shop; null: none' })
   tenant_id!: string | null;
@@ -106,6 +135,11 @@ export class ShopListResponse {
   @ApiProperty({ type: [ShopView] })
   shops!: ShopView[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'pass as `after` for the next page; null on the last page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "pass as `after` for the next page; null on the last page. A page never ends inside a shop id: a full one also has its last shop id's other apps",
+  })
   next_after!: string | null;
 }
