@@ -101,6 +101,7 @@ describe('access matrix: every documented route x every kind of caller', () => {
     'GET /auth/tiktok': { expected: PUBLIC(302), request: fixed('/auth/tiktok') },
     // No code and no state: refused whoever asks.
     'GET /auth/callback': { expected: PUBLIC(400), request: fixed('/auth/callback') },
+    'GET /auth/callback/{app}': { expected: PUBLIC(400), request: fixed('/auth/callback/default') },
     // No result cookie: nothing to show, whoever asks.
     'GET /auth/result': { expected: PUBLIC(404), request: fixed('/auth/result') },
     // The webhook's Authorization header is TikTok's signature, never an API key.

@@ -7,6 +7,7 @@ import {
   TokenClientOptions,
   TokenServiceError,
   UnauthorizedError,
+  UnknownAppError,
 } from '../../packages/client/src/index.ts';
 import { freePort } from '../../src/database/embedded-postgres';
 import { callbackUrl, mintCode, TWO_APPS, UK_SELLER } from '../support/consent';
@@ -156,9 +157,10 @@ describe('TokenClient.createConnectSession with two apps (global, us)', () => {
     expect(rows).toEqual([{ app_key: 'sandbox-us-app-key' }]);
   });
 
-  it('throws a TokenServiceError unknown_app for an app the service does not serve, never retried', async () => {
+  it('throws an UnknownAppError (a TokenServiceError) for an app the service does not serve, never retried', async () => {
     const error = await rejection(connect.createConnectSession('merchant-42', { app: 'eu' }));
-    expect(error.constructor).toBe(TokenServiceError);
+    expect(error.constructor).toBe(UnknownAppError);
+    expect(error).toBeInstanceOf(TokenServiceError);
     expect(error).toMatchObject({ status: 400, code: 'unknown_app', attempts: 1 });
   });
 });
