@@ -42,8 +42,8 @@ export class MetricsService {
 
   readonly webhookEvents = new Counter({
     name: 'tts_webhook_events_total',
-    help: 'TikTok webhook deliveries by type and outcome.',
-    labelNames: ['type', 'outcome'] as const,
+    help: 'TikTok webhook deliveries by type, outcome and app.',
+    labelNames: ['type', 'outcome', 'app'] as const,
     registers: [this.registry],
   });
 

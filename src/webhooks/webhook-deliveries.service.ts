@@ -50,7 +50,7 @@ export class WebhookDeliveriesService {
 
   async process(app: TiktokApp, envelope: WebhookEnvelope): Promise<DeliveryResult> {
     const result = await this.dataSource.transaction((manager) => this.claimAndApply(manager, app.appKey, envelope));
-    this.metrics.webhookEvents.inc({ type: webhookTypeLabel(envelope.type), outcome: result });
+    this.metrics.webhookEvents.inc({ type: webhookTypeLabel(envelope.type), outcome: result, app: app.id });
     return result;
   }
 

@@ -138,6 +138,11 @@ describe('webhooks per app (TIKTOK_APPS=global,us)', () => {
     }
     expect((await consent(browser, UK_SELLER, 'us')).status).toBe(200);
     expect((await rowsOf(t, UK_SHOP)).us).toMatchObject({ status: 'active', authorization_status: 'active', has_tokens: true });
+    // Counted under the app it was signed for.
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^tts_webhook_events_total\{type="7",outcome="expiring",app="us"\} 1$/m);
+    expect(metrics).toMatch(/^tts_webhook_events_total\{type="6",outcome="revoked",app="us"\} 2$/m);
+    expect(metrics).not.toMatch(/^tts_webhook_events_total\{[^}]*app="global"[^}]*\} [1-9]/m);
   });
 
   it("takes /webhooks/tiktok as the default app's (the first listed), signed with its credentials", async () => {

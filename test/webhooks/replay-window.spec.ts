@@ -31,7 +31,7 @@ describe('POST /webhooks/tiktok: the timestamp window that keeps deleted de-dupl
 
   async function metric(outcome: string): Promise<number> {
     const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
-    const match = new RegExp(`^tts_webhook_events_total\\{type="6",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text);
+    const match = new RegExp(`^tts_webhook_events_total\\{type="6",outcome="${outcome}",app="default"\\} (\\d+)$`, 'm').exec(text);
     return match ? Number(match[1]) : 0;
   }
 
