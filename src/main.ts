@@ -65,6 +65,8 @@ function logReady(config: AppConfig, database: string, logger: Logger): void {
   logger.log(`ready: open ${config.publicBaseUrl}/ (listening on ${config.host}:${config.port})`);
   logger.log(`database: ${database}`);
   logger.log(`TikTok sandbox: ${sandbox}`);
+  // Ids only: an app's key and secret are never logged.
+  logger.log(`TikTok apps: ${config.tiktok.apps.map((app, index) => (index === 0 ? `${app.id} (default)` : app.id)).join(', ')}`);
   logger.log(`admin key: ${adminKey}`);
 }
 

@@ -136,7 +136,7 @@ describe('consent with two apps (global, us)', () => {
   });
 
   it('answers an app it does not serve with 400 unknown_app, as JSON and as a page, before spending any state', async () => {
-    for (const path of ['/auth/tiktok?app=nope', '/auth/tiktok?app=US', '/auth/tiktok?app=us&app=global', '/auth/callback/nope?code=x']) {
+    for (const path of ['/auth/tiktok?app=nope', '/auth/tiktok?app=US', '/auth/callback/nope?code=x']) {
       expect(`${path} ${(await errorOf(await client.get(path))).join(' ')}`).toBe(`${path} 400 unknown_app`);
       const page = await client.get(path, 'text/html');
       expect(`${path} ${page.status}`).toBe(`${path} 400`);
@@ -145,6 +145,8 @@ describe('consent with two apps (global, us)', () => {
       expect(html).toContain('data-error="unknown_app"');
       expect(html).toContain('Unknown app');
     }
+    // A repeated app is no app id at all.
+    expect(await errorOf(await client.get('/auth/tiktok?app=us&app=global'))).toEqual([400, 'invalid_request']);
     const [row] = await query<{ n: number }>(t.db.url, 'SELECT count(*)::int AS n FROM oauth_states');
     expect(row.n).toBe(0);
 

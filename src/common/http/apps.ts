@@ -2,18 +2,21 @@ import { APP_ID_RULE, type TiktokApp, type TiktokApps } from '../../config/tikto
 import { AppError, ErrorCode } from '../errors/app-error';
 
 /** 400 `unknown_app`: the answer for every `app` (query, body, path) this deployment does not configure. */
-export function unknownApp(apps: TiktokApps, id: unknown): AppError {
-  const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 40)) : 'given';
+export function unknownApp(apps: TiktokApps, id: string): AppError {
   return new AppError(
     ErrorCode.UnknownApp,
-    `app ${shown} is not configured here (an app id is ${APP_ID_RULE}); configured: ${apps.all.map((app) => app.id).join(', ')}`,
+    `app ${JSON.stringify(id.slice(0, 40))} is not configured here (an app id is ${APP_ID_RULE}); configured: ${apps.all.map((app) => app.id).join(', ')}`,
   );
 }
 
-/** The app a request names (`undefined`: the default app), or 400 `unknown_app`. */
+/**
+ * The app a request names (`undefined`: the default app), or 400 `unknown_app`. Anything but one string (a
+ * repeated query parameter, `app[x]=`, a number in a body) is 400 `invalid_request`.
+ */
 export function requireApp(apps: TiktokApps, id: unknown): TiktokApp {
   if (id === undefined) return apps.default;
-  const app = typeof id === 'string' ? apps.byId(id) : undefined;
+  if (typeof id !== 'string') throw new AppError(ErrorCode.InvalidRequest, 'app must be one app id (a string, given once)');
+  const app = apps.byId(id);
   if (!app) throw unknownApp(apps, id);
   return app;
 }
