@@ -13,6 +13,7 @@ const { AuthorizationViewsRepository } = require('../dist/shops/authorization-vi
 const { AuthorizationEventsRepository } = require('../dist/shops/authorization-events.repository');
 const { AuthorizationRefreshRepository } = require('../dist/shops/authorization-refresh.repository');
 const { ShopsMetrics } = require('../dist/shops/shops.metrics');
+const { ShopApps } = require('../dist/shops/shop-apps');
 const { ShopTokensService } = require('../dist/tokens/shop-tokens.service');
 const { NotificationOutboxRepository } = require('../dist/notifications/notification-outbox.repository');
 const { MetricsService } = require('../dist/metrics/metrics.service');
@@ -118,7 +119,8 @@ async function capture(client, config, parameters) {
   new ShopsMetrics(metrics, views, apps);
   const services = {
     views,
-    shops: new ShopsQueryService(views, new AuthorizationEventsRepository(ds), apps),
+    // One app: which app a shop id means needs no lookup (ShopApps).
+    shops: new ShopsQueryService(views, new AuthorizationEventsRepository(ds), apps, new ShopApps(apps, null)),
     authorizations: new AuthorizationsQueryService(views, apps),
     tokens: new ShopTokensService(config, apps, views, null, null, null, null),
     refreshes: new AuthorizationRefreshRepository(ds, null),

@@ -54,7 +54,9 @@ describe('visibleShopIds', () => {
 
 describe('mayAccessShop for a tenant-scoped key', () => {
   const tenantKey: Caller = { kind: 'service', keyId: 'k', name: 'n', shopIds: null, tenantIds: ['t1', 't2'], permissions: ['tokens'] };
-  const owner = (tenantId: string | null, appKey = 'app-key-1'): ShopOwner[] => [{ appKey, authorizationId: `auth-${appKey}`, tenantId }];
+  const owner = (tenantId: string | null, appKey = 'app-key-1'): ShopOwner[] => [
+    { appKey, authorizationId: `auth-${appKey}`, tenantId, granted: true },
+  ];
 
   it.each<[string, ShopOwner[] | undefined, boolean]>([
     ["a shop of one of the key's tenants", owner('t2'), true],
@@ -101,8 +103,8 @@ describe('mayAccessShop for a tenant-scoped key', () => {
 describe('requestedShop: which app a request for a shop id means', () => {
   const plain: Caller = { kind: 'service', keyId: 'k', name: 'n', shopIds: null, tenantIds: null, permissions: ['tokens'] };
   const acme: Caller = { ...plain, tenantIds: ['acme'] };
-  const us: ShopOwner = { appKey: 'us-key', authorizationId: 'auth-us', tenantId: 'acme' };
-  const global: ShopOwner = { appKey: 'global-key', authorizationId: 'auth-global', tenantId: 'globex' };
+  const us: ShopOwner = { appKey: 'us-key', authorizationId: 'auth-us', tenantId: 'acme', granted: true };
+  const global: ShopOwner = { appKey: 'global-key', authorizationId: 'auth-global', tenantId: 'globex', granted: true };
 
   it('is the only row when one app holds the shop id, named or not', () => {
     expect(requestedShop(plain, [us])).toEqual({ kind: 'one', owner: us });

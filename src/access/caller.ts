@@ -77,7 +77,10 @@ export type RequestedShop = { kind: 'one'; owner: ShopOwner } | { kind: 'several
  */
 export function requestedShop(caller: Caller, owners: readonly ShopOwner[], appKey?: string): RequestedShop {
   const tenantIds = visibleTenantIds(caller);
-  const seen = owners.filter((owner) => ownerVisible(tenantIds, owner, appKey));
+  const visible = owners.filter((owner) => ownerVisible(tenantIds, owner, appKey));
+  // An app's revoked or deauthorized row does not make the shop ambiguous while another app's is granted.
+  const granted = visible.filter((owner) => owner.granted);
+  const seen = granted.length > 0 ? granted : visible;
   if (seen.length === 1) return { kind: 'one', owner: seen[0] };
   return seen.length === 0 ? { kind: 'none' } : { kind: 'several', owners: seen };
 }

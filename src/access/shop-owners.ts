@@ -1,8 +1,12 @@
-/** Whose a shop is in one app: the app, the authorization that grants it there, and that authorization's tenant (null: none). */
+/**
+ * Whose a shop is in one app: the app, the authorization that grants it there, and that authorization's tenant
+ * (null: none). `granted`: the shop is active there and its authorization not revoked.
+ */
 export interface ShopOwner {
   appKey: string;
   authorizationId: string;
   tenantId: string | null;
+  granted: boolean;
 }
 
 /**

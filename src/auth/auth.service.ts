@@ -184,7 +184,7 @@ export class AuthService {
    */
   private async appOf(proof: Proof, pathApp: TiktokApp | undefined): Promise<TiktokApp> {
     if (proof === null) return pathApp ?? this.apps.default;
-    const stateApp = proof.appKey === null ? this.apps.default : this.apps.byKey(proof.appKey);
+    const stateApp = this.apps.ofStored(proof.appKey);
     if (!stateApp || (pathApp !== undefined && pathApp !== stateApp)) {
       await this.recordFailure('state', { reason: 'issued for another app' });
       throw new AppError(ErrorCode.InvalidState, "the state was issued for another app than this callback's; start again");

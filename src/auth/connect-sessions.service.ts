@@ -56,7 +56,7 @@ export class ConnectSessionsService {
     if (!session) throw invalidConnectSession();
     // Null: a session from before several apps, for the default one. An app no longer configured (start-up
     // refuses its authorizations, not its pending links) can start no consent.
-    const app = session.appKey === null ? this.apps.default : this.apps.byKey(session.appKey);
+    const app = this.apps.ofStored(session.appKey);
     if (!app) throw invalidConnectSession();
     return { session, app };
   }

@@ -11,7 +11,7 @@ function setup(maxEntries = 100): { cache: ShopOwnerCache; bus: { healthy: boole
 
 const owner = (shopId: string, authorizationId: string, tenantId: string | null = 'tenant-a'): CachedShop => ({
   shopId,
-  owners: [{ appKey: 'app-key', authorizationId, tenantId }],
+  owners: [{ appKey: 'app-key', authorizationId, tenantId, granted: true }],
 });
 
 describe('ShopOwnerCache', () => {
@@ -43,8 +43,8 @@ describe('ShopOwnerCache', () => {
       const shop: CachedShop = {
         shopId: 's1',
         owners: [
-          { appKey: 'global-key', authorizationId: 'auth-global', tenantId: 'tenant-a' },
-          { appKey: 'us-key', authorizationId: 'auth-us', tenantId: 'tenant-b' },
+          { appKey: 'global-key', authorizationId: 'auth-global', tenantId: 'tenant-a', granted: true },
+          { appKey: 'us-key', authorizationId: 'auth-us', tenantId: 'tenant-b', granted: true },
         ],
       };
       cache.set(shop, cache.generation);

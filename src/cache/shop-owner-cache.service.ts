@@ -8,6 +8,7 @@ export interface CachedShopOwner {
   appKey: string;
   authorizationId: string;
   tenantId: string | null;
+  granted: boolean;
 }
 
 /** Every app's row of one shop id: the same shop may be granted to several apps, owned by different tenants. */

@@ -299,6 +299,11 @@ describe('loadConfig with several apps (TIKTOK_APPS)', () => {
     expect(errorOf({ TIKTOK_APP_US_KEY: 'uk' }).message).toBe('TIKTOK_APP_US_KEY: is set but TIKTOK_APPS is not (list the app ids there)');
   });
 
+  it('starts a single-app deployment configured the old way whatever other TIKTOK_APP_* variables its environment holds', () => {
+    const config = loadConfig({ TIKTOK_APP_KEY: 'k', TIKTOK_APP_SECRET: 's', TIKTOK_SERVICE_ID: 'sid', TIKTOK_APP_LEGACY_KEY: 'old' });
+    expect(config.tiktok.apps.map((app) => [app.id, app.appKey])).toEqual([['default', 'k']]);
+  });
+
   it('never echoes a secret in a problem', () => {
     const secret = `secret-${'x'.repeat(300)}`;
     for (const env of [

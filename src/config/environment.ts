@@ -7,7 +7,8 @@ import { toBoolean, toInteger, trimmed } from './env-transforms';
 /** The longest AUTH_STATE_TTL_SECONDS: the housekeeping job relies on no state living longer. */
 export const MAX_STATE_TTL_SECONDS = 3600;
 
-const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+/** What every URL variable must be (class-validator's isURL options); the per-app ones are checked with it too. */
+export const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
  * Every environment variable the service reads, as received. Validated once at start-up; the rest of the

@@ -1,4 +1,6 @@
+import { isURL } from 'class-validator';
 import { SANDBOX_CREDENTIALS, TIKTOK_DEFAULTS } from './app-config';
+import { HTTP_URL } from './environment';
 import type { SectionContext } from './section-context';
 import { APP_ID_RULE, DEFAULT_APP_ID, isAppId, TiktokApp } from './tiktok-apps';
 
@@ -47,7 +49,8 @@ function perAppValue(context: SectionContext, id: string, field: Field): string 
     context.problems.add(name, `must be shorter than or equal to ${MAX_LENGTH[field]} characters`);
     return undefined;
   }
-  if (field === 'AUTHORIZE_URL' && !/^https?:\/\/[^\s/]+/.test(value)) {
+  // The same rule as TIKTOK_AUTHORIZE_URL's, and one the consent redirect can always build on.
+  if (field === 'AUTHORIZE_URL' && (!isURL(value, HTTP_URL) || !URL.canParse(value))) {
     context.problems.add(name, 'must be a URL address');
     return undefined;
   }
@@ -99,8 +102,13 @@ export function tiktokAppsSection(context: SectionContext, sandbox: boolean, pub
   return apps;
 }
 
-/** Per-app variables of no listed app (or set without TIKTOK_APPS): a typo that would silently do nothing. */
-function refuseStrayVariables({ source, problems }: SectionContext, ids: string[] | null): void {
+/**
+ * Per-app variables of no listed app: a typo that would silently do nothing. Without TIKTOK_APPS only when
+ * TIKTOK_APP_KEY is not set either (the several-apps form with TIKTOK_APPS forgotten): a single-app deployment
+ * configured the old way starts as it always did, whatever else its environment holds.
+ */
+function refuseStrayVariables({ env, source, problems }: SectionContext, ids: string[] | null): void {
+  if (ids === null && env.TIKTOK_APP_KEY !== undefined) return;
   const stray = Object.keys(source)
     .filter((name) => PER_APP_VARIABLE.test(name) && (source[name]?.trim() ?? '') !== '')
     .filter((name) => !(ids ?? []).some((id) => FIELDS.some((field) => appVariable(id, field) === name)))

@@ -65,9 +65,20 @@ export class TiktokApps {
     return this.keys.get(appKey);
   }
 
-  /** The app id shown for a stored app key; the key itself for one no longer configured (start-up refuses those). */
-  idOf(appKey: string): string {
-    return this.keys.get(appKey)?.id ?? appKey;
+  /**
+   * The app of a stored app key where the column may be null (consent states, connect sessions, webhook
+   * deliveries from before several apps: the default app's); undefined for a key no longer configured.
+   */
+  ofStored(appKey: string | null): TiktokApp | undefined {
+    return appKey === null ? this.default : this.keys.get(appKey);
+  }
+
+  /**
+   * The app id shown for a stored app key (null: the default app, see {@link ofStored}); the key itself for one
+   * no longer configured (start-up refuses those where they matter).
+   */
+  idOf(appKey: string | null): string {
+    return this.ofStored(appKey)?.id ?? String(appKey);
   }
 
   /** The app key an `app` filter means; undefined for an unknown id. */

@@ -95,7 +95,7 @@ export class NotificationsService {
     await this.enqueue(manager, CONNECT_FAILED, {
       tenant_id: event.tenantId,
       connect_session_id: event.connectSessionId,
-      app: event.appKey === null ? this.apps.default.id : this.apps.idOf(event.appKey),
+      app: this.apps.idOf(event.appKey),
       error: event.error,
     });
   }

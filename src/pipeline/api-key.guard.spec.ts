@@ -30,12 +30,12 @@ const APPS = new TiktokApps([
 
 /** Shops of tenant-a and tenant-b (shop-2 in both apps, tenant-b's in the US one); any other shop does not exist. */
 const OWNED: Record<string, ShopOwner[]> = {
-  'shop-a': [{ appKey: 'global-key', authorizationId: 'auth-1', tenantId: 'tenant-a' }],
-  'shop-b': [{ appKey: 'global-key', authorizationId: 'auth-2', tenantId: 'tenant-b' }],
-  'shop-n': [{ appKey: 'global-key', authorizationId: 'auth-3', tenantId: null }],
+  'shop-a': [{ appKey: 'global-key', authorizationId: 'auth-1', tenantId: 'tenant-a', granted: true }],
+  'shop-b': [{ appKey: 'global-key', authorizationId: 'auth-2', tenantId: 'tenant-b', granted: true }],
+  'shop-n': [{ appKey: 'global-key', authorizationId: 'auth-3', tenantId: null, granted: true }],
   'shop-2': [
-    { appKey: 'global-key', authorizationId: 'auth-1', tenantId: 'tenant-a' },
-    { appKey: 'us-key', authorizationId: 'auth-4', tenantId: 'tenant-b' },
+    { appKey: 'global-key', authorizationId: 'auth-1', tenantId: 'tenant-a', granted: true },
+    { appKey: 'us-key', authorizationId: 'auth-4', tenantId: 'tenant-b', granted: true },
   ],
 };
 const OWNERS: ShopOwners = {

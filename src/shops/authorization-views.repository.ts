@@ -34,6 +34,8 @@ export interface ShopOwnerRow {
   appKey: string;
   authorizationId: string;
   tenantId: string | null;
+  /** The shop is active in that app and its authorization not revoked. */
+  granted: boolean;
 }
 
 /** A shop as operators see it: who granted it, and where its authorization's refreshes stand. */
@@ -86,7 +88,8 @@ const LOAD_SHOP_GRANT = { name: 'tts_load_shop', text: `${SHOP_GRANT} WHERE s.id
  */
 const LOAD_SHOP_OWNERS = {
   name: 'tts_load_shop_owners',
-  text: `SELECT ${selectColumns(Shop, 's', ['appKey', 'authorizationId'])}, ${selectColumns(SellerAuthorization, 'a', ['tenantId'])}
+  text: `SELECT ${selectColumns(Shop, 's', ['appKey', 'authorizationId'])}, ${selectColumns(SellerAuthorization, 'a', ['tenantId'])},
+                (s.status = 'active' AND a.status <> 'revoked') AS granted
            FROM shops s JOIN seller_authorizations a ON a.id = s.authorization_id WHERE s.id = $1 ORDER BY s.app_key`,
 } as const;
 
@@ -265,14 +268,6 @@ export class AuthorizationViewsRepository {
       requireId(appKey, 'an app key'),
     ]);
     return row ? nestRow<AdminShopRow>(row) : null;
-  }
-
-  /** The app keys a shop id is stored for (one per app granted it), on shops_pkey; none: no such shop. */
-  async shopAppKeys(shopId: string): Promise<string[]> {
-    const rows = await this.dataSource.query<{ appKey: string }[]>(`SELECT app_key AS "appKey" FROM shops WHERE id = $1 ORDER BY app_key`, [
-      requireId(shopId, 'a shop id'),
-    ]);
-    return rows.map((row) => row.appKey);
   }
 
   /**

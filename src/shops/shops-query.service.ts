@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/errors/app-error';
-import { appFilter, appRequired } from '../common/http/apps';
+import { appFilter } from '../common/http/apps';
 import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationEventsRepository } from './authorization-events.repository';
 import { AdminShopRow, AuthorizationViewsRepository } from './authorization-views.repository';
 import type { ShopViewStatus } from './derived-status';
 import { refreshStateView, RefreshStateView } from './refresh-state';
+import { ShopApps } from './shop-apps';
 
 export { SHOP_VIEW_STATUSES } from './derived-status';
 export type { ShopViewStatus } from './derived-status';
@@ -43,6 +44,7 @@ export class ShopsQueryService {
     private readonly views: AuthorizationViewsRepository,
     private readonly events: AuthorizationEventsRepository,
     private readonly apps: TiktokApps,
+    private readonly shopApps: ShopApps,
   ) {}
 
   /** `app`: only the shops of this app id (400 `unknown_app` for one not configured). */
@@ -63,21 +65,9 @@ export class ShopsQueryService {
     return this.toView(row);
   }
 
-  /**
-   * The app key of the shop a route addresses by id: the one `app` (an app id) names (400 `unknown_app` if not
-   * configured), else the only app the shop id is stored for; 400 `app_required` when several apps were granted
-   * it, 404 when none was. With one app configured nothing is ever ambiguous.
-   */
-  async appKeyOf(shopId: string, app?: string): Promise<string> {
-    const named = appFilter(this.apps, app);
-    if (named !== undefined) return named;
-    // Every stored shop is the one app's (start-up refuses other app keys).
-    if (!this.apps.several) return this.apps.default.appKey;
-    const appKeys = await this.views.shopAppKeys(shopId);
-    if (appKeys.length === 0) throw shopNotFound(shopId);
-    if (appKeys.length === 1) return appKeys[0];
-    const appIds = appKeys.map((appKey) => this.apps.idOf(appKey));
-    throw appRequired(shopId, appIds);
+  /** The app key of the shop a route addresses by id (see ShopApps): every row counts, as for the admin key. */
+  appKeyOf(shopId: string, app?: string): Promise<string> {
+    return this.shopApps.appKeyOf(shopId, app);
   }
 
   /** The shop's events and its authorization's own events (those not about another shop), newest first. */

@@ -12,6 +12,7 @@ import { RevocationService } from './revocation.service';
 import { ShopOwnerLookup } from './shop-owner-lookup.service';
 import { ShopsMetrics } from './shops.metrics';
 import { ShopsQueryService } from './shops-query.service';
+import { ShopApps } from './shop-apps';
 import { StoredAppsCheck } from './stored-apps.check';
 import { StoredKeysCheck } from './stored-keys.check';
 import { StoredTokensRepository } from './stored-tokens.repository';
@@ -40,7 +41,16 @@ const REPOSITORIES = [
     RevocationService,
     ShopsQueryService,
     ShopOwnerLookup,
+    ShopApps,
   ],
-  exports: [...REPOSITORIES, AuthorizationStore, AuthorizationsQueryService, RevocationService, ShopsQueryService, ShopOwnerLookup],
+  exports: [
+    ...REPOSITORIES,
+    AuthorizationStore,
+    AuthorizationsQueryService,
+    RevocationService,
+    ShopsQueryService,
+    ShopOwnerLookup,
+    ShopApps,
+  ],
 })
 export class ShopsModule {}

@@ -6,7 +6,8 @@ import { TiktokApps } from '../config/tiktok-apps';
 
 /**
  * Refuses to start when authorizations are stored for an app key no configured app has: their sellers would
- * be orphaned (no refresh, no webhooks) without a word. The same guard as for encryption key ids.
+ * be orphaned (no refresh, no webhooks) without a word. The same guard as for encryption key ids. Revoked
+ * authorizations without tokens do not count.
  */
 @Injectable()
 export class StoredAppsCheck implements OnApplicationBootstrap {
@@ -17,8 +18,10 @@ export class StoredAppsCheck implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const rows = await this.dataSource.query<{ app_key: string; count: string }[]>(
+      // Revoked authorizations whose tokens are destroyed lose nothing: an app whose sellers are all gone can be retired.
       `SELECT app_key, count(*) AS count FROM seller_authorizations
-        WHERE NOT (app_key = ANY($1::varchar[])) GROUP BY app_key ORDER BY app_key`,
+        WHERE NOT (app_key = ANY($1::varchar[])) AND (status <> 'revoked' OR access_token IS NOT NULL OR refresh_token IS NOT NULL)
+        GROUP BY app_key ORDER BY app_key`,
       [this.apps.all.map((app) => app.appKey)],
     );
     if (rows.length === 0) return;

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Caller, requestedShop, visibleShopIds, visibleTenantIds } from '../access/caller';
-import { ShopOwner, ShopOwners } from '../access/shop-owners';
+import { ShopOwners } from '../access/shop-owners';
 import { TokenCache } from '../cache/token-cache.service';
 import { TokenCipher } from '../common/crypto/token-cipher';
-import { appFilter, appRequired, requireApp } from '../common/http/apps';
+import { appFilter } from '../common/http/apps';
 import { AppConfig } from '../config/app-config';
 import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationViewsRepository, ShopGrant } from '../shops/authorization-views.repository';
+import { ShopApps } from '../shops/shop-apps';
 import { openToken } from '../shops/token-binding';
 import type { ShopTokenResponse, ShopView } from './dto/token-query.dto';
 import type { RefreshOutcome } from './refresh.types';
@@ -36,6 +37,7 @@ export class ShopTokensService {
     private readonly refresher: TokenRefresher,
     private readonly cache: TokenCache,
     private readonly owners: ShopOwners,
+    private readonly shopApps: ShopApps,
   ) {}
 
   /** A token valid for at least `minTtlSeconds`: from memory, from the database, or refreshed first. */
@@ -135,24 +137,8 @@ export class ShopTokensService {
    * that of the only row of the shop id the caller may see: 400 `app_required` (listing the apps) when it may
    * see several, 404 `shop_not_found` when none.
    */
-  private async appKeyOf(caller: Caller, shop: ShopRequest): Promise<string> {
-    if (shop.appId !== undefined) return requireApp(this.apps, shop.appId).appKey;
-    if (!this.apps.several) return this.apps.default.appKey;
-    const requested = requestedShop(caller, await this.owners.find(shop.shopId));
-    switch (requested.kind) {
-      case 'one':
-        return requested.owner.appKey;
-      case 'several':
-        throw appRequired(shop.shopId, this.appIdsOf(requested.owners));
-      case 'none':
-        throw shopNotFound(shop.shopId);
-    }
-  }
-
-  /** The ids of the apps of these rows, in the order TIKTOK_APPS lists them. */
-  private appIdsOf(owners: readonly ShopOwner[]): string[] {
-    const keys = new Set(owners.map((owner) => owner.appKey));
-    return this.apps.all.filter((app) => keys.has(app.appKey)).map((app) => app.id);
+  private appKeyOf(caller: Caller, shop: ShopRequest): Promise<string> {
+    return this.shopApps.appKeyOf(shop.shopId, shop.appId, caller);
   }
 
   /** The shop in the app `appKey`, if it is still granted by an active authorization. */

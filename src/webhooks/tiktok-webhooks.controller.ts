@@ -5,7 +5,7 @@ import { ErrorCode } from '../common/errors/app-error';
 import { TiktokApps } from '../config/tiktok-apps';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 import { TiktokWebhooksService } from './tiktok-webhooks.service';
-import { webhookApp } from './webhook-app';
+import { requireApp } from '../common/http/apps';
 import { WebhookBytes } from './webhook-bytes.decorator';
 import { WEBHOOK_ENVELOPE_SCHEMA } from './webhook-envelope';
 
@@ -70,6 +70,6 @@ export class TiktokWebhooksController {
     @WebhookBytes() body: Buffer,
     @Headers('authorization') signature: string | undefined,
   ): Promise<void> {
-    await this.webhooks.receive(webhookApp(this.apps, appId), body, signature);
+    await this.webhooks.receive(requireApp(this.apps, appId), body, signature);
   }
 }

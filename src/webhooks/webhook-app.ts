@@ -1,6 +1,3 @@
-import { AppError, ErrorCode } from '../common/errors/app-error';
-import type { TiktokApp, TiktokApps } from '../config/tiktok-apps';
-
 /**
  * The app a delivery is for, by the path it was sent to: `/webhooks/tiktok` is the default app's (the first
  * listed; `default` with one app), `/webhooks/tiktok/{app}` that app's. Null: the path is neither.
@@ -17,16 +14,4 @@ export function webhookAppSegment(path: string | undefined): { id: string | unde
   } catch {
     return { id: match[1] };
   }
-}
-
-/**
- * The app of `/webhooks/tiktok/{id}`, or 400 `unknown_app`. Unlike the other routes' answer, this one does
- * not list the configured apps: anyone on the internet can call it, and which Partner Center apps a
- * deployment holds is nobody else's business.
- */
-export function webhookApp(apps: TiktokApps, id: string | undefined): TiktokApp {
-  if (id === undefined) return apps.default;
-  const app = apps.byId(id);
-  if (!app) throw new AppError(ErrorCode.UnknownApp, `no app ${JSON.stringify(id.slice(0, 40))} receives webhooks here`);
-  return app;
 }

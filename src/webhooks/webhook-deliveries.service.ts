@@ -49,12 +49,13 @@ export class WebhookDeliveriesService {
   ) {}
 
   async process(app: TiktokApp, envelope: WebhookEnvelope): Promise<DeliveryResult> {
-    const result = await this.dataSource.transaction((manager) => this.claimAndApply(manager, app.appKey, envelope));
+    const result = await this.dataSource.transaction((manager) => this.claimAndApply(manager, app, envelope));
     this.metrics.webhookEvents.inc({ type: webhookTypeLabel(envelope.type), outcome: result, app: app.id });
     return result;
   }
 
-  private async claimAndApply(manager: EntityManager, appKey: string, envelope: WebhookEnvelope): Promise<DeliveryResult> {
+  private async claimAndApply(manager: EntityManager, app: TiktokApp, envelope: WebhookEnvelope): Promise<DeliveryResult> {
+    const { appKey } = app;
     const fresh = await this.deliveries.claim(manager, {
       notificationId: envelope.notificationId,
       type: envelope.type,
@@ -64,7 +65,7 @@ export class WebhookDeliveriesService {
     if (!fresh) return 'duplicate';
     // Judged after the claim: a replay sent again and again records one event, then counts as a duplicate.
     const problem = webhookTimestampProblem(envelope.timestamp, Date.now(), this.config.retention.webhooksDays);
-    const outcome = problem ? await this.ignoreOutsideWindow(manager, envelope, problem) : await this.apply(manager, appKey, envelope);
+    const outcome = problem ? await this.ignoreOutsideWindow(manager, app, envelope, problem) : await this.apply(manager, appKey, envelope);
     await this.deliveries.setOutcome(manager, envelope.notificationId, outcome);
     return outcome;
   }
@@ -72,6 +73,7 @@ export class WebhookDeliveriesService {
   /** A notification whose timestamp is outside the window is recorded, never applied. */
   private async ignoreOutsideWindow(
     manager: EntityManager,
+    app: TiktokApp,
     envelope: WebhookEnvelope,
     reason: WebhookTimestampProblem,
   ): Promise<WebhookOutcome> {
@@ -79,7 +81,7 @@ export class WebhookDeliveriesService {
       {
         type: 'webhook_ignored',
         shopId: envelope.shopId,
-        detail: { reason, type: envelope.type, notification_id: envelope.notificationId, timestamp: envelope.timestamp },
+        detail: { reason, type: envelope.type, notification_id: envelope.notificationId, timestamp: envelope.timestamp, app: app.id },
       },
       manager,
     );

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import type { TiktokApps } from '../config/tiktok-apps';
-import { webhookApp, webhookAppSegment } from './webhook-app';
+import { requireApp } from '../common/http/apps';
+import { webhookAppSegment } from './webhook-app';
 import { signatureHeaderProblem } from './webhook-signature';
 
 type Middleware = (request: IncomingMessage & { path?: string }, response: ServerResponse, next: (error?: unknown) => void) => void;
@@ -19,7 +20,7 @@ export function refuseUnsignedWebhooks(apps: TiktokApps): Middleware {
     if (segment === null) return next();
     let refusal: AppError | undefined;
     try {
-      webhookApp(apps, segment.id);
+      requireApp(apps, segment.id);
       const problem = signatureHeaderProblem(request.headers.authorization);
       if (problem !== undefined) refusal = new AppError(ErrorCode.InvalidSignature, problem);
     } catch (error) {

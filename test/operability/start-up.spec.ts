@@ -352,12 +352,23 @@ describe('start-up of node dist/main.js', () => {
         for (const output of [withoutUs.lines, singleApp.lines]) expect(output.join('\n')).not.toContain('start-up failed');
 
         // Configured again, the app's sellers are all there.
-        const again = start(await serviceEnv({ TIKTOK_APPS: 'us,global' }));
+        const againEnv = await serviceEnv({ TIKTOK_APPS: 'us,global' });
+        const again = start(againEnv);
         await again.until('listening on 127.0.0.1:');
-        await again.stop();
         expect(await query(db.url, 'SELECT app_key, open_id FROM seller_authorizations')).toEqual([
           { app_key: 'sandbox-us-app-key', open_id: US_SELLER },
         ]);
+        // Once its last seller is revoked (tokens destroyed), the app can be retired.
+        const [{ id: usShop }] = await query<{ id: string }>(db.url, 'SELECT id FROM shops');
+        const revoked = await fetch(`${againEnv.PUBLIC_BASE_URL}/admin/shops/${usShop}?app=us`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${secrets.ADMIN_API_KEY}` },
+        });
+        expect(revoked.status).toBe(200);
+        await again.stop();
+        const retired = start(await serviceEnv({ TIKTOK_APPS: 'global' }));
+        await retired.until('listening on 127.0.0.1:');
+        await retired.stop();
       }, 120000);
     });
   });

@@ -8,6 +8,7 @@ import { TiktokApp, TiktokApps } from '../../src/config/tiktok-apps';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { AuthorizationsQueryService } from '../../src/shops/authorizations-query.service';
 import { AUTHORIZATION_VIEW_STATUSES, authorizationStatusSql, SHOP_VIEW_STATUSES, shopStatusSql } from '../../src/shops/derived-status';
+import { ShopApps } from '../../src/shops/shop-apps';
 import { ShopsQueryService } from '../../src/shops/shops-query.service';
 import { AuthorizationEventsRepository } from '../../src/shops/authorization-events.repository';
 import { AuthorizationViewsRepository } from '../../src/shops/authorization-views.repository';
@@ -88,7 +89,14 @@ describe('status filters on indexed columns', () => {
     ).map((row) => row.id);
 
   it('GET /admin/shops selects, counts and pages exactly the shops with the derived status', async () => {
-    const shops = new ShopsQueryService(new AuthorizationViewsRepository(source), new AuthorizationEventsRepository(source), APPS);
+    // One app: no shop id is ambiguous, so ShopApps never looks an owner up.
+    const noOwners = { cached: () => undefined, find: () => Promise.reject(new Error('ShopApps looked up an owner with one app')) };
+    const shops = new ShopsQueryService(
+      new AuthorizationViewsRepository(source),
+      new AuthorizationEventsRepository(source),
+      APPS,
+      new ShopApps(APPS, noOwners),
+    );
     for (const status of [undefined, ...SHOP_VIEW_STATUSES]) {
       for (const region of [undefined, 'US']) {
         const expected = await expectedShops(status ?? null, region ?? null);

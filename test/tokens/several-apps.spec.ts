@@ -180,7 +180,7 @@ describe('token API with two apps granted the same shop', () => {
       await token(service, `/v1/shops/${UK_SHOP}/token?app=`),
       await refresh(service, `/v1/shops/${UK_SHOP}/token/refresh?app=nope`),
     ]) {
-      expect(answer).toMatchObject({ status: 400, body: { error: 'unknown_app', message: expect.stringContaining('global, us') } });
+      expect(answer).toMatchObject({ status: 400, body: { error: 'unknown_app', message: expect.stringContaining('"nope" is not configured') } });
     }
     expect(await listed(service, '?app=nope')).toMatchObject({ status: 400, body: { error: 'unknown_app' } });
     // Twice is not one app.
@@ -344,11 +344,43 @@ describe('token API with one app configured the single-app way', () => {
     const response = await service.get(`/v1/shops/${UK_SHOP}/token?app=us`);
     expect({ status: response.status, body: await response.json() }).toMatchObject({
       status: 400,
-      body: { error: 'unknown_app', message: expect.stringContaining('configured: default') },
+      body: { error: 'unknown_app', message: 'app "us" is not configured here (an app id is 1 to 32 characters of a-z, 0-9 and -)' },
     });
   });
 
   async function listed(client: KeyClient): Promise<ShopView[]> {
     return ((await (await client.get('/v1/shops')).json()) as { shops: ShopView[] }).shops;
   }
+});
+
+describe('a shop id whose row in one app is revoked, with two apps', () => {
+  let t: TestApp;
+  let service: KeyClient;
+  let admin: KeyClient;
+
+  beforeAll(async () => {
+    t = await startTestApp(TWO_APPS);
+    const browser = new HttpClient(t.baseUrl);
+    expect((await consent(browser, UK_SELLER, 'us')).status).toBe(200);
+    expect((await consent(browser, UK_SELLER)).status).toBe(200);
+    service = new KeyClient(t.baseUrl, await createServiceKey(t.baseUrl, t.adminKey, 'all shops'));
+    admin = new KeyClient(t.baseUrl, t.adminKey);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is no longer ambiguous: the row still granted answers without ?app=, on the token and the admin routes', async () => {
+    expect((await service.get(`/v1/shops/${UK_SHOP}/token`)).status).toBe(400);
+    expect((await admin.request(`/admin/shops/${UK_SHOP}?app=global`, { method: 'DELETE' })).status).toBe(200);
+    const served = await service.get(`/v1/shops/${UK_SHOP}/token`);
+    expect({ status: served.status, app: ((await served.json()) as TokenBody).app }).toEqual({ status: 200, app: 'us' });
+    const shown = await admin.get(`/admin/shops/${UK_SHOP}`);
+    expect({ status: shown.status, app: ((await shown.json()) as { app: string }).app }).toEqual({ status: 200, app: 'us' });
+    // The revoked row is still there when named.
+    expect(await (await service.get(`/v1/shops/${UK_SHOP}/token?app=global`)).json()).toMatchObject({ error: 'reauthorization_required' });
+    // Both revoked: ambiguous again (neither is granted), so the name is needed to say which.
+    expect((await admin.request(`/admin/shops/${UK_SHOP}?app=us`, { method: 'DELETE' })).status).toBe(200);
+    expect(await (await service.get(`/v1/shops/${UK_SHOP}/token`)).json()).toMatchObject({ error: 'app_required', apps: ['global', 'us'] });
+  });
 });

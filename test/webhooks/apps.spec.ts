@@ -207,7 +207,11 @@ describe('webhooks per app (TIKTOK_APPS=global,us)', () => {
       expect(await answerBeforeBody(t, '/webhooks/tiktok/eu', headers)).toEqual({
         status: 400,
         connection: 'close',
-        body: { statusCode: 400, error: 'unknown_app', message: 'no app "eu" receives webhooks here' },
+        body: {
+          statusCode: 400,
+          error: 'unknown_app',
+          message: 'app "eu" is not configured here (an app id is 1 to 32 characters of a-z, 0-9 and -)',
+        },
       });
     }
     expect(await databaseState(t)).toEqual(before);

@@ -59,7 +59,7 @@ describe('POST /webhooks/tiktok: the timestamp window that keeps deleted de-dupl
       {
         shop_id: US_SHOP,
         authorization_id: null,
-        detail: { reason, type: 6, notification_id: delivery.tts_notification_id, timestamp: delivery.timestamp },
+        detail: { reason, type: 6, notification_id: delivery.tts_notification_id, timestamp: delivery.timestamp, app: 'default' },
       },
     ]);
     expect(await metric('outside_window')).toBe(before + 1);

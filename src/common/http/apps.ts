@@ -1,12 +1,13 @@
 import { APP_ID_RULE, type TiktokApp, type TiktokApps } from '../../config/tiktok-apps';
 import { AppError, ErrorCode } from '../errors/app-error';
 
-/** 400 `unknown_app`: the answer for every `app` (query, body, path) this deployment does not configure. */
-export function unknownApp(apps: TiktokApps, id: string): AppError {
-  return new AppError(
-    ErrorCode.UnknownApp,
-    `app ${JSON.stringify(id.slice(0, 40))} is not configured here (an app id is ${APP_ID_RULE}); configured: ${apps.all.map((app) => app.id).join(', ')}`,
-  );
+/**
+ * 400 `unknown_app`: the answer for every `app` (query, body, path) this deployment does not configure. It does
+ * not list the configured apps: public routes answer it too, and which Partner Center apps a deployment holds
+ * is nobody else's business (an operator finds them in TIKTOK_APPS, a caller in its own configuration).
+ */
+export function unknownApp(id: string): AppError {
+  return new AppError(ErrorCode.UnknownApp, `app ${JSON.stringify(id.slice(0, 40))} is not configured here (an app id is ${APP_ID_RULE})`);
 }
 
 /**
@@ -17,7 +18,7 @@ export function requireApp(apps: TiktokApps, id: unknown): TiktokApp {
   if (id === undefined) return apps.default;
   if (typeof id !== 'string') throw new AppError(ErrorCode.InvalidRequest, 'app must be one app id (a string, given once)');
   const app = apps.byId(id);
-  if (!app) throw unknownApp(apps, id);
+  if (!app) throw unknownApp(id);
   return app;
 }
 
