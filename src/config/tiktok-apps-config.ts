@@ -22,19 +22,19 @@ export function appVariable(id: string, field: Field): string {
 
 /**
  * The ids TIKTOK_APPS lists, null when it is unset (the single-app form), or `invalid` (an invalid or repeated
- * id, recorded as a problem).
+ * id, recorded as a problem unless `problems` is left out).
  */
-function listedAppIds({ env, problems }: SectionContext): string[] | null | 'invalid' {
+function listedAppIds({ env }: SectionContext, problems?: SectionContext['problems']): string[] | null | 'invalid' {
   if (env.TIKTOK_APPS === undefined) return null;
   const ids = env.TIKTOK_APPS.split(',').map((item) => item.trim());
   const bad = ids.find((id): boolean => !isAppId(id));
   if (bad !== undefined) {
-    problems.add('TIKTOK_APPS', `must be comma-separated app ids of ${APP_ID_RULE}, not ${JSON.stringify(bad.slice(0, 40))}`);
+    problems?.add('TIKTOK_APPS', `must be comma-separated app ids of ${APP_ID_RULE}, not ${JSON.stringify(bad.slice(0, 40))}`);
     return 'invalid';
   }
   const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
   if (repeated !== undefined) {
-    problems.add('TIKTOK_APPS', `lists "${repeated}" twice`);
+    problems?.add('TIKTOK_APPS', `lists "${repeated}" twice`);
     return 'invalid';
   }
   return ids;
@@ -59,14 +59,10 @@ function perAppValue(context: SectionContext, id: string, field: Field): string 
 
 /** Whether any app credentials are configured at all: without any, development runs the sandbox. */
 export function appCredentialsGiven(context: SectionContext): boolean {
-  const { env, source } = context;
-  if (env.TIKTOK_APPS === undefined) return env.TIKTOK_APP_KEY !== undefined;
-  return (listedAppIdsQuiet(env.TIKTOK_APPS) ?? []).some((id) => (source[appVariable(id, 'KEY')]?.trim() ?? '') !== '');
-}
-
-function listedAppIdsQuiet(value: string): string[] | null {
-  const ids = value.split(',').map((item) => item.trim());
-  return ids.every(isAppId) ? ids : null;
+  // Its problems are recorded once, by tiktokAppsSection.
+  const ids = listedAppIds(context);
+  if (ids === null) return context.env.TIKTOK_APP_KEY !== undefined;
+  return ids !== 'invalid' && ids.some((id) => (context.source[appVariable(id, 'KEY')]?.trim() ?? '') !== '');
 }
 
 /** Why a credential is required once the sandbox is off: the rule the operator tripped over. */
@@ -91,7 +87,7 @@ export function sandboxCredentials(id: string): { appKey: string; appSecret: str
 export function tiktokAppsSection(context: SectionContext, sandbox: boolean, publicBaseUrl: string): TiktokApp[] {
   const consentPage = (configured: string | undefined): string =>
     sandbox ? `${publicBaseUrl}/sandbox/open/authorize` : (configured ?? TIKTOK_DEFAULTS.authorizeUrl);
-  const ids = listedAppIds(context);
+  const ids = listedAppIds(context, context.problems);
   // With TIKTOK_APPS itself wrong, which per-app variables are stray cannot be told: that one line says it all.
   if (ids === 'invalid') return [];
   refuseStrayVariables(context, ids);
