@@ -1,4 +1,4 @@
-import { Controller, createParamDecorator, ExecutionContext, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, createParamDecorator, ExecutionContext, Get, Param, Query, Req, Res } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiFoundResponse,
@@ -37,6 +37,41 @@ const CallbackQuery = createParamDecorator((_data: unknown, context: ExecutionCo
 });
 
 const callbackPipe = createValidationPipe({ expectedType: CallbackQueryDto, validateCustomDecorators: true, forbidNonWhitelisted: false });
+
+/** What both callback routes answer, for the OpenAPI document; `more`: errors of the route's own. */
+function CallbackResponses(...more: ErrorCode[]): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({ type: CallbackQueryDto, required: false }),
+    ApiExtraModels(ConnectedSellerResponse),
+    ApiProduces('application/json'),
+    ApiOkResponse({
+      description: 'the seller is connected (`Accept: application/json`)',
+      content: { 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
+    }),
+    ApiFoundResponse({
+      description: "a connect session's consent with a return_url: back to it, with the outcome in its query",
+      headers: {
+        Location: { schema: { type: 'string', example: 'https://app.example.com/tiktok?connect_session_id=...&status=success' } },
+      },
+    }),
+    ApiSeeOtherResponse({
+      description: 'a browser, whatever the outcome: on to `/auth/result`, which shows it',
+      headers: { Location: { schema: { type: 'string', example: RESULT_PATH } } },
+    }),
+    ApiErrors(
+      ErrorCode.InvalidRequest,
+      ...more,
+      ErrorCode.InvalidState,
+      ErrorCode.InvalidCode,
+      ErrorCode.AccessDenied,
+      ErrorCode.ConsentFailed,
+      ErrorCode.InvalidConnectSession,
+      ErrorCode.SellerOwnedByOtherTenant,
+      ErrorCode.TiktokError,
+      ErrorCode.ServiceUnavailable,
+    ),
+  );
+}
 
 @ApiTags('consent')
 @Controller()
@@ -122,32 +157,7 @@ export class AuthController {
       '`/auth/result`, success or failure, so the page it stays on survives reloads and holds no code or state. ' +
       'A state that is missing, unknown, expired or from another browser never redirects to a return_url. Unknown parameters are ignored.',
   })
-  @ApiQuery({ type: CallbackQueryDto, required: false })
-  @ApiExtraModels(ConnectedSellerResponse)
-  @ApiProduces('application/json')
-  @ApiOkResponse({
-    description: 'the seller is connected (`Accept: application/json`)',
-    content: { 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
-  })
-  @ApiFoundResponse({
-    description: "a connect session's consent with a return_url: back to it, with the outcome in its query",
-    headers: { Location: { schema: { type: 'string', example: 'https://app.example.com/tiktok?connect_session_id=...&status=success' } } },
-  })
-  @ApiSeeOtherResponse({
-    description: 'a browser, whatever the outcome: on to `/auth/result`, which shows it',
-    headers: { Location: { schema: { type: 'string', example: RESULT_PATH } } },
-  })
-  @ApiErrors(
-    ErrorCode.InvalidRequest,
-    ErrorCode.InvalidState,
-    ErrorCode.InvalidCode,
-    ErrorCode.AccessDenied,
-    ErrorCode.ConsentFailed,
-    ErrorCode.InvalidConnectSession,
-    ErrorCode.SellerOwnedByOtherTenant,
-    ErrorCode.TiktokError,
-    ErrorCode.ServiceUnavailable,
-  )
+  @CallbackResponses()
   async callback(@CallbackQuery(callbackPipe) query: CallbackQueryDto, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.finish(query, request, response);
   }
@@ -161,26 +171,7 @@ export class AuthController {
       '`invalid_state`; an unknown app is 400 `unknown_app`.',
   })
   @ApiParam({ name: 'app', description: 'an app id of TIKTOK_APPS (`default` with one app configured the single-app way)' })
-  @ApiQuery({ type: CallbackQueryDto, required: false })
-  @ApiProduces('application/json')
-  @ApiOkResponse({
-    description: 'the seller is connected (`Accept: application/json`)',
-    content: { 'application/json': { schema: { $ref: getSchemaPath(ConnectedSellerResponse) } } },
-  })
-  @ApiFoundResponse({ description: "a connect session's consent with a return_url: back to it, with the outcome in its query" })
-  @ApiSeeOtherResponse({ description: 'a browser, whatever the outcome: on to `/auth/result`, which shows it' })
-  @ApiErrors(
-    ErrorCode.InvalidRequest,
-    ErrorCode.UnknownApp,
-    ErrorCode.InvalidState,
-    ErrorCode.InvalidCode,
-    ErrorCode.AccessDenied,
-    ErrorCode.ConsentFailed,
-    ErrorCode.InvalidConnectSession,
-    ErrorCode.SellerOwnedByOtherTenant,
-    ErrorCode.TiktokError,
-    ErrorCode.ServiceUnavailable,
-  )
+  @CallbackResponses(ErrorCode.UnknownApp)
   async appCallback(
     @Param('app') appId: string,
     @CallbackQuery(callbackPipe) query: CallbackQueryDto,

@@ -114,22 +114,49 @@ function refuseStrayVariables({ env, source, problems }: SectionContext, ids: st
   }
 }
 
-/** The single-app form: app `default` from TIKTOK_APP_KEY and friends. */
-function singleApp(context: SectionContext, sandbox: boolean, consentPage: (configured: string | undefined) => string): TiktokApp {
-  const { env, problems } = context;
+type ConsentPage = (configured: string | undefined) => string;
+type Credentials = Partial<Record<Field, string>>;
+
+/**
+ * An app from the values given for it (`variables`: the names they come from, for the problems). Once the
+ * sandbox is off each of key, secret and service id is required; with it on, what is missing is the emulator's.
+ */
+function appFrom(
+  context: SectionContext,
+  id: string,
+  given: Credentials,
+  variables: Record<'KEY' | 'SECRET' | 'SERVICE_ID', string>,
+  sandbox: boolean,
+  consentPage: ConsentPage,
+): TiktokApp {
   if (!sandbox) {
-    for (const name of ['TIKTOK_APP_KEY', 'TIKTOK_APP_SECRET', 'TIKTOK_SERVICE_ID'] as const) {
-      if (env[name] === undefined) problems.add(name, credentialsReason(context, false));
+    for (const field of ['KEY', 'SECRET', 'SERVICE_ID'] as const) {
+      const name = variables[field];
+      if (given[field] === undefined && !context.problems.has(name))
+        context.problems.add(name, credentialsReason(context, context.env.TIKTOK_APPS !== undefined));
     }
   }
-  const fallback = sandboxCredentials(DEFAULT_APP_ID);
+  const fallback = sandboxCredentials(id);
   return new TiktokApp(
-    DEFAULT_APP_ID,
-    env.TIKTOK_APP_KEY ?? fallback.appKey,
-    env.TIKTOK_APP_SECRET ?? fallback.appSecret,
-    env.TIKTOK_SERVICE_ID ?? fallback.serviceId,
-    consentPage(env.TIKTOK_AUTHORIZE_URL),
+    id,
+    given.KEY ?? fallback.appKey,
+    given.SECRET ?? fallback.appSecret,
+    given.SERVICE_ID ?? fallback.serviceId,
+    consentPage(given.AUTHORIZE_URL),
   );
+}
+
+/** The single-app form: app `default` from TIKTOK_APP_KEY and friends. */
+function singleApp(context: SectionContext, sandbox: boolean, consentPage: ConsentPage): TiktokApp {
+  const { env } = context;
+  const given = {
+    KEY: env.TIKTOK_APP_KEY,
+    SECRET: env.TIKTOK_APP_SECRET,
+    SERVICE_ID: env.TIKTOK_SERVICE_ID,
+    AUTHORIZE_URL: env.TIKTOK_AUTHORIZE_URL,
+  };
+  const variables = { KEY: 'TIKTOK_APP_KEY', SECRET: 'TIKTOK_APP_SECRET', SERVICE_ID: 'TIKTOK_SERVICE_ID' };
+  return appFrom(context, DEFAULT_APP_ID, given, variables, sandbox, consentPage);
 }
 
 /** Both forms at once: which one was meant cannot be guessed. */
@@ -142,29 +169,10 @@ function refuseSingleAppVariables({ source, problems }: SectionContext): void {
 }
 
 /** One app TIKTOK_APPS lists, from its TIKTOK_APP_{ID}_* variables. */
-function listedApp(
-  context: SectionContext,
-  id: string,
-  sandbox: boolean,
-  consentPage: (configured: string | undefined) => string,
-): TiktokApp {
-  const { problems } = context;
-  const value = (name: Field): string | undefined => perAppValue(context, id, name);
-  const given = { KEY: value('KEY'), SECRET: value('SECRET'), SERVICE_ID: value('SERVICE_ID') };
-  if (!sandbox) {
-    for (const name of ['KEY', 'SECRET', 'SERVICE_ID'] as const) {
-      if (given[name] === undefined && !problems.has(appVariable(id, name)))
-        problems.add(appVariable(id, name), credentialsReason(context, true));
-    }
-  }
-  const fallback = sandboxCredentials(id);
-  return new TiktokApp(
-    id,
-    given.KEY ?? fallback.appKey,
-    given.SECRET ?? fallback.appSecret,
-    given.SERVICE_ID ?? fallback.serviceId,
-    consentPage(value('AUTHORIZE_URL')),
-  );
+function listedApp(context: SectionContext, id: string, sandbox: boolean, consentPage: ConsentPage): TiktokApp {
+  const given = Object.fromEntries(FIELDS.map((field) => [field, perAppValue(context, id, field)])) as Credentials;
+  const variables = { KEY: appVariable(id, 'KEY'), SECRET: appVariable(id, 'SECRET'), SERVICE_ID: appVariable(id, 'SERVICE_ID') };
+  return appFrom(context, id, given, variables, sandbox, consentPage);
 }
 
 /** Two ids for one Partner Center app: its authorizations and webhooks could not be told apart. */
