@@ -180,7 +180,10 @@ describe('token API with two apps granted the same shop', () => {
       await token(service, `/v1/shops/${UK_SHOP}/token?app=`),
       await refresh(service, `/v1/shops/${UK_SHOP}/token/refresh?app=nope`),
     ]) {
-      expect(answer).toMatchObject({ status: 400, body: { error: 'unknown_app', message: expect.stringContaining('"nope" is not configured') } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: 'unknown_app', message: expect.stringContaining('"nope" is not configured') },
+      });
     }
     expect(await listed(service, '?app=nope')).toMatchObject({ status: 400, body: { error: 'unknown_app' } });
     // Twice is not one app.
