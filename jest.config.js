@@ -64,5 +64,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
   maxWorkers: 2,
+  // --shard by running time, not by file count (.ci/run's further Node versions).
+  testSequencer: '<rootDir>/test/support/balanced-sequencer.js',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

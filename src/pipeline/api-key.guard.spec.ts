@@ -201,7 +201,7 @@ describe("ApiKeyGuard: a tenant-scoped key and the shop a route names (the shop'
     ["the app of the tenant's row named", TENANT, { app: 'global' }, true],
     ["the app of another tenant's row named", TENANT, { app: 'us' }, ErrorCode.Forbidden],
     ['an unknown app', TENANT, { app: 'nope' }, ErrorCode.UnknownApp],
-    ['an app given twice', TENANT, { app: ['us', 'global'] }, ErrorCode.UnknownApp],
+    ['an app given twice', TENANT, { app: ['us', 'global'] }, ErrorCode.InvalidRequest],
     ['any app, for a key limited to the shop id (every app of it)', SERVICE, { app: 'us' }, true],
   ])('%s', async (_label, key, query, expected) => {
     const { guard } = guardWith();

@@ -182,7 +182,7 @@ describe('token API with two apps granted the same shop', () => {
     ]) {
       expect(answer).toMatchObject({
         status: 400,
-        body: { error: 'unknown_app', message: expect.stringContaining('"nope" is not configured') },
+        body: { error: 'unknown_app', message: expect.stringContaining('is not configured here') },
       });
     }
     expect(await listed(service, '?app=nope')).toMatchObject({ status: 400, body: { error: 'unknown_app' } });
