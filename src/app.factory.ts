@@ -63,7 +63,12 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   // Only the consent flow reads a cookie (the browser binding of the OAuth state), connect links included.
   app.use('/auth', cookieParser());
   app.use('/connect', cookieParser());
-  app.useGlobalFilters(new AllExceptionsFilter(routeMethodsOf(server), { anonymousConsent: config.tenancy.anonymousConsent }));
+  app.useGlobalFilters(
+    new AllExceptionsFilter(routeMethodsOf(server), {
+      anonymousConsent: config.tenancy.anonymousConsent,
+      severalApps: config.tiktok.apps.length > 1,
+    }),
+  );
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupOpenApi(app);

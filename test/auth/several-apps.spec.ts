@@ -171,6 +171,16 @@ describe('consent with two apps (global, us)', () => {
     expect(page).toContain(`/v1/shops/${UK_SHOPS[0]}/token?app=us`);
   });
 
+  it("sends a seller whose consent failed back to the home page's buttons, not to one app's consent", async () => {
+    const callback = await client.get('/auth/callback?code=x&state=not-a-state', 'text/html');
+    expect([callback.status, callback.headers.get('location')]).toEqual([303, '/auth/result']);
+    const failed = await client.get('/auth/result', 'text/html');
+    expect(failed.status).toBe(400);
+    const page = await failed.text();
+    expect(page).toContain('<a class="button" href="/">Start the authorization again</a>');
+    expect(page).not.toContain('href="/auth/tiktok"');
+  });
+
   it('offers one authorize button and one demo connect link per app on the home page, and lists each seller with its app', async () => {
     await consent(client, UK_SELLER, 'us');
     const page = await (await client.get('/', 'text/html')).text();

@@ -72,6 +72,8 @@ const CONSENT_ERRORS = new Set<ErrorCode>([
 export interface ErrorPageOptions {
   /** AUTH_ANONYMOUS_CONSENT: /auth/tiktok starts a consent; otherwise only a connect link does. */
   anonymousConsent: boolean;
+  /** Several apps: which one the seller meant is not known here, so trying again starts from the home page's buttons. */
+  severalApps?: boolean;
 }
 
 export function errorPage(
@@ -83,7 +85,7 @@ export function errorPage(
   const heading = headingOf(error);
   const home = html`<p><a href="/">Back to the start page</a></p>`;
   const again = options.anonymousConsent
-    ? html`<p><a class="button" href="/auth/tiktok">Start the authorization again</a></p>`
+    ? html`<p><a class="button" href="${options.severalApps ? '/' : '/auth/tiktok'}">Start the authorization again</a></p>`
     : html`<p class="hint">Start again from the connect link the product gave you, or ask it for a new one.</p>`;
   const next = CONSENT_ERRORS.has(error) ? html`${again} ${home}` : home;
   return page(
