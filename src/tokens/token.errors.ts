@@ -1,11 +1,22 @@
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import type { RefreshOutcome } from './refresh.types';
 
+/** The refusals of the app itself (TikTok refuses its key or secret; the app's refreshes are paused meanwhile). */
+const APP_REFUSED = new Set(['app_credentials_rejected', 'app_backoff']);
+
 export class TiktokUnavailableError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(ErrorCode.TiktokUnavailable, `TikTok cannot be reached to renew this token; retry in ${retryAfterSeconds} s`, {
-      retry_after_seconds: retryAfterSeconds,
-    });
+  /** `reason`: why the refresh failed, if known (an app TikTok refuses is said so, not "cannot be reached"). */
+  constructor(
+    readonly retryAfterSeconds: number,
+    reason?: string,
+  ) {
+    super(
+      ErrorCode.TiktokUnavailable,
+      reason !== undefined && APP_REFUSED.has(reason)
+        ? `TikTok refuses this app's credentials (its key or secret), so the token cannot be renewed until the operator fixes them; retry in ${retryAfterSeconds} s`
+        : `TikTok cannot be reached to renew this token; retry in ${retryAfterSeconds} s`,
+      { retry_after_seconds: retryAfterSeconds },
+    );
   }
 }
 
@@ -33,7 +44,7 @@ export function refreshFailure(outcome: Exclude<RefreshOutcome, { kind: 'token' 
     case 'reauthorization_required':
       return reauthorizationRequired();
     case 'unavailable':
-      return new TiktokUnavailableError(outcome.retryAfterSeconds);
+      return new TiktokUnavailableError(outcome.retryAfterSeconds, outcome.reason);
     case 'not_found':
       return shopNotFound(shopId);
   }

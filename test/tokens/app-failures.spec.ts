@@ -235,7 +235,10 @@ describe('two apps: every refresh with its own app, one app refused by TikTok', 
     // 409, and no call to TikTok. Its valid token is still served.
     const strict = await service.get(`/v1/shops/${shopOf(waitingSeller)}/token?min_ttl=7200`);
     expect(strict.status).toBe(503);
-    expect(await strict.json()).toMatchObject({ error: 'tiktok_unavailable' });
+    expect(await strict.json()).toMatchObject({
+      error: 'tiktok_unavailable',
+      message: expect.stringContaining("TikTok refuses this app's credentials"),
+    });
     expect(Number(strict.headers.get('retry-after'))).toBeGreaterThan(250);
     expect((await service.get(`/v1/shops/${shopOf(waitingSeller)}/token`)).status).toBe(200);
     expect((await stats(browser)).calls.token_refresh).toBe(after.calls.token_refresh);
