@@ -24,10 +24,19 @@ export function signRequest(appSecret: string, input: SignInput): string {
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   let payload = input.path;
   for (const key of keys) payload += key + input.query[key];
-  const multipart = (input.contentType ?? '').toLowerCase().startsWith('multipart/form-data');
+  const multipart = isMultipart(input.contentType);
   const hmac = createHmac('sha256', appSecret);
   hmac.update(appSecret + payload);
   if (input.body !== undefined && !multipart) hmac.update(input.body);
   hmac.update(appSecret);
   return hmac.digest('hex');
+}
+
+/**
+ * Whether a Content-Type names multipart/form-data, whatever its parameters (`; boundary=...`) and case:
+ * the media type before the first `;` decides (comparing the whole header string, as TikTok's Node SDK
+ * does, signs an upload's body and breaks it).
+ */
+export function isMultipart(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'multipart/form-data';
 }
