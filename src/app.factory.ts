@@ -14,6 +14,7 @@ import { runInRequestScope } from './common/logging/nest-logger';
 import { AppConfig } from './config/app-config';
 import { TiktokApps } from './config/tiktok-apps';
 import { setupOpenApi } from './openapi/openapi';
+import { sandboxOpenApiBodies } from './sandbox/sandbox-open-api.bodies';
 import { RequestPipeline } from './pipeline/request-pipeline';
 import { TokenFastPath } from './tokens/token-fast-path';
 import { refuseUnsignedWebhooks } from './webhooks/webhook-signature.middleware';
@@ -57,6 +58,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   // bodies already read.
   app.use('/webhooks/tiktok', refuseUnsignedWebhooks(app.get(TiktokApps)));
   app.use('/webhooks', raw({ type: () => true, limit: '256kb', inflate: false }));
+  // The emulator's shop-scoped Open API signs body bytes and takes a multipart upload: its routes alone read
+  // their bodies raw (with their own limits); every other route keeps the parsers below.
+  if (config.sandbox.enabled) for (const { path, handler } of sandboxOpenApiBodies()) app.use(path, handler);
   app.useBodyParser('json', { limit: '64kb' });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
   app.use(limitBodyDepth);

@@ -86,8 +86,11 @@ export class SandboxApiService {
     });
   }
 
-  /** Every call counts and waits the configured latency; a queued fault replaces or delays the answer. */
-  private async run(endpoint: ApiEndpoint, work: () => object, faultOwner?: string, abandoned?: () => boolean): Promise<SandboxReply> {
+  /**
+   * Every call counts and waits the configured latency; a queued fault replaces or delays the answer. Shared by
+   * the shop-scoped Open API (sandbox-open-api.service.ts), so its faults and latency are the same.
+   */
+  async run(endpoint: ApiEndpoint, work: () => object, faultOwner?: string, abandoned?: () => boolean): Promise<SandboxReply> {
     this.stats.recordCall(endpoint);
     await this.delays.sleep(this.config.latencyMs);
     const fault = this.faults.take(endpoint);
@@ -138,7 +141,11 @@ export class SandboxApiService {
     return { params, appKey: app.appKey };
   }
 
-  private verifyOpenApi(
+  /**
+   * TikTok's checks in its order: app_key, timestamp window, sign (over the raw body unless multipart), then
+   * the endpoint's own parameter rules, then the access token (105001/105002) of this app's grant.
+   */
+  verifyOpenApi(
     path: string,
     request: OpenApiRequest,
     checkParams: (params: Record<string, string>) => void,

@@ -1,5 +1,5 @@
 import type { SandboxRuntimeConfig } from './sandbox-config.service';
-import { isTokenOnlyFault } from './sandbox-faults.service';
+import { isTokenEndpoint, isTokenOnlyFault } from './sandbox-faults.service';
 import { defaultShopCipher, defaultShopCode } from './sandbox-ids';
 import {
   API_ENDPOINTS,
@@ -68,10 +68,10 @@ export function parseAccessTokens(body: unknown): string[] {
 }
 
 export function parseFault(body: unknown): SandboxFault {
-  const input = object(body, 'body', ['endpoint', 'type', 'count', 'delay_ms', 'process_first', 'code', 'message']);
+  const input = object(body, 'body', ['endpoint', 'type', 'count', 'delay_ms', 'process_first', 'code', 'message', 'retry_after']);
   const endpoint = oneOf<ApiEndpoint | '*'>(input, 'endpoint', [...API_ENDPOINTS, '*']);
   const type = oneOf<FaultType>(input, 'type', FAULT_TYPES);
-  if (isTokenOnlyFault(type) && (endpoint === 'shops' || endpoint === 'deauthorize')) {
+  if (isTokenOnlyFault(type) && endpoint !== '*' && !isTokenEndpoint(endpoint)) {
     throw new SandboxInputError(`${type} applies to token endpoints only`);
   }
   const code = type === 'error_code' ? integer(input, 'code', -2_147_483_648, 2_147_483_647) : 0;
@@ -79,6 +79,7 @@ export function parseFault(body: unknown): SandboxFault {
   if (input.process_first !== undefined && typeof input.process_first !== 'boolean') {
     throw new SandboxInputError('process_first must be a boolean');
   }
+  if (input.retry_after !== undefined && type !== 'rate_limit') throw new SandboxInputError('retry_after applies to rate_limit only');
   return {
     endpoint,
     type,
@@ -87,6 +88,7 @@ export function parseFault(body: unknown): SandboxFault {
     processFirst: input.process_first === true,
     code,
     message: input.message === undefined ? 'sandbox injected error' : text(input, 'message', 512),
+    retryAfterSeconds: input.retry_after === undefined ? null : integer(input, 'retry_after', 0, 86_400),
   };
 }
 

@@ -37,8 +37,10 @@ export class SandboxFaultReplies {
         return envelopeReply(envelope(TikTokCode.InternalError, 'internal error (sandbox fault)'), 500);
       case 'http_503':
         return envelopeReply(envelope(TikTokCode.InternalError, 'service unavailable (sandbox fault)'), 503);
-      case 'rate_limit':
-        return envelopeReply(envelope(TikTokCode.RateLimited, 'Too many requests (sandbox fault)'), 429);
+      case 'rate_limit': {
+        const reply = envelopeReply(envelope(TikTokCode.RateLimited, 'Too many requests (sandbox fault)'), 429);
+        return fault.retryAfterSeconds === null ? reply : { ...reply, headers: { 'retry-after': String(fault.retryAfterSeconds) } };
+      }
       case 'html':
         return htmlReply('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>', 502);
       case 'bad_json': {

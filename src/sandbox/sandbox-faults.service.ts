@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TOKEN_ENDPOINTS } from './sandbox.types';
 import type { ApiEndpoint, FaultType, SandboxFault } from './sandbox.types';
 
 /** Queued failures for the API endpoints; the first queued fault matching a call applies to it. */
@@ -38,5 +39,9 @@ export function isTokenOnlyFault(type: FaultType): boolean {
 
 function appliesTo(fault: SandboxFault, endpoint: ApiEndpoint): boolean {
   if (fault.endpoint !== endpoint && fault.endpoint !== '*') return false;
-  return !isTokenOnlyFault(fault.type) || endpoint === 'token_get' || endpoint === 'token_refresh';
+  return !isTokenOnlyFault(fault.type) || isTokenEndpoint(endpoint);
+}
+
+export function isTokenEndpoint(endpoint: ApiEndpoint | '*'): boolean {
+  return (TOKEN_ENDPOINTS as readonly string[]).includes(endpoint);
 }

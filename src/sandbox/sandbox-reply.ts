@@ -5,6 +5,8 @@ export interface SandboxReply {
   status: number;
   contentType: string;
   body: string;
+  /** Extra response headers (an injected 429's Retry-After). */
+  headers?: Record<string, string>;
 }
 
 export interface TikTokEnvelope<T> {
@@ -38,6 +40,7 @@ export function sendReply(res: Response, reply: SandboxReply): void {
   res.status(reply.status);
   res.setHeader('content-type', reply.contentType);
   res.setHeader('cache-control', 'no-store');
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.contentType === HTML_TYPE) {
     // No form-action: Chrome would block the consent form's redirect to the app's callback.
     res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");

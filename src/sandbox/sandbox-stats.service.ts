@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { API_ENDPOINTS } from './sandbox.types';
 import type { ApiEndpoint } from './sandbox.types';
 
 export interface IssuedSecrets {
@@ -62,5 +63,5 @@ export class SandboxStatsService {
 }
 
 function emptyCalls(): Record<ApiEndpoint, number> {
-  return { token_get: 0, token_refresh: 0, shops: 0, deauthorize: 0 };
+  return Object.fromEntries(API_ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<ApiEndpoint, number>;
 }

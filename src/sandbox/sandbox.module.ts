@@ -11,6 +11,7 @@ import { SandboxControlService } from './sandbox-control.service';
 import { SandboxDelayService } from './sandbox-delay.service';
 import { SandboxFaultReplies } from './sandbox-fault-replies';
 import { SandboxFaultsService } from './sandbox-faults.service';
+import { SandboxOpenApiService } from './sandbox-open-api.service';
 import { SandboxSellersService } from './sandbox-sellers.service';
 import { SandboxStateService } from './sandbox-state.service';
 import { SandboxStatsService } from './sandbox-stats.service';
@@ -39,6 +40,7 @@ export class SandboxModule {
         SandboxFaultReplies,
         SandboxDelayService,
         SandboxApiService,
+        SandboxOpenApiService,
         SandboxConsentService,
         SandboxControlService,
       ],

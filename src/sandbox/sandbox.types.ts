@@ -4,6 +4,8 @@ export enum TikTokCode {
   InvalidAccessToken = 105001,
   ExpiredAccessToken = 105002,
   BadSign = 106001,
+  /** A shop-scoped call without `shop_cipher` (facts document, section 9). */
+  MissingShopCipher = 106013,
   RefreshTokenExpired = 36004001,
   /** The auth code is unknown, already used or expired. */
   InvalidAuthCode = 36004004,
@@ -11,6 +13,11 @@ export enum TikTokCode {
   RateLimited = 36009002,
   InternalError = 36009003,
   InvalidRequest = 36009004,
+  /**
+   * A product id the shop does not have. Not in the facts document: a product-module (12xxxxxx) code in
+   * TikTok's style, so a caller can tell it from the common codes.
+   */
+  ProductNotFound = 12052048,
 }
 
 /** A TikTok-style refusal: the envelope code, its message, and the HTTP status TikTok pairs with it. */
@@ -67,7 +74,10 @@ export interface TokenGrantData {
   granted_scopes: string[];
 }
 
-export const API_ENDPOINTS = ['token_get', 'token_refresh', 'shops', 'deauthorize'] as const;
+export const TOKEN_ENDPOINTS = ['token_get', 'token_refresh'] as const;
+/** The Open API routes, by the name a fault gives them (`endpoint` of POST /_control/faults). */
+export const OPEN_API_ENDPOINTS = ['shops', 'deauthorize', 'seller_shops', 'order_search', 'product_get', 'image_upload'] as const;
+export const API_ENDPOINTS = [...TOKEN_ENDPOINTS, ...OPEN_API_ENDPOINTS] as const;
 export type ApiEndpoint = (typeof API_ENDPOINTS)[number];
 
 export const FAULT_TYPES = [
@@ -96,6 +106,8 @@ export interface SandboxFault {
   processFirst: boolean;
   code: number;
   message: string;
+  /** rate_limit only: the `Retry-After` header (seconds) of the 429; null sends none. */
+  retryAfterSeconds: number | null;
 }
 
 export function assertNever(value: never): never {

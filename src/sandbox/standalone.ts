@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { sandboxOpenApiBodies } from './sandbox-open-api.bodies';
 import { SandboxModule } from './sandbox.module';
 import type { SandboxOptions } from './sandbox.options';
 
@@ -47,6 +48,7 @@ export async function startSandboxServer(options: SandboxOptions & { port?: numb
     forceCloseConnections: true,
   });
   app.use('/sandbox/_control', requireKey(adminKey));
+  for (const { path, handler } of sandboxOpenApiBodies()) app.use(path, handler);
   await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   let closed: Promise<void> | undefined;
