@@ -16,7 +16,7 @@ const MAX_LENGTH: Record<Field, number> = { KEY: 128, SECRET: 256, SERVICE_ID: 1
 const PER_APP_VARIABLE = /^TIKTOK_APP_([A-Z0-9_]+)_(KEY|SECRET|SERVICE_ID|AUTHORIZE_URL)$/;
 
 /** `TIKTOK_APP_{ID}_{FIELD}`, the id upper-cased with `-` as `_`. */
-export function appVariable(id: string, field: Field): string {
+function appVariable(id: string, field: Field): string {
   return `TIKTOK_APP_${id.toUpperCase().replace(/-/g, '_')}_${field}`;
 }
 
@@ -75,7 +75,7 @@ function credentialsReason({ env, nodeEnv }: SectionContext, several: boolean): 
 }
 
 /** Credentials the sandbox emulator accepts for an app when none are configured: derived from its id, stable across restarts. */
-export function sandboxCredentials(id: string): { appKey: string; appSecret: string; serviceId: string } {
+function sandboxCredentials(id: string): { appKey: string; appSecret: string; serviceId: string } {
   if (id === DEFAULT_APP_ID) return { ...SANDBOX_CREDENTIALS };
   return { appKey: `sandbox-${id}-app-key`, appSecret: `sandbox-${id}-app-secret`, serviceId: `sandbox-${id}-service-id` };
 }

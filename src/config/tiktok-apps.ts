@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /**
  * The TikTok apps this deployment serves, and the one place that resolves an app id or an app key to its
  * credentials. Built once from the configuration (tiktok-apps-config.ts reads the variables); everything else
@@ -29,9 +31,14 @@ export class TiktokApp {
     readonly authorizeUrl: string,
   ) {}
 
-  /** What serializing an app shows (a log line, an error detail): never its secret. */
+  /** What serializing an app shows (JSON: an error detail, a log field): never its secret. */
   toJSON(): { id: string } {
     return { id: this.id };
+  }
+
+  /** What util.inspect shows (Nest's console logger, console.log, a REPL): never its secret either. */
+  [inspect.custom](): string {
+    return `TiktokApp { id: ${JSON.stringify(this.id)} }`;
   }
 }
 
@@ -63,6 +70,16 @@ export class TiktokApps {
 
   byKey(appKey: string): TiktokApp | undefined {
     return this.keys.get(appKey);
+  }
+
+  /**
+   * The app of an authorization's stored key. Start-up refuses live authorizations of an app no longer
+   * configured (StoredAppsCheck), so a missing one is a bug, thrown as such.
+   */
+  requireKey(appKey: string): TiktokApp {
+    const app = this.keys.get(appKey);
+    if (!app) throw new Error('an app key no configured app has (TIKTOK_APPS): start-up should have refused it');
+    return app;
   }
 
   /**

@@ -11,7 +11,7 @@ import { has, parseParams } from './sandbox-query';
 import { envelopeReply, SandboxReply } from './sandbox-reply';
 import { SandboxStateService } from './sandbox-state.service';
 import { SandboxStatsService } from './sandbox-stats.service';
-import { ApiEndpoint, SandboxApiError, TikTokCode } from './sandbox.types';
+import { ApiEndpoint, invalidRequest, SandboxApiError, TikTokCode } from './sandbox.types';
 
 /** TikTok's accepted timestamp window around its own clock (facts document, section 6). */
 const TIMESTAMP_PAST_SECONDS = 300;
@@ -179,8 +179,4 @@ function singleValued(query: unknown): Record<string, string> {
   const { params, malformed } = parseParams(query);
   if (malformed.length > 0) throw invalidRequest(`parameter ${malformed[0]} must be given exactly once`);
   return params;
-}
-
-function invalidRequest(message: string): SandboxApiError {
-  return new SandboxApiError(TikTokCode.InvalidRequest, message);
 }

@@ -2,7 +2,7 @@ import { raw } from 'express';
 import type { RequestHandler } from 'express';
 
 /** Enough for a product image (TikTok's own cap is 5 MB) plus the multipart framing. */
-export const SANDBOX_UPLOAD_LIMIT = '6mb';
+const SANDBOX_UPLOAD_LIMIT = '6mb';
 const SIGNED_BODY_LIMIT = '64kb';
 
 export interface BodyMount {

@@ -5,12 +5,12 @@ import { demoOrders, demoProduct, imageLocation, ORDERS_PER_SHOP } from './sandb
 import { has } from './sandbox-query';
 import type { SandboxReply } from './sandbox-reply';
 import { SandboxStateService } from './sandbox-state.service';
-import { SandboxApiError, SandboxShop, TikTokCode } from './sandbox.types';
+import { invalidRequest, SandboxApiError, SandboxShop, TikTokCode } from './sandbox.types';
 
-export const SELLER_SHOPS_PATH = '/seller/202309/shops';
-export const ORDER_SEARCH_PATH = '/order/202309/orders/search';
-export const PRODUCT_PATH_PREFIX = '/product/202309/products/';
-export const IMAGE_UPLOAD_PATH = '/product/202309/images/upload';
+const SELLER_SHOPS_PATH = '/seller/202309/shops';
+const ORDER_SEARCH_PATH = '/order/202309/orders/search';
+const PRODUCT_PATH_PREFIX = '/product/202309/products/';
+const IMAGE_UPLOAD_PATH = '/product/202309/images/upload';
 /** TikTok's page_size range on its search endpoints. */
 const MAX_PAGE_SIZE = 100;
 
@@ -112,8 +112,4 @@ function parseJsonBody(bytes: Buffer | undefined): void {
     throw invalidRequest('the request body is not valid JSON');
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('the request body must be a JSON object');
-}
-
-function invalidRequest(message: string): SandboxApiError {
-  return new SandboxApiError(TikTokCode.InvalidRequest, message);
 }

@@ -4,7 +4,15 @@ import { SandboxConfigService } from './sandbox-config.service';
 import { newAccessToken, newAuthCode, newRefreshToken } from './sandbox-ids';
 import { SandboxSellersService } from './sandbox-sellers.service';
 import { SandboxStatsService } from './sandbox-stats.service';
-import { SandboxApiError, SandboxInputError, SandboxSeller, SandboxShop, TikTokCode, TokenGrantData } from './sandbox.types';
+import {
+  invalidRequest,
+  SandboxApiError,
+  SandboxInputError,
+  SandboxSeller,
+  SandboxShop,
+  TikTokCode,
+  TokenGrantData,
+} from './sandbox.types';
 
 /** TikTok documents a 30-minute life for auth codes. */
 export const AUTH_CODE_TTL_SECONDS = 30 * 60;
@@ -277,10 +285,6 @@ export class SandboxStateService {
 /** TikTok's answer to a code that cannot be exchanged (unknown, used or expired): "invalid auth code". */
 function invalidAuthCode(detail: string): SandboxApiError {
   return new SandboxApiError(TikTokCode.InvalidAuthCode, `invalid auth code: ${detail}`);
-}
-
-function invalidRequest(message: string): SandboxApiError {
-  return new SandboxApiError(TikTokCode.InvalidRequest, message);
 }
 
 function grantKey(appKey: string, openId: string): string {

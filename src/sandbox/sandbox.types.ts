@@ -32,6 +32,11 @@ export class SandboxApiError extends Error {
   }
 }
 
+/** TikTok's catch-all refusal of a malformed call (36009004: read with its message). */
+export function invalidRequest(message: string): SandboxApiError {
+  return new SandboxApiError(TikTokCode.InvalidRequest, message);
+}
+
 /** Bad input to the consent page or control API (answered 400/404, never 500). */
 export class SandboxInputError extends Error {
   constructor(

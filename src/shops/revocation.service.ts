@@ -156,10 +156,8 @@ export class RevocationService {
   private async deauthorizeAtTiktok({ shop, authorization }: LockedShop): Promise<boolean> {
     if (!authorization.accessToken || shop.status !== 'active') return false;
     try {
-      const app = this.apps.byKey(authorization.appKey);
-      if (!app) throw new Error(`authorization ${shop.authorizationId}: its app key is not configured`);
       await this.tiktok.deauthorizeShop(
-        app,
+        this.apps.requireKey(authorization.appKey),
         openToken(this.cipher, shop.authorizationId, 'access_token', authorization.accessToken),
         shop.cipher,
       );

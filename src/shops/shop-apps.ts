@@ -5,6 +5,11 @@ import { AppError, ErrorCode } from '../common/errors/app-error';
 import { appRequired, requireApp } from '../common/http/apps';
 import { TiktokApps } from '../config/tiktok-apps';
 
+/** 404 `shop_not_found`: the token API's and the admin shop routes' answer for a shop id no app holds. */
+export function shopNotFound(shopId: string): AppError {
+  return new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
+}
+
 /** The caller an admin route resolves shops for: it sees every row. */
 const ADMIN: Caller = { kind: 'admin' };
 
@@ -32,7 +37,7 @@ export class ShopApps {
       case 'several':
         throw appRequired(shopId, this.appIdsOf(requested.owners));
       case 'none':
-        throw new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
+        throw shopNotFound(shopId);
     }
   }
 

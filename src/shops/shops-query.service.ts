@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '../common/errors/app-error';
 import { appFilter } from '../common/http/apps';
 import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationEventsRepository } from './authorization-events.repository';
 import { AdminShopRow, AuthorizationViewsRepository } from './authorization-views.repository';
 import type { ShopViewStatus } from './derived-status';
 import { refreshStateView, RefreshStateView } from './refresh-state';
-import { ShopApps } from './shop-apps';
+import { ShopApps, shopNotFound } from './shop-apps';
 
 export { SHOP_VIEW_STATUSES } from './derived-status';
 export type { ShopViewStatus } from './derived-status';
@@ -111,8 +110,4 @@ export class ShopsQueryService {
       ...refreshStateView(authorization),
     };
   }
-}
-
-function shopNotFound(shopId: string): AppError {
-  return new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
 }

@@ -7,11 +7,11 @@ import { appFilter } from '../common/http/apps';
 import { AppConfig } from '../config/app-config';
 import { TiktokApps } from '../config/tiktok-apps';
 import { AuthorizationViewsRepository, ShopGrant } from '../shops/authorization-views.repository';
-import { ShopApps } from '../shops/shop-apps';
+import { ShopApps, shopNotFound } from '../shops/shop-apps';
 import { openToken } from '../shops/token-binding';
 import type { ShopTokenResponse, ShopView } from './dto/token-query.dto';
 import type { RefreshOutcome } from './refresh.types';
-import { reauthorizationRequired, refreshFailure, shopNoLongerGranted, shopNotFound, TiktokUnavailableError } from './token.errors';
+import { reauthorizationRequired, refreshFailure, shopNoLongerGranted, TiktokUnavailableError } from './token.errors';
 import { TokenRefresher } from './token-refresher.service';
 
 /** What a token request names: the shop id, and the app (`?app=`, an app id; undefined: none named). */
@@ -44,7 +44,8 @@ export class ShopTokensService {
   async fetchToken(caller: Caller, shop: ShopRequest, minTtlSeconds = this.config.tokens.minTtlSeconds): Promise<ShopTokenResponse> {
     const generation = this.cache.generation;
     const { shopId } = shop;
-    const appKey = await this.appKeyOf(caller, shop);
+    // Known without the database (always, with one app): no wait before the cache answers.
+    const appKey = this.cachedAppKey(caller, shop) ?? (await this.appKeyOf(caller, shop));
     const cached = this.cachedBody(shopId, appKey, minTtlSeconds);
     if (cached !== undefined) return JSON.parse(cached) as ShopTokenResponse;
     const neededUntil = new Date(Date.now() + minTtlSeconds * 1000);

@@ -5,7 +5,7 @@ import { TokenCipher } from '../common/crypto/token-cipher';
 import { TiktokAppHealth } from '../common/app-health/tiktok-app-health';
 import { Semaphore, SemaphoreTimeoutError } from '../common/semaphore';
 import { AppConfig } from '../config/app-config';
-import { TiktokApp, TiktokApps } from '../config/tiktok-apps';
+import { TiktokApps } from '../config/tiktok-apps';
 import { InvalidationBus } from '../database/invalidation-bus.service';
 import { lockIdleTimeoutMs } from '../database/row-lock';
 import { MetricsService, RefreshMetricOutcome } from '../metrics/metrics.service';
@@ -159,7 +159,8 @@ export class TokenRefresher {
     if (row.nextRefreshAt && row.nextRefreshAt > now && !request.ignoreBackoff) {
       return { kind: 'unavailable', retryAfterSeconds: secondsBetween(now, row.nextRefreshAt), reason: 'backoff' };
     }
-    const app = this.appOf(row);
+    // The app the seller granted: its credentials refresh the pair.
+    const app = this.apps.requireKey(row.appKey);
     // The app's credentials are refused: this seller's grant is not the problem, so its failure count stays.
     const appWait = request.ignoreBackoff ? undefined : this.appHealth.admit(app.appKey);
     if (appWait !== undefined) return { kind: 'unavailable', retryAfterSeconds: appWait, reason: APP_BACKOFF };
@@ -186,13 +187,6 @@ export class TokenRefresher {
       throw new Error(`authorization ${id}: refreshed pair not written`);
     }
     return { kind: 'token', refreshed: true, accessToken: grant.accessToken, accessTokenExpiresAt: grant.accessTokenExpiresAt };
-  }
-
-  /** The app the seller granted: its credentials refresh the pair (start-up refuses an app key no longer configured). */
-  private appOf(row: LockedForRefresh): TiktokApp {
-    const app = this.apps.byKey(row.appKey);
-    if (!app) throw new Error(`authorization's app key is not configured (TIKTOK_APPS)`);
-    return app;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { shopNotFound } from '../shops/shop-apps';
 import type { RefreshOutcome } from './refresh.types';
 
 /** The refusals of the app itself (TikTok refuses its key or secret; the app's refreshes are paused meanwhile). */
@@ -18,10 +19,6 @@ export class TiktokUnavailableError extends AppError {
       { retry_after_seconds: retryAfterSeconds },
     );
   }
-}
-
-export function shopNotFound(shopId: string): AppError {
-  return new AppError(ErrorCode.ShopNotFound, `no authorized shop ${shopId}`);
 }
 
 export function reauthorizationRequired(): AppError {

@@ -6,7 +6,7 @@ import { AppError, ErrorCode } from '../errors/app-error';
  * not list the configured apps: public routes answer it too, and which Partner Center apps a deployment holds
  * is nobody else's business (an operator finds them in TIKTOK_APPS, a caller in its own configuration).
  */
-export function unknownApp(id: string): AppError {
+function unknownApp(id: string): AppError {
   return new AppError(ErrorCode.UnknownApp, `app ${JSON.stringify(id.slice(0, 40))} is not configured here (an app id is ${APP_ID_RULE})`);
 }
 

@@ -9,7 +9,7 @@ import { SHOP_ID_PATTERN, SHOP_ID_REGEXP, TENANT_ID_PATTERN, TENANT_ID_REGEXP, T
 /** The largest min_ttl a caller may ask for: a day. */
 export const MAX_MIN_TTL_SECONDS = 86400;
 
-/** `?app=`: an app id of TIKTOK_APPS; any other value is 400 `unknown_app` (the service's answer, naming the apps). */
+/** `?app=`: an app id of TIKTOK_APPS; any other value is 400 `unknown_app` (which does not list the configured apps). */
 export class AppQueryDto {
   @ApiPropertyOptional({
     pattern: `^${APP_ID_PATTERN}$`,
